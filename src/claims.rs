@@ -1,0 +1,376 @@
+//! The plaintext envelope around the application's state, and the time rules applied to it.
+//!
+//! The envelope is JSON: `{"sub":…,"iat":…,"exp":…,"sid":…,"data":…}` with times in Unix
+//! milliseconds. Milliseconds, not seconds, so that "log out everywhere" followed by a new login
+//! a moment later can tell the two tokens apart (see [`crate::RevocationList`]).
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::{Duration, OffsetDateTime};
+
+use crate::Error;
+
+/// Length of a [`SessionId`] in bytes.
+pub const SESSION_ID_LEN: usize = 16;
+/// Length of a [`SessionId`] as base64url text.
+const SESSION_ID_TEXT_LEN: usize = 22;
+
+/// A random 128-bit id, fresh for every sealed token.
+///
+/// Use it to log out one device server-side ([`crate::RevocationList::revoke_session`]) or to tie
+/// server logs to a session without logging the token. Shown as 22 base64url characters.
+///
+/// ```
+/// use sealed_session::{Key, Sealer};
+///
+/// let sealer = Sealer::new(Key::generate(), "session");
+/// let a = sealer.open::<()>(&sealer.seal("alice", &())?)?;
+/// let b = sealer.open::<()>(&sealer.seal("alice", &())?)?;
+/// assert_ne!(a.session_id(), b.session_id());
+/// assert_eq!(a.session_id().to_string().len(), 22);
+/// # Ok::<(), sealed_session::Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionId(pub(crate) [u8; SESSION_ID_LEN]);
+
+impl SessionId {
+    /// The id's bytes.
+    ///
+    /// ```
+    /// # use sealed_session::{Key, Sealer};
+    /// # let sealer = Sealer::new(Key::generate(), "session");
+    /// let session = sealer.open::<()>(&sealer.seal("alice", &())?)?;
+    /// assert_eq!(session.session_id().as_bytes().len(), 16);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8; SESSION_ID_LEN] {
+        &self.0
+    }
+
+    /// Builds an id from its bytes (for example when reading it back from your own logs).
+    ///
+    /// ```
+    /// let id = sealed_session::SessionId::from_bytes([7; 16]);
+    /// assert_eq!(id.as_bytes(), &[7; 16]);
+    /// ```
+    #[must_use]
+    pub fn from_bytes(bytes: [u8; SESSION_ID_LEN]) -> SessionId {
+        SessionId(bytes)
+    }
+
+    /// Parses the 22-character base64url form shown by `Display`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] if `text` is not exactly that form.
+    ///
+    /// ```
+    /// let id = sealed_session::SessionId::from_bytes([7; 16]);
+    /// assert_eq!(sealed_session::SessionId::parse(&id.to_string())?, id);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn parse(text: &str) -> Result<SessionId, Error> {
+        let mut bytes = [0u8; SESSION_ID_LEN + 2];
+        if text.len() != SESSION_ID_TEXT_LEN {
+            return Err(Error::Malformed);
+        }
+        match URL_SAFE_NO_PAD.decode_slice(text, &mut bytes) {
+            Ok(SESSION_ID_LEN) => {
+                let mut id = [0u8; SESSION_ID_LEN];
+                id.copy_from_slice(&bytes[..SESSION_ID_LEN]);
+                Ok(SessionId(id))
+            }
+            _ => Err(Error::Malformed),
+        }
+    }
+
+    fn encode(&self) -> [u8; SESSION_ID_TEXT_LEN] {
+        let mut text = [0u8; SESSION_ID_TEXT_LEN];
+        match URL_SAFE_NO_PAD.encode_slice(self.0, &mut text) {
+            Ok(SESSION_ID_TEXT_LEN) => text,
+            _ => unreachable!("16 bytes are 22 base64 characters"),
+        }
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.encode();
+        // base64url output is ASCII.
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SessionId({self})")
+    }
+}
+
+impl Serialize for SessionId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let text = self.encode();
+        serializer.serialize_str(std::str::from_utf8(&text).map_err(serde::ser::Error::custom)?)
+    }
+}
+
+impl<'de> Deserialize<'de> for SessionId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<SessionId, D::Error> {
+        struct SessionIdText;
+        impl Visitor<'_> for SessionIdText {
+            type Value = SessionId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a 22-character base64url session id")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<SessionId, E> {
+                SessionId::parse(text).map_err(|_| E::custom("bad session id"))
+            }
+        }
+        deserializer.deserialize_str(SessionIdText)
+    }
+}
+
+/// The envelope as written when sealing.
+#[derive(Serialize)]
+pub(crate) struct EnvelopeOut<'a, T: ?Sized> {
+    pub(crate) sub: &'a str,
+    pub(crate) iat: i64,
+    pub(crate) exp: i64,
+    pub(crate) sid: SessionId,
+    pub(crate) data: &'a T,
+}
+
+/// The envelope as read when opening.
+#[derive(Deserialize)]
+pub(crate) struct EnvelopeIn<T> {
+    pub(crate) sub: String,
+    pub(crate) iat: i64,
+    pub(crate) exp: i64,
+    pub(crate) sid: SessionId,
+    pub(crate) data: T,
+}
+
+/// An opened, authenticated, unexpired (and, with a revocation list, unrevoked) session.
+///
+/// ```
+/// use sealed_session::{Key, Sealer};
+///
+/// let sealer = Sealer::new(Key::generate(), "session");
+/// let token = sealer.seal("alice", &vec!["admin".to_string()])?;
+/// let session = sealer.open::<Vec<String>>(&token)?;
+/// assert_eq!(session.subject(), "alice");
+/// assert_eq!(session.state(), &["admin"]);
+/// assert!(session.expires_at() > session.issued_at());
+/// # Ok::<(), sealed_session::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session<T> {
+    pub(crate) subject: String,
+    pub(crate) state: T,
+    pub(crate) session_id: SessionId,
+    pub(crate) issued_at: OffsetDateTime,
+    pub(crate) expires_at: OffsetDateTime,
+}
+
+impl<T> Session<T> {
+    /// Who the session belongs to, as given to `seal`.
+    ///
+    /// ```
+    /// # use sealed_session::{Key, Sealer};
+    /// # let sealer = Sealer::new(Key::generate(), "session");
+    /// let session = sealer.open::<u8>(&sealer.seal("user-42", &7u8)?)?;
+    /// assert_eq!(session.subject(), "user-42");
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// The application's state.
+    ///
+    /// ```
+    /// # use sealed_session::{Key, Sealer};
+    /// # let sealer = Sealer::new(Key::generate(), "session");
+    /// let session = sealer.open::<u8>(&sealer.seal("user-42", &7u8)?)?;
+    /// assert_eq!(*session.state(), 7);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn state(&self) -> &T {
+        &self.state
+    }
+
+    /// Takes the application's state out of the session.
+    ///
+    /// ```
+    /// # use sealed_session::{Key, Sealer};
+    /// # let sealer = Sealer::new(Key::generate(), "session");
+    /// let state: u8 = sealer.open::<u8>(&sealer.seal("user-42", &7u8)?)?.into_state();
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn into_state(self) -> T {
+        self.state
+    }
+
+    /// The random id of this one sealed token.
+    ///
+    /// ```
+    /// # use sealed_session::{Key, Sealer};
+    /// # let sealer = Sealer::new(Key::generate(), "session");
+    /// let session = sealer.open::<u8>(&sealer.seal("user-42", &7u8)?)?;
+    /// println!("session {}", session.session_id());
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn session_id(&self) -> SessionId {
+        self.session_id
+    }
+
+    /// When the token was sealed (millisecond precision).
+    ///
+    /// ```
+    /// # use sealed_session::{Key, Sealer};
+    /// # let sealer = Sealer::new(Key::generate(), "session");
+    /// let session = sealer.open::<u8>(&sealer.seal("user-42", &7u8)?)?;
+    /// assert!(session.issued_at() <= time::OffsetDateTime::now_utc());
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn issued_at(&self) -> OffsetDateTime {
+        self.issued_at
+    }
+
+    /// When the token stops opening (plus the sealer's leeway).
+    ///
+    /// ```
+    /// # use sealed_session::{Key, Sealer};
+    /// # let sealer = Sealer::new(Key::generate(), "session");
+    /// let session = sealer.open::<u8>(&sealer.seal("user-42", &7u8)?)?;
+    /// assert_eq!(session.expires_at() - session.issued_at(), time::Duration::hours(24));
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn expires_at(&self) -> OffsetDateTime {
+        self.expires_at
+    }
+
+    /// Whether, at `now`, at least half of the session's lifetime has passed.
+    ///
+    /// Rolling sessions: when this is true, seal the state again and send the new token, so an
+    /// active user is never logged out while an idle one expires.
+    ///
+    /// ```
+    /// use sealed_session::{Key, Sealer};
+    /// use time::{Duration, OffsetDateTime};
+    ///
+    /// let sealer = Sealer::new(Key::generate(), "session").with_ttl(Duration::hours(2));
+    /// let start = OffsetDateTime::now_utc();
+    /// let session = sealer.open_at::<u8>(&sealer.seal_at("alice", &1u8, start)?, start)?;
+    /// assert!(!session.is_past_half_life_at(start + Duration::minutes(59)));
+    /// assert!(session.is_past_half_life_at(start + Duration::minutes(61)));
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn is_past_half_life_at(&self, now: OffsetDateTime) -> bool {
+        let life = self.expires_at - self.issued_at;
+        now - self.issued_at >= life / 2
+    }
+
+    /// [`Session::is_past_half_life_at`] with the current time.
+    ///
+    /// ```
+    /// # use sealed_session::{Key, Sealer};
+    /// # let sealer = Sealer::new(Key::generate(), "session");
+    /// let session = sealer.open::<u8>(&sealer.seal("user-42", &7u8)?)?;
+    /// assert!(!session.is_past_half_life());
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn is_past_half_life(&self) -> bool {
+        self.is_past_half_life_at(OffsetDateTime::now_utc())
+    }
+}
+
+/// Unix milliseconds of `t`, rounded down.
+pub(crate) fn unix_millis(t: OffsetDateTime) -> i64 {
+    // OffsetDateTime spans ±9999 years, well inside i64 milliseconds.
+    t.unix_timestamp_nanos().div_euclid(1_000_000) as i64
+}
+
+/// The instant `millis` after the Unix epoch.
+pub(crate) fn from_unix_millis(millis: i64) -> Result<OffsetDateTime, Error> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+        .map_err(|_| Error::Malformed)
+}
+
+/// A duration in whole milliseconds, saturating at `i64::MAX`.
+pub(crate) fn duration_millis(duration: Duration) -> i64 {
+    i64::try_from(duration.whole_milliseconds()).unwrap_or(i64::MAX)
+}
+
+/// Applies the expiry and issued-at rules at `now_ms` with `leeway_ms` of tolerated clock skew.
+///
+/// A token is expired from `exp` on (`now >= exp + leeway`), and not yet valid while its
+/// issued-at lies more than the leeway ahead of `now`.
+pub(crate) fn check_times(iat: i64, exp: i64, now_ms: i64, leeway_ms: i64) -> Result<(), Error> {
+    if now_ms >= exp.saturating_add(leeway_ms) {
+        return Err(Error::Expired);
+    }
+    if iat > now_ms.saturating_add(leeway_ms) {
+        return Err(Error::NotYetValid);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_rules() {
+        assert_eq!(check_times(0, 1000, 999, 0), Ok(()));
+        assert_eq!(check_times(0, 1000, 1000, 0), Err(Error::Expired));
+        assert_eq!(check_times(0, 1000, 1049, 50), Ok(()));
+        assert_eq!(check_times(0, 1000, 1050, 50), Err(Error::Expired));
+        assert_eq!(check_times(100, 1000, 50, 50), Ok(()));
+        assert_eq!(check_times(101, 1000, 50, 50), Err(Error::NotYetValid));
+        assert_eq!(
+            check_times(i64::MAX, i64::MAX, i64::MAX - 1, i64::MAX),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn millis_round_trip() {
+        let t =
+            OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_789).expect("valid");
+        assert_eq!(unix_millis(t), 1_700_000_000_123);
+        assert_eq!(unix_millis(from_unix_millis(-1).expect("valid")), -1);
+        assert_eq!(from_unix_millis(i64::MAX), Err(Error::Malformed));
+    }
+
+    #[test]
+    fn session_id_text() {
+        let id = SessionId([0xfb; SESSION_ID_LEN]);
+        let text = id.to_string();
+        assert_eq!(text.len(), 22);
+        assert_eq!(SessionId::parse(&text), Ok(id));
+        assert_eq!(SessionId::parse(&text[1..]), Err(Error::Malformed));
+        // Non-canonical: the last character carries bits that must be zero.
+        let mut bent = text.clone();
+        bent.replace_range(21.., "x");
+        assert_eq!(SessionId::parse(&bent), Err(Error::Malformed));
+        let json = serde_json::to_string(&id).expect("serializes");
+        assert_eq!(
+            serde_json::from_str::<SessionId>(&json).expect("parses"),
+            id
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! The one error type of the crate.
+//!
+//! Variants say what happened so that the application can act (log the user out, ask them to log
+//! in again, alert on tampering). They are for the server's logs, not for the client: answer every
+//! failed `open` with the same response (treat the visitor as logged out), so an attacker learns
+//! nothing about which check failed. No variant carries key bytes, token bytes or session state.
+
+/// Everything that can go wrong when sealing, opening or configuring.
+///
+/// ```
+/// use sealed_session::{Error, Key, Sealer};
+///
+/// let sealer = Sealer::new(Key::generate(), "session");
+/// match sealer.open::<String>("not-a-token") {
+///     Err(Error::Malformed) => {} // treat the visitor as logged out
+///     other => panic!("unexpected: {other:?}"),
+/// }
+/// # Ok::<(), sealed_session::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The token is past its expiry time (plus the leeway).
+    #[error("token expired")]
+    Expired,
+    /// The token's issued-at time lies in the future by more than the leeway.
+    #[error("token not yet valid")]
+    NotYetValid,
+    /// The input is longer than `max_token_len`, the plaintext would exceed `max_state_len`, or
+    /// the token being sealed would exceed `max_token_len`.
+    #[error("token or state too large")]
+    TooLarge,
+    /// Not a token of ours: bad (or non-canonical) base64, bad length, unknown version or flags,
+    /// or a plaintext envelope that does not parse.
+    #[error("malformed token")]
+    Malformed,
+    /// The token names a key id that is not in the keyring (a removed key, or another service's).
+    #[error("unknown key id")]
+    UnknownKey,
+    /// Authentication failed: the token was changed, or sealed with another key or purpose.
+    #[error("invalid token")]
+    Invalid,
+    /// The token is authentic, but its state does not deserialize into the requested type.
+    #[error("session state does not match the requested type")]
+    StateMismatch,
+    /// The session state could not be serialized to JSON (for example a map with non-string keys).
+    #[error("session state cannot be serialized")]
+    Serialize,
+    /// The token was revoked: its user logged out everywhere (or was changed) after it was
+    /// issued, or this one session was logged out.
+    #[error("token revoked")]
+    Revoked,
+    /// Key material of the wrong length or encoding.
+    #[error("invalid key: expected 32 bytes")]
+    InvalidKey,
+    /// A revocation snapshot that is corrupt, truncated or of an unknown version.
+    #[error("corrupt revocation snapshot")]
+    CorruptSnapshot,
+    /// A setting that cannot work, such as a zero TTL or a revocation horizon shorter than the
+    /// tokens it must cover.
+    #[error("invalid configuration: {0}")]
+    Config(&'static str),
+    /// The operating system's random number generator failed.
+    #[error("random number generator failed")]
+    Random,
+}

@@ -1,0 +1,362 @@
+//! Keys, key ids and the keyring used for rotation.
+//!
+//! A [`Key`] is 32 secret bytes. Its public [`KeyId`] (4 bytes, derived with HKDF so it says
+//! nothing about the key) travels in every token header, so that opening picks the one right key
+//! instead of trying them all. A [`Keyring`] holds the current key, which seals, and previous keys,
+//! which still open: rotate by making a new key current and keeping the old one as previous until
+//! every token sealed under it has expired.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use hkdf::Hkdf;
+use rand::TryRngCore as _;
+use sha2::Sha256;
+use subtle::ConstantTimeEq as _;
+use zeroize::Zeroizing;
+
+use crate::Error;
+
+/// Length of a [`Key`] in bytes.
+pub const KEY_LEN: usize = 32;
+/// Length of a [`KeyId`] in bytes.
+pub const KEY_ID_LEN: usize = 4;
+
+/// HKDF `info` for the key id. Versioned so that a future format can derive ids afresh.
+const KEY_ID_INFO: &[u8] = b"sealed-session v1 key id";
+
+/// A 32-byte secret key.
+///
+/// `Debug` prints the key id only, equality is constant-time, and the bytes are wiped on drop.
+///
+/// ```
+/// use sealed_session::Key;
+///
+/// let key = Key::generate();
+/// let text = key.to_base64(); // store this in your secret manager
+/// let again = Key::from_base64(&text)?;
+/// assert_eq!(key, again);
+/// assert!(!format!("{key:?}").contains(&text));
+/// # Ok::<(), sealed_session::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Key {
+    bytes: Zeroizing<[u8; KEY_LEN]>,
+    id: KeyId,
+}
+
+impl Key {
+    /// Draws a new key from the operating system's random number generator.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the operating system cannot supply randomness; use [`Key::try_generate`] to get
+    /// an error instead.
+    ///
+    /// ```
+    /// let key = sealed_session::Key::generate();
+    /// assert_ne!(key, sealed_session::Key::generate());
+    /// ```
+    #[must_use]
+    pub fn generate() -> Key {
+        match Key::try_generate() {
+            Ok(key) => key,
+            Err(error) => panic!("cannot generate a key: {error}"),
+        }
+    }
+
+    /// Draws a new key from the operating system's random number generator.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Random`] if the operating system cannot supply randomness.
+    ///
+    /// ```
+    /// let key = sealed_session::Key::try_generate()?;
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn try_generate() -> Result<Key, Error> {
+        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        rand::rngs::OsRng
+            .try_fill_bytes(bytes.as_mut())
+            .map_err(|_| Error::Random)?;
+        Ok(Key::from_array(bytes))
+    }
+
+    /// Reads a key written by [`Key::to_base64`]: standard or URL-safe base64, padded or not.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] if the text is not base64 of exactly 32 bytes.
+    ///
+    /// ```
+    /// let key = sealed_session::Key::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8")?;
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn from_base64(text: &str) -> Result<Key, Error> {
+        let text = text.trim();
+        let unpadded = text.trim_end_matches('=');
+        let mut decoded = Zeroizing::new([0u8; KEY_LEN + 3]);
+        let len = URL_SAFE_NO_PAD
+            .decode_slice(unpadded, decoded.as_mut())
+            .or_else(|_| STANDARD.decode_slice(text, decoded.as_mut()))
+            .map_err(|_| Error::InvalidKey)?;
+        Key::try_from(&decoded[..len])
+    }
+
+    /// The key as URL-safe base64 without padding (43 characters).
+    ///
+    /// ```
+    /// let key = sealed_session::Key::generate();
+    /// assert_eq!(key.to_base64().len(), 43);
+    /// ```
+    #[must_use]
+    pub fn to_base64(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.bytes.as_ref())
+    }
+
+    /// The public id of this key, as carried in token headers.
+    ///
+    /// ```
+    /// let key = sealed_session::Key::generate();
+    /// println!("sealing with key {}", key.id());
+    /// ```
+    #[must_use]
+    pub fn id(&self) -> KeyId {
+        self.id
+    }
+
+    fn from_array(bytes: Zeroizing<[u8; KEY_LEN]>) -> Key {
+        let mut id = [0u8; KEY_ID_LEN];
+        expand(bytes.as_ref(), &[KEY_ID_INFO], &mut id);
+        Key {
+            bytes,
+            id: KeyId(id),
+        }
+    }
+
+    /// Derives a 32-byte subkey bound to `info` (HKDF-SHA256, no salt, `info` parts concatenated).
+    pub(crate) fn derive(&self, info: &[&[u8]]) -> Zeroizing<[u8; KEY_LEN]> {
+        let mut subkey = Zeroizing::new([0u8; KEY_LEN]);
+        expand(self.bytes.as_ref(), info, subkey.as_mut());
+        subkey
+    }
+}
+
+/// HKDF-SHA256 extract (empty salt) then expand `info` into `out`.
+fn expand(ikm: &[u8], info: &[&[u8]], out: &mut [u8]) {
+    let hkdf = Hkdf::<Sha256>::new(None, ikm);
+    // Outputs here are at most 32 bytes, far below HKDF's limit of 255 * 32.
+    if hkdf.expand_multi_info(info, out).is_err() {
+        unreachable!("HKDF output length is at most 32 bytes");
+    }
+}
+
+impl TryFrom<&[u8]> for Key {
+    type Error = Error;
+
+    /// Takes exactly 32 bytes of key material.
+    ///
+    /// ```
+    /// use sealed_session::Key;
+    ///
+    /// let key = Key::try_from(&[7u8; 32][..])?;
+    /// assert!(Key::try_from(&[7u8; 31][..]).is_err());
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    fn try_from(bytes: &[u8]) -> Result<Key, Error> {
+        let mut array = Zeroizing::new([0u8; KEY_LEN]);
+        if bytes.len() != KEY_LEN {
+            return Err(Error::InvalidKey);
+        }
+        array.copy_from_slice(bytes);
+        Ok(Key::from_array(array))
+    }
+}
+
+impl PartialEq for Key {
+    /// Constant-time comparison of the key bytes.
+    fn eq(&self, other: &Key) -> bool {
+        self.bytes.as_ref().ct_eq(other.bytes.as_ref()).into()
+    }
+}
+
+impl Eq for Key {}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Key")
+            .field("id", &self.id)
+            .field("bytes", &"***")
+            .finish()
+    }
+}
+
+/// The public, 4-byte id of a [`Key`]: the first bytes of HKDF-SHA256(key, "sealed-session v1 key id").
+///
+/// Shown as 8 lowercase hex digits.
+///
+/// ```
+/// let key = sealed_session::Key::try_from(&[0u8; 32][..])?;
+/// assert_eq!(key.id().to_string().len(), 8);
+/// # Ok::<(), sealed_session::Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyId(pub(crate) [u8; KEY_ID_LEN]);
+
+impl KeyId {
+    /// The id as bytes, as written in the token header.
+    ///
+    /// ```
+    /// let key = sealed_session::Key::generate();
+    /// assert_eq!(key.id().as_bytes().len(), 4);
+    /// ```
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8; KEY_ID_LEN] {
+        &self.0
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({self})")
+    }
+}
+
+/// The current key, which seals, and previous keys, which still open.
+///
+/// ```
+/// use sealed_session::{Key, Keyring, Sealer};
+///
+/// let old = Key::generate();
+/// let token = Sealer::new(old.clone(), "session").seal("alice", &1u32)?;
+///
+/// // Rotation: a new current key; the old one keeps opening what it sealed.
+/// let ring = Keyring::new(Key::generate()).with_previous(old);
+/// let sealer = Sealer::new(ring, "session");
+/// assert_eq!(*sealer.open::<u32>(&token)?.state(), 1);
+/// # Ok::<(), sealed_session::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Keyring {
+    keys: Vec<Key>,
+}
+
+impl Keyring {
+    /// A keyring that seals and opens with `current`.
+    ///
+    /// ```
+    /// let ring = sealed_session::Keyring::new(sealed_session::Key::generate());
+    /// ```
+    #[must_use]
+    pub fn new(current: Key) -> Keyring {
+        Keyring {
+            keys: vec![current],
+        }
+    }
+
+    /// Adds a key that still opens tokens but no longer seals. Adding a key already present does
+    /// nothing.
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring};
+    /// let ring = Keyring::new(Key::generate()).with_previous(Key::generate());
+    /// assert_eq!(ring.keys().count(), 2);
+    /// ```
+    #[must_use]
+    pub fn with_previous(mut self, previous: Key) -> Keyring {
+        if !self.keys.contains(&previous) {
+            self.keys.push(previous);
+        }
+        self
+    }
+
+    /// The key that seals.
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring};
+    /// let key = Key::generate();
+    /// assert_eq!(Keyring::new(key.clone()).current(), &key);
+    /// ```
+    #[must_use]
+    pub fn current(&self) -> &Key {
+        &self.keys[0]
+    }
+
+    /// Every key, the current one first.
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring};
+    /// let ring = Keyring::new(Key::generate());
+    /// assert_eq!(ring.keys().count(), 1);
+    /// ```
+    pub fn keys(&self) -> impl Iterator<Item = &Key> {
+        self.keys.iter()
+    }
+}
+
+impl From<Key> for Keyring {
+    fn from(current: Key) -> Keyring {
+        Keyring::new(current)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_does_not_leak_key() {
+        let key = Key::try_from(&[0xAB; KEY_LEN][..]).expect("32 bytes");
+        let shown = format!("{key:?} {:?}", Keyring::new(key.clone()));
+        assert!(!shown.to_lowercase().contains("abab"), "{shown}");
+        assert!(!shown.contains(&key.to_base64()), "{shown}");
+        assert!(!shown.contains("171"), "{shown}");
+    }
+
+    #[test]
+    fn key_length_is_exact() {
+        for len in [0, 1, 16, 31, 33, 64] {
+            assert_eq!(Key::try_from(&vec![1u8; len][..]), Err(Error::InvalidKey));
+        }
+        assert!(Key::try_from(&[1u8; KEY_LEN][..]).is_ok());
+    }
+
+    #[test]
+    fn base64_round_trip_and_forms() {
+        let key = Key::generate();
+        assert_eq!(Key::from_base64(&key.to_base64()), Ok(key.clone()));
+        let padded = STANDARD.encode(key.bytes.as_ref());
+        assert_eq!(Key::from_base64(&padded), Ok(key.clone()));
+        assert_eq!(Key::from_base64(&format!(" {padded}\n")), Ok(key));
+        assert_eq!(Key::from_base64("c2hvcnQ"), Err(Error::InvalidKey));
+        assert_eq!(Key::from_base64("not base64!"), Err(Error::InvalidKey));
+        assert_eq!(Key::from_base64(&"A".repeat(60)), Err(Error::InvalidKey));
+    }
+
+    #[test]
+    fn key_id_is_stable_and_distinct() {
+        let zero = Key::try_from(&[0u8; KEY_LEN][..]).expect("32 bytes");
+        let one = Key::try_from(&[1u8; KEY_LEN][..]).expect("32 bytes");
+        assert_eq!(
+            zero.id(),
+            Key::try_from(&[0u8; KEY_LEN][..]).expect("32").id()
+        );
+        assert_ne!(zero.id(), one.id());
+    }
+
+    #[test]
+    fn keyring_skips_duplicates() {
+        let key = Key::generate();
+        let ring = Keyring::new(key.clone()).with_previous(key.clone());
+        assert_eq!(ring.keys().count(), 1);
+        assert_eq!(ring.current(), &key);
+    }
+}

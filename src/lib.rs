@@ -1,0 +1,53 @@
+//! Stateless, client-side sessions.
+//!
+//! Session state is serialized to JSON, compressed when that pays, encrypted and authenticated
+//! with XChaCha20-Poly1305, and handed to the client as a compact token that is a valid cookie
+//! value as it stands. The server keeps only keys and, if it wants to take tokens back, a small
+//! in-memory [`RevocationList`].
+//!
+//! # Getting started
+//!
+//! ```
+//! use sealed_session::{Key, Sealer};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize)]
+//! struct State {
+//!     roles: Vec<String>,
+//!     csrf: String,
+//! }
+//!
+//! // Once, at start-up: in production read the key from your secret store,
+//! // e.g. Key::from_base64(&std::env::var("SESSION_KEY")?)?.
+//! let sealer = Sealer::new(Key::generate(), "session");
+//!
+//! // Log in: seal the state into the cookie value.
+//! let state = State { roles: vec!["admin".into()], csrf: "k3y".into() };
+//! let token = sealer.seal("user-42", &state)?;
+//!
+//! // Every request: open it. Any error means "not logged in".
+//! let session = sealer.open::<State>(&token)?;
+//! assert_eq!(session.subject(), "user-42");
+//! assert_eq!(session.state().roles, ["admin"]);
+//! # Ok::<(), sealed_session::Error>(())
+//! ```
+//!
+//! # Features
+//!
+//! The crate has no optional features yet: the core (keys, sealing, compression, revocation)
+//! is always on. The wire format is specified in `docs/FORMAT.md`.
+
+mod aead;
+mod claims;
+mod compress;
+mod error;
+mod key;
+mod revocation;
+mod seal;
+
+pub use claims::{SESSION_ID_LEN, Session, SessionId};
+pub use compress::{AUTO_MIN_LEN, Compression};
+pub use error::Error;
+pub use key::{KEY_ID_LEN, KEY_LEN, Key, KeyId, Keyring};
+pub use revocation::RevocationList;
+pub use seal::{DEFAULT_LEEWAY, DEFAULT_MAX_STATE_LEN, DEFAULT_MAX_TOKEN_LEN, DEFAULT_TTL, Sealer};

@@ -1,0 +1,583 @@
+//! The compact sealed token: seal and open.
+//!
+//! ```text
+//! token  = base64url-no-pad( header ‖ nonce ‖ ciphertext ‖ tag )
+//! header = version (1 byte, 0x01) ‖ flags (1 byte; bit 0: payload is raw DEFLATE) ‖ key id (4 bytes)
+//! nonce  = 24 random bytes (XChaCha20-Poly1305)
+//! tag    = 16 bytes (Poly1305)
+//! key    = HKDF-SHA256(ikm = key, salt = none, info = "sealed-session v1 token:" ‖ purpose)
+//! AAD    = header ‖ purpose
+//! plaintext = JSON envelope {"sub","iat","exp","sid","data"}, DEFLATE-compressed when flagged
+//! ```
+//! `docs/FORMAT.md` is the long form, with a worked example.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore as _;
+use serde::Serialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use time::{Duration, OffsetDateTime};
+use zeroize::Zeroizing;
+
+use crate::Error;
+use crate::aead::{self, NONCE_LEN, TAG_LEN};
+use crate::claims::{
+    self, EnvelopeIn, EnvelopeOut, SESSION_ID_LEN, Session, SessionId, duration_millis, unix_millis,
+};
+use crate::compress::{self, AUTO_MIN_LEN, Compression};
+use crate::key::{KEY_ID_LEN, KEY_LEN, KeyId, Keyring};
+use crate::revocation::RevocationList;
+
+/// The format version in the first byte of every token.
+pub(crate) const VERSION: u8 = 1;
+/// Flag bit: the payload is raw DEFLATE.
+pub(crate) const FLAG_DEFLATE: u8 = 0x01;
+/// version ‖ flags ‖ key id.
+pub(crate) const HEADER_LEN: usize = 2 + KEY_ID_LEN;
+/// Bytes every token adds around its payload.
+pub(crate) const OVERHEAD: usize = HEADER_LEN + NONCE_LEN + TAG_LEN;
+const _: () = assert!(OVERHEAD == 46);
+
+/// HKDF `info` prefix for the per-purpose sealing key.
+pub(crate) const SUBKEY_INFO: &[u8] = b"sealed-session v1 token:";
+
+/// Default lifetime of a token: 24 hours.
+pub const DEFAULT_TTL: Duration = Duration::hours(24);
+/// Default clock skew tolerated on expiry and issued-at: 60 seconds.
+pub const DEFAULT_LEEWAY: Duration = Duration::seconds(60);
+/// Default longest token, in characters: 4000, so that the token, a cookie name of up to 30
+/// characters and the default cookie attributes fit the 4096 bytes every browser accepts.
+pub const DEFAULT_MAX_TOKEN_LEN: usize = 4000;
+/// Default largest plaintext (serialized, uncompressed state with its envelope): 64 KiB.
+pub const DEFAULT_MAX_STATE_LEN: usize = 64 * 1024;
+
+/// Seals session state into tokens and opens them again, for one purpose.
+///
+/// Build one per purpose (`"session"`, `"remember_me"`, `"csrf"`…) at start-up and share it:
+/// it is `Send + Sync`, cheap to clone, and cheap to build.
+///
+/// ```
+/// use sealed_session::{Key, Sealer};
+/// use time::Duration;
+///
+/// let key = Key::generate(); // in production: Key::from_base64(&env_var)?
+/// let sealer = Sealer::new(key, "session").with_ttl(Duration::hours(8));
+///
+/// let token = sealer.seal("user-42", &("admin", 3))?;
+/// let session = sealer.open::<(String, u32)>(&token)?;
+/// assert_eq!(session.subject(), "user-42");
+/// assert_eq!(session.state(), &("admin".to_string(), 3));
+/// # Ok::<(), sealed_session::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Sealer {
+    keys: Arc<[SealingKey]>,
+    purpose: Arc<str>,
+    ttl: Duration,
+    leeway: Duration,
+    max_token_len: usize,
+    max_state_len: usize,
+    compression: Compression,
+    revocations: Option<Arc<RevocationList>>,
+}
+
+/// One key of the keyring, prepared for this sealer's purpose.
+struct SealingKey {
+    id: KeyId,
+    subkey: Zeroizing<[u8; KEY_LEN]>,
+    /// `header ‖ purpose` for flags 0 and for `FLAG_DEFLATE`: the header is fixed per key and flag.
+    aad: [Box<[u8]>; 2],
+}
+
+impl SealingKey {
+    fn header(&self, flags: u8) -> &[u8] {
+        &self.aad[usize::from(flags & FLAG_DEFLATE)][..HEADER_LEN]
+    }
+}
+
+/// Reusable per-thread buffers, so that sealing and opening allocate only what they return.
+#[derive(Default)]
+struct Scratch {
+    json: Vec<u8>,
+    binary: Vec<u8>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+fn with_scratch<R>(work: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => work(&mut scratch),
+        // Re-entered (a state's Serialize impl that seals): use fresh buffers.
+        Err(_) => work(&mut Scratch::default()),
+    })
+}
+
+impl Sealer {
+    /// A sealer for `purpose` with the default settings: 24-hour TTL, 60 s leeway, 4000-character
+    /// tokens, 64 KiB states, [`Compression::Auto`], no revocation list.
+    ///
+    /// A token sealed for one purpose never opens under another, even with the same key: the
+    /// purpose selects the encryption subkey and is authenticated with every token.
+    ///
+    /// ```
+    /// use sealed_session::{Error, Key, Sealer};
+    ///
+    /// let key = Key::generate();
+    /// let session = Sealer::new(key.clone(), "session");
+    /// let remember = Sealer::new(key, "remember_me");
+    /// let token = session.seal("alice", &())?;
+    /// assert_eq!(remember.open::<()>(&token).unwrap_err(), Error::Invalid);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn new(keyring: impl Into<Keyring>, purpose: &str) -> Sealer {
+        let keyring = keyring.into();
+        let keys = keyring
+            .keys()
+            .map(|key| {
+                let subkey = key.derive(&[SUBKEY_INFO, purpose.as_bytes()]);
+                let aad = [0, FLAG_DEFLATE].map(|flags| {
+                    let mut aad = Vec::with_capacity(HEADER_LEN + purpose.len());
+                    aad.extend_from_slice(&[VERSION, flags]);
+                    aad.extend_from_slice(key.id().as_bytes());
+                    aad.extend_from_slice(purpose.as_bytes());
+                    aad.into_boxed_slice()
+                });
+                SealingKey {
+                    id: key.id(),
+                    subkey,
+                    aad,
+                }
+            })
+            .collect();
+        Sealer {
+            keys,
+            purpose: purpose.into(),
+            ttl: DEFAULT_TTL,
+            leeway: DEFAULT_LEEWAY,
+            max_token_len: DEFAULT_MAX_TOKEN_LEN,
+            max_state_len: DEFAULT_MAX_STATE_LEN,
+            compression: Compression::Auto,
+            revocations: None,
+        }
+    }
+
+    /// How long a token stays valid after it is sealed. Defaults to 24 hours.
+    ///
+    /// There is always a TTL: a token that never expires can never be taken back once the
+    /// revocation list forgets it. A zero or negative TTL makes `seal` fail with [`Error::Config`].
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session")
+    ///     .with_ttl(time::Duration::minutes(30));
+    /// ```
+    #[must_use]
+    pub fn with_ttl(mut self, ttl: Duration) -> Sealer {
+        self.ttl = ttl;
+        self
+    }
+
+    /// Clock skew tolerated between the servers that seal and open. Defaults to 60 seconds.
+    ///
+    /// A token still opens up to this long after it expires, and opens when its issued-at lies
+    /// up to this far in the future. A negative leeway counts as zero.
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session")
+    ///     .with_leeway(time::Duration::seconds(5));
+    /// ```
+    #[must_use]
+    pub fn with_leeway(mut self, leeway: Duration) -> Sealer {
+        self.leeway = leeway.max(Duration::ZERO);
+        self
+    }
+
+    /// The longest token, in characters. Defaults to 4000, which fits one cookie.
+    ///
+    /// `seal` refuses to produce a longer token and `open` refuses longer input before decoding
+    /// it, both with [`Error::TooLarge`].
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session")
+    ///     .with_max_token_len(2048);
+    /// ```
+    #[must_use]
+    pub fn with_max_token_len(mut self, max_token_len: usize) -> Sealer {
+        self.max_token_len = max_token_len;
+        self
+    }
+
+    /// The largest plaintext (the JSON envelope with the state, before compression). Defaults
+    /// to 64 KiB.
+    ///
+    /// Opening stops inflating at this size, so a small token that would decompress to
+    /// gigabytes costs no more than this much memory; past it, [`Error::TooLarge`].
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session")
+    ///     .with_max_state_len(16 * 1024);
+    /// ```
+    #[must_use]
+    pub fn with_max_state_len(mut self, max_state_len: usize) -> Sealer {
+        self.max_state_len = max_state_len;
+        self
+    }
+
+    /// When to compress. Defaults to [`Compression::Auto`]; see [`Compression`] for when to
+    /// turn it off.
+    ///
+    /// ```
+    /// use sealed_session::{Compression, Key, Sealer};
+    /// let sealer = Sealer::new(Key::generate(), "session").with_compression(Compression::Never);
+    /// ```
+    #[must_use]
+    pub fn with_compression(mut self, compression: Compression) -> Sealer {
+        self.compression = compression;
+        self
+    }
+
+    /// Checks every opened token against `revocations`, and issues new tokens after their
+    /// subject's last revocation, so that logging in right after "log out everywhere" works.
+    ///
+    /// The list's horizon must cover this sealer's TTL plus leeway; `seal` fails with
+    /// [`Error::Config`] otherwise, since the list could forget a revocation while a token it
+    /// rejects is still valid.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sealed_session::{Error, Key, RevocationList, Sealer};
+    /// use time::Duration;
+    ///
+    /// let revocations = Arc::new(RevocationList::new(Duration::days(2)));
+    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(revocations.clone());
+    /// let token = sealer.seal("alice", &())?;
+    /// revocations.revoke_user("alice"); // log out everywhere
+    /// assert_eq!(sealer.open::<()>(&token).unwrap_err(), Error::Revoked);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_revocations(mut self, revocations: Arc<RevocationList>) -> Sealer {
+        self.revocations = Some(revocations);
+        self
+    }
+
+    /// The purpose this sealer was built for.
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
+    /// assert_eq!(sealer.purpose(), "session");
+    /// ```
+    #[must_use]
+    pub fn purpose(&self) -> &str {
+        &self.purpose
+    }
+
+    /// The TTL given to new tokens.
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
+    /// assert_eq!(sealer.ttl(), time::Duration::hours(24));
+    /// ```
+    #[must_use]
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// The clock skew tolerated on expiry and issued-at.
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
+    /// assert_eq!(sealer.leeway(), time::Duration::seconds(60));
+    /// ```
+    #[must_use]
+    pub fn leeway(&self) -> Duration {
+        self.leeway
+    }
+
+    /// Seals `state` for `subject` (a user id), valid from now for the TTL.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooLarge`] if the state or the token exceeds its limit, [`Error::Serialize`] if
+    /// the state cannot be written as JSON, [`Error::Config`] for a TTL that is not positive or a
+    /// revocation list whose horizon is shorter than TTL plus leeway.
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
+    /// let token = sealer.seal("user-42", &serde_json::json!({"roles": ["admin"]}))?;
+    /// assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn seal<T: Serialize + ?Sized>(&self, subject: &str, state: &T) -> Result<String, Error> {
+        self.seal_at(subject, state, OffsetDateTime::now_utc())
+    }
+
+    /// [`Sealer::seal`] as if the time were `now`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sealer::seal`].
+    ///
+    /// ```
+    /// use time::macros::datetime;
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
+    /// let token = sealer.seal_at("alice", &1u8, datetime!(2030-01-01 0:00 UTC))?;
+    /// let session = sealer.open_at::<u8>(&token, datetime!(2030-01-01 12:00 UTC))?;
+    /// assert_eq!(session.expires_at(), datetime!(2030-01-02 0:00 UTC));
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn seal_at<T: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        state: &T,
+        now: OffsetDateTime,
+    ) -> Result<String, Error> {
+        let mut random = [0u8; SESSION_ID_LEN + NONCE_LEN];
+        rand::rng().fill_bytes(&mut random);
+        let (sid, nonce) = random.split_at(SESSION_ID_LEN);
+        let sid = SessionId(sid.try_into().map_err(|_| Error::Random)?);
+        let nonce: &[u8; NONCE_LEN] = nonce.try_into().map_err(|_| Error::Random)?;
+        self.seal_with(subject, state, now, sid, nonce)
+    }
+
+    /// Seals with the given session id and nonce: the deterministic core of `seal_at`.
+    pub(crate) fn seal_with<T: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        state: &T,
+        now: OffsetDateTime,
+        sid: SessionId,
+        nonce: &[u8; NONCE_LEN],
+    ) -> Result<String, Error> {
+        let ttl = duration_millis(self.ttl);
+        if ttl <= 0 {
+            return Err(Error::Config("the TTL must be positive"));
+        }
+        let mut iat = unix_millis(now);
+        if let Some(revocations) = &self.revocations {
+            if revocations.horizon() < self.ttl + self.leeway {
+                return Err(Error::Config(
+                    "the revocation horizon is shorter than the sealer's TTL plus leeway",
+                ));
+            }
+            // Issue after the subject's last revocation, even within the same millisecond.
+            if let Some(floor) = revocations.issue_floor_millis(subject) {
+                iat = iat.max(floor);
+            }
+        }
+        let envelope = EnvelopeOut {
+            sub: subject,
+            iat,
+            exp: iat.saturating_add(ttl),
+            sid,
+            data: state,
+        };
+        let key = &self.keys[0];
+        with_scratch(|scratch| {
+            scratch.json.clear();
+            serde_json::to_writer(&mut scratch.json, &envelope).map_err(|_| Error::Serialize)?;
+            let json = &scratch.json;
+            if json.len() > self.max_state_len {
+                return Err(Error::TooLarge);
+            }
+
+            // header ‖ nonce ‖ payload, then encrypt the payload in place and append the tag.
+            let binary = &mut scratch.binary;
+            binary.clear();
+            binary.extend_from_slice(key.header(0));
+            binary.extend_from_slice(nonce);
+            let compressed = match self.compression {
+                Compression::Never => false,
+                Compression::Auto => {
+                    json.len() >= AUTO_MIN_LEN
+                        && compress::deflate_into(json, binary, json.len() - 1)
+                }
+                Compression::Always => {
+                    compress::deflate_into(json, binary, json.len() + json.len() / 1000 + 64)
+                }
+            };
+            let flags = if compressed { FLAG_DEFLATE } else { 0 };
+            if !compressed {
+                binary.extend_from_slice(json);
+            }
+            binary[1] = flags;
+
+            if encoded_len(binary.len() + TAG_LEN) > self.max_token_len {
+                return Err(Error::TooLarge);
+            }
+            let aad = &key.aad[usize::from(flags)];
+            let tag = aead::seal_in_place(
+                &key.subkey,
+                nonce,
+                aad,
+                &mut binary[HEADER_LEN + NONCE_LEN..],
+            );
+            binary.extend_from_slice(&tag);
+            Ok(URL_SAFE_NO_PAD.encode(&binary))
+        })
+    }
+
+    /// Opens a token: checks its length, decodes, authenticates, decrypts, inflates, parses,
+    /// checks expiry and the revocation list, and returns the session.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooLarge`], [`Error::Malformed`], [`Error::UnknownKey`], [`Error::Invalid`],
+    /// [`Error::StateMismatch`], [`Error::Expired`], [`Error::NotYetValid`] or
+    /// [`Error::Revoked`]: see [`Error`]. Log them; answer the client as if it were logged out.
+    ///
+    /// ```
+    /// use sealed_session::{Error, Key, Sealer};
+    ///
+    /// let sealer = Sealer::new(Key::generate(), "session");
+    /// let token = sealer.seal("alice", &42u64)?;
+    /// assert_eq!(*sealer.open::<u64>(&token)?.state(), 42);
+    /// assert_eq!(sealer.open::<String>(&token).unwrap_err(), Error::StateMismatch);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn open<T: DeserializeOwned>(&self, token: &str) -> Result<Session<T>, Error> {
+        self.open_at(token, OffsetDateTime::now_utc())
+    }
+
+    /// [`Sealer::open`] as if the time were `now`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sealer::open`].
+    ///
+    /// ```
+    /// use sealed_session::{Error, Key, Sealer};
+    /// use time::{Duration, OffsetDateTime};
+    ///
+    /// let sealer = Sealer::new(Key::generate(), "session").with_ttl(Duration::hours(1));
+    /// let now = OffsetDateTime::now_utc();
+    /// let token = sealer.seal_at("alice", &(), now)?;
+    /// let later = now + Duration::hours(2);
+    /// assert_eq!(sealer.open_at::<()>(&token, later).unwrap_err(), Error::Expired);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn open_at<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> Result<Session<T>, Error> {
+        if token.len() > self.max_token_len {
+            return Err(Error::TooLarge);
+        }
+        let envelope = with_scratch(|scratch| {
+            let binary = &mut scratch.binary;
+            binary.clear();
+            URL_SAFE_NO_PAD
+                .decode_vec(token, binary)
+                .map_err(|_| Error::Malformed)?;
+            let flags = binary.get(1).copied().unwrap_or(0);
+            let payload = self.authenticate(binary)?;
+            if flags & FLAG_DEFLATE != 0 {
+                let inflated = compress::inflate(payload, self.max_state_len)?;
+                parse_envelope(&inflated)
+            } else if payload.len() > self.max_state_len {
+                Err(Error::TooLarge)
+            } else {
+                parse_envelope(payload)
+            }
+        })?;
+
+        claims::check_times(
+            envelope.iat,
+            envelope.exp,
+            unix_millis(now),
+            duration_millis(self.leeway),
+        )?;
+        if let Some(revocations) = &self.revocations {
+            revocations.check(&envelope.sub, &envelope.sid, envelope.iat)?;
+        }
+        Ok(Session {
+            issued_at: claims::from_unix_millis(envelope.iat)?,
+            expires_at: claims::from_unix_millis(envelope.exp)?,
+            subject: envelope.sub,
+            state: envelope.data,
+            session_id: envelope.sid,
+        })
+    }
+
+    /// Checks the header, picks the key by id and decrypts in place; returns the plaintext.
+    fn authenticate<'b>(&self, binary: &'b mut [u8]) -> Result<&'b [u8], Error> {
+        if binary.len() < OVERHEAD {
+            return Err(Error::Malformed);
+        }
+        let (version, flags) = (binary[0], binary[1]);
+        if version != VERSION || flags & !FLAG_DEFLATE != 0 {
+            return Err(Error::Malformed);
+        }
+        let id: [u8; KEY_ID_LEN] = binary[2..HEADER_LEN]
+            .try_into()
+            .map_err(|_| Error::Malformed)?;
+        let mut candidates = self.keys.iter().filter(|key| key.id.as_bytes() == &id);
+        let first = candidates.next().ok_or(Error::UnknownKey)?;
+        // Two keys of one keyring share an id with chance 2^-32 per pair; then each gets a try
+        // on its own copy, since a failed attempt leaves the buffer garbled.
+        let second = candidates.next();
+
+        let (header_and_nonce, rest) = binary.split_at_mut(HEADER_LEN + NONCE_LEN);
+        let nonce: &[u8; NONCE_LEN] = header_and_nonce[HEADER_LEN..]
+            .try_into()
+            .map_err(|_| Error::Malformed)?;
+        let (ciphertext, tag) = rest.split_at_mut(rest.len() - TAG_LEN);
+        let tag: &[u8; TAG_LEN] = (&*tag).try_into().map_err(|_| Error::Malformed)?;
+        let aad_index = usize::from(flags);
+        if second.is_some() {
+            let original = ciphertext.to_vec();
+            for key in std::iter::once(first).chain(second).chain(candidates) {
+                ciphertext.copy_from_slice(&original);
+                if aead::open_in_place(&key.subkey, nonce, &key.aad[aad_index], ciphertext, tag)
+                    .is_ok()
+                {
+                    return Ok(ciphertext);
+                }
+            }
+            return Err(Error::Invalid);
+        }
+        aead::open_in_place(&first.subkey, nonce, &first.aad[aad_index], ciphertext, tag)
+            .map_err(|_| Error::Invalid)?;
+        Ok(ciphertext)
+    }
+}
+
+/// Length of the unpadded base64 text of `bytes` bytes.
+pub(crate) const fn encoded_len(bytes: usize) -> usize {
+    (bytes * 4).div_ceil(3)
+}
+
+/// Parses the envelope; tells a state of the wrong type apart from a broken envelope.
+fn parse_envelope<T: DeserializeOwned>(json: &[u8]) -> Result<EnvelopeIn<T>, Error> {
+    serde_json::from_slice::<EnvelopeIn<T>>(json).map_err(|_| {
+        match serde_json::from_slice::<EnvelopeIn<IgnoredAny>>(json) {
+            Ok(_) => Error::StateMismatch,
+            Err(_) => Error::Malformed,
+        }
+    })
+}
+
+impl fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sealer")
+            .field("purpose", &self.purpose)
+            .field(
+                "key_ids",
+                &self.keys.iter().map(|key| key.id).collect::<Vec<_>>(),
+            )
+            .field("ttl", &self.ttl)
+            .field("leeway", &self.leeway)
+            .field("max_token_len", &self.max_token_len)
+            .field("max_state_len", &self.max_state_len)
+            .field("compression", &self.compression)
+            .field("revocations", &self.revocations.is_some())
+            .finish()
+    }
+}
