@@ -581,3 +581,86 @@ impl fmt::Debug for Sealer {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Key;
+
+    fn vector(name: &str) -> serde_json::Value {
+        let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(path).expect("vector file present");
+        serde_json::from_str(&text).expect("vector file is JSON")
+    }
+
+    fn unhex(value: &serde_json::Value) -> Vec<u8> {
+        let text = value.as_str().expect("hex string");
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
+            .collect()
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The worked example of docs/FORMAT.md, rebuilt byte for byte from its inputs.
+    #[test]
+    fn format_example_is_reproduced() {
+        let example = vector("format_example.json");
+        let key = Key::try_from(&unhex(&example["key_hex"])[..]).expect("32-byte key");
+        let purpose = example["purpose"].as_str().expect("purpose");
+        let sealer = Sealer::new(key.clone(), purpose);
+        let now = OffsetDateTime::parse(
+            example["now"].as_str().expect("now"),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("RFC 3339 time");
+        let sid = SessionId(
+            unhex(&example["session_id_hex"])
+                .try_into()
+                .expect("16 bytes"),
+        );
+        let nonce: [u8; NONCE_LEN] = unhex(&example["nonce_hex"]).try_into().expect("24 bytes");
+        let token = sealer
+            .seal_with(
+                example["subject"].as_str().expect("subject"),
+                &example["state"],
+                now,
+                sid,
+                &nonce,
+            )
+            .expect("seals");
+
+        let derived = key.derive(&[SUBKEY_INFO, purpose.as_bytes()]);
+        let binary = URL_SAFE_NO_PAD.decode(&token).expect("base64url");
+        let plaintext =
+            with_scratch(|scratch| String::from_utf8(scratch.json.clone()).expect("utf-8"));
+        let computed = serde_json::json!({
+            "key_id_hex": hex(key.id().as_bytes()),
+            "subkey_hex": hex(derived.as_ref()),
+            "header_hex": hex(&binary[..HEADER_LEN]),
+            "aad_hex": hex(&sealer.keys[0].aad[0]),
+            "plaintext": plaintext,
+            "ciphertext_hex": hex(&binary[HEADER_LEN + NONCE_LEN..binary.len() - TAG_LEN]),
+            "tag_hex": hex(&binary[binary.len() - TAG_LEN..]),
+            "token": token,
+        });
+        for (field, value) in computed.as_object().expect("object") {
+            assert_eq!(&example[field], value, "{field}");
+        }
+
+        let session = sealer
+            .open_at::<serde_json::Value>(&token, now)
+            .expect("opens");
+        assert_eq!(session.state(), &example["state"]);
+        let format_doc =
+            std::fs::read_to_string(format!("{}/docs/FORMAT.md", env!("CARGO_MANIFEST_DIR")))
+                .expect("docs/FORMAT.md present");
+        assert!(
+            format_doc.contains(&token),
+            "docs/FORMAT.md shows the example token"
+        );
+    }
+}
