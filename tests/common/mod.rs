@@ -1,0 +1,54 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sealed_session::{Key, Sealer};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+/// A fixed instant, so that no test depends on the clock.
+pub const T0: OffsetDateTime = datetime!(2030-06-01 12:00 UTC);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub user_id: u64,
+    pub name: String,
+    pub roles: Vec<String>,
+    pub prefs: Prefs,
+    pub csrf: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prefs {
+    pub theme: Option<String>,
+    pub langs: Vec<String>,
+    pub nested: Vec<Vec<(String, i64)>>,
+}
+
+pub fn profile() -> Profile {
+    Profile {
+        user_id: 42,
+        name: "Zoë Ångström 🦀 \"quoted\" \\ back\nslash \u{0}".into(),
+        roles: vec!["admin".into(), "éditeur".into(), "閲覧者".into()],
+        prefs: Prefs {
+            theme: Some("dark".into()),
+            langs: vec!["fr-CH".into(), "ja".into()],
+            nested: vec![vec![("a".into(), -1), ("b".into(), i64::MAX)], vec![]],
+        },
+        csrf: "Zm9vYmFyYmF6cXV4".into(),
+    }
+}
+
+pub fn sealer() -> Sealer {
+    Sealer::new(Key::try_from(&[7u8; 32][..]).expect("32 bytes"), "session")
+}
+
+pub fn decode(token: &str) -> Vec<u8> {
+    URL_SAFE_NO_PAD.decode(token).expect("base64url")
+}
+
+pub fn encode(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}

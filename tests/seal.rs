@@ -1,0 +1,431 @@
+//! Sealing and opening: round trips, tampering, truncation, limits, compression, errors.
+
+mod common;
+
+use common::{Profile, T0, decode, encode, profile, sealer};
+use proptest::prelude::*;
+use sealed_session::{Compression, Error, Key, Sealer};
+use time::Duration;
+
+#[test]
+fn round_trip_nested_unicode_state() {
+    let sealer = sealer();
+    let token = sealer.seal_at("user-42", &profile(), T0).expect("seals");
+    let session = sealer.open_at::<Profile>(&token, T0).expect("opens");
+    assert_eq!(session.state(), &profile());
+    assert_eq!(session.subject(), "user-42");
+    assert_eq!(session.issued_at(), T0);
+    assert_eq!(session.expires_at(), T0 + Duration::hours(24));
+    assert_eq!(session.into_state(), profile());
+}
+
+#[test]
+fn unicode_subject_round_trips() {
+    let sealer = sealer();
+    let token = sealer.seal_at("ユーザー/✓", &(), T0).expect("seals");
+    assert_eq!(
+        sealer.open_at::<()>(&token, T0).expect("opens").subject(),
+        "ユーザー/✓"
+    );
+}
+
+#[test]
+fn token_is_a_cookie_value_as_it_stands() {
+    let token = sealer().seal_at("user-42", &profile(), T0).expect("seals");
+    assert!(
+        token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+        "{token}"
+    );
+}
+
+#[test]
+fn session_ids_are_fresh_per_seal() {
+    let sealer = sealer();
+    let ids: std::collections::HashSet<_> = (0..200)
+        .map(|_| {
+            let token = sealer.seal_at("u", &(), T0).expect("seals");
+            sealer
+                .open_at::<()>(&token, T0)
+                .expect("opens")
+                .session_id()
+        })
+        .collect();
+    assert_eq!(ids.len(), 200);
+}
+
+/// Every change of one character to any other base64url character is rejected.
+#[test]
+fn every_single_character_change_is_rejected() {
+    let sealer = sealer();
+    let token = sealer.seal_at("user-42", &profile(), T0).expect("seals");
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for position in 0..token.len() {
+        for &replacement in alphabet {
+            let mut changed = token.clone().into_bytes();
+            if changed[position] == replacement {
+                continue;
+            }
+            changed[position] = replacement;
+            let changed = String::from_utf8(changed).expect("ascii");
+            let result = sealer.open_at::<Profile>(&changed, T0);
+            assert!(
+                matches!(
+                    result,
+                    Err(Error::Invalid | Error::Malformed | Error::UnknownKey)
+                ),
+                "position {position}: {result:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_truncation_is_rejected() {
+    let sealer = sealer();
+    let token = sealer.seal_at("user-42", &profile(), T0).expect("seals");
+    for len in 0..token.len() {
+        let result = sealer.open_at::<Profile>(&token[..len], T0);
+        assert!(
+            matches!(result, Err(Error::Invalid | Error::Malformed)),
+            "length {len}: {result:?}"
+        );
+    }
+}
+
+#[test]
+fn wrong_purpose_is_invalid() {
+    let key = Key::generate();
+    let token = Sealer::new(key.clone(), "session")
+        .seal_at("u", &1u8, T0)
+        .expect("seals");
+    for purpose in ["remember_me", "Session", "session ", "", "sessio"] {
+        assert_eq!(
+            Sealer::new(key.clone(), purpose).open_at::<u8>(&token, T0),
+            Err(Error::Invalid),
+            "{purpose:?}"
+        );
+    }
+}
+
+#[test]
+fn wrong_key_is_rejected() {
+    let token = sealer().seal_at("u", &1u8, T0).expect("seals");
+    let other = Sealer::new(Key::generate(), "session");
+    assert_eq!(other.open_at::<u8>(&token, T0), Err(Error::UnknownKey));
+}
+
+/// A forged token that claims the right key id but was sealed with another key.
+#[test]
+fn forged_key_id_is_invalid() {
+    let sealer = sealer();
+    let genuine = decode(&sealer.seal_at("u", &1u8, T0).expect("seals"));
+    let mut forged = decode(
+        &Sealer::new(Key::generate(), "session")
+            .seal_at("u", &1u8, T0)
+            .expect("seals"),
+    );
+    forged[2..6].copy_from_slice(&genuine[2..6]);
+    assert_eq!(
+        sealer.open_at::<u8>(&encode(&forged), T0),
+        Err(Error::Invalid)
+    );
+}
+
+#[test]
+fn unknown_version_and_flags_are_malformed() {
+    let sealer = sealer();
+    let token = decode(&sealer.seal_at("u", &1u8, T0).expect("seals"));
+    for version in [0u8, 2, 0x7f, 0xff] {
+        let mut changed = token.clone();
+        changed[0] = version;
+        assert_eq!(
+            sealer.open_at::<u8>(&encode(&changed), T0),
+            Err(Error::Malformed)
+        );
+    }
+    for flags in [0x02u8, 0x80, 0xfe] {
+        let mut changed = token.clone();
+        changed[1] = flags;
+        assert_eq!(
+            sealer.open_at::<u8>(&encode(&changed), T0),
+            Err(Error::Malformed)
+        );
+    }
+    // Setting the known compression flag on an uncompressed token fails authentication.
+    let mut changed = token.clone();
+    changed[1] = 0x01;
+    assert_eq!(
+        sealer.open_at::<u8>(&encode(&changed), T0),
+        Err(Error::Invalid)
+    );
+}
+
+#[test]
+fn non_canonical_base64_is_malformed() {
+    let sealer = sealer();
+    // Pick a token whose length leaves unused bits in its last character.
+    let token = (0..)
+        .map(|i| sealer.seal_at("u", &i, T0).expect("seals"))
+        .find(|token| token.len() % 4 != 0)
+        .expect("some length");
+    let last = token.as_bytes()[token.len() - 1];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let index = alphabet.iter().position(|&c| c == last).expect("base64url");
+    // Setting the lowest bit of the last sextet touches only unused bits.
+    let bent = alphabet[index | 1];
+    assert_ne!(bent, last, "pick a token whose last sextet is even");
+    let mut changed = token.into_bytes();
+    *changed.last_mut().expect("non-empty") = bent;
+    let changed = String::from_utf8(changed).expect("ascii");
+    assert_eq!(sealer.open_at::<i32>(&changed, T0), Err(Error::Malformed));
+    for other in ["=", "==", " ", "\n", "+", "/"] {
+        let token = sealer.seal_at("u", &1, T0).expect("seals");
+        assert_eq!(
+            sealer.open_at::<i32>(&format!("{token}{other}"), T0),
+            Err(Error::Malformed),
+            "{other:?}"
+        );
+    }
+}
+
+#[test]
+fn state_type_mismatch_is_an_error() {
+    let sealer = sealer();
+    let token = sealer.seal_at("u", &profile(), T0).expect("seals");
+    assert_eq!(sealer.open_at::<u32>(&token, T0), Err(Error::StateMismatch));
+    assert_eq!(
+        sealer.open_at::<Vec<String>>(&token, T0),
+        Err(Error::StateMismatch)
+    );
+    let token = sealer.seal_at("u", &-1i64, T0).expect("seals");
+    assert_eq!(sealer.open_at::<u8>(&token, T0), Err(Error::StateMismatch));
+}
+
+#[test]
+fn unserializable_state_is_an_error() {
+    let mut map = std::collections::HashMap::new();
+    map.insert(vec![1u8], 1u8); // JSON object keys must be strings
+    assert_eq!(sealer().seal_at("u", &map, T0), Err(Error::Serialize));
+}
+
+#[test]
+fn input_past_max_token_len_is_refused_before_decoding() {
+    let sealer = sealer().with_max_token_len(100);
+    // Not even base64: were it decoded, it would be Malformed.
+    assert_eq!(
+        sealer.open_at::<()>(&"!".repeat(101), T0),
+        Err(Error::TooLarge)
+    );
+    assert_eq!(
+        sealer.open_at::<()>(&"!".repeat(100), T0),
+        Err(Error::Malformed)
+    );
+}
+
+#[test]
+fn seal_refuses_tokens_past_max_token_len() {
+    let sealer = sealer().with_compression(Compression::Never);
+    let token = sealer.seal_at("u", &"x".repeat(100), T0).expect("seals");
+    let exact = sealer.clone().with_max_token_len(token.len());
+    assert!(exact.seal_at("u", &"x".repeat(100), T0).is_ok());
+    let short = sealer.with_max_token_len(token.len() - 1);
+    assert_eq!(
+        short.seal_at("u", &"x".repeat(100), T0),
+        Err(Error::TooLarge)
+    );
+}
+
+#[test]
+fn max_state_len_applies_to_seal_and_open() {
+    let big = "y".repeat(2000);
+    let roomy = sealer().with_compression(Compression::Never);
+    let token = roomy.seal_at("u", &big, T0).expect("seals");
+    let tight = roomy.clone().with_max_state_len(1000);
+    assert_eq!(tight.seal_at("u", &big, T0), Err(Error::TooLarge));
+    assert_eq!(tight.open_at::<String>(&token, T0), Err(Error::TooLarge));
+}
+
+/// A decompression bomb: a few kilobytes that inflate to megabytes, sealed by a key holder.
+#[test]
+fn decompression_bomb_is_too_large() {
+    let zeros = "0".repeat(8 << 20);
+    let bomb_maker = sealer()
+        .with_compression(Compression::Always)
+        .with_max_state_len(usize::MAX)
+        .with_max_token_len(usize::MAX);
+    let bomb = bomb_maker.seal_at("u", &zeros, T0).expect("seals");
+    assert!(bomb.len() < 100_000, "{} characters", bomb.len());
+    let opener = sealer().with_max_token_len(100_000);
+    assert_eq!(opener.open_at::<String>(&bomb, T0), Err(Error::TooLarge));
+    // The same state opens where the cap allows it.
+    assert_eq!(
+        bomb_maker
+            .open_at::<String>(&bomb, T0)
+            .expect("opens")
+            .state()
+            .len(),
+        8 << 20
+    );
+}
+
+fn compressed(token: &str) -> bool {
+    decode(token)[1] & 1 == 1
+}
+
+#[test]
+fn compression_decision() {
+    let auto = sealer();
+    let small = auto.seal_at("u", &"abc", T0).expect("seals");
+    assert!(!compressed(&small), "tiny states are never compressed");
+
+    let repetitive = "session data ".repeat(100);
+    let auto_big = auto.seal_at("u", &repetitive, T0).expect("seals");
+    assert!(compressed(&auto_big), "compressible states are compressed");
+
+    let never = sealer().with_compression(Compression::Never);
+    let never_big = never.seal_at("u", &repetitive, T0).expect("seals");
+    assert!(!compressed(&never_big));
+    assert!(auto_big.len() * 4 < never_big.len());
+
+    // Auto never makes a token larger than not compressing would.
+    let noise: Vec<u8> = (0..1500).map(|_| rand_byte()).collect();
+    let noise = encode(&noise);
+    let auto_noise = auto.seal_at("u", &noise, T0).expect("seals");
+    let never_noise = never.seal_at("u", &noise, T0).expect("seals");
+    assert!(auto_noise.len() <= never_noise.len());
+
+    let always = sealer().with_compression(Compression::Always);
+    let always_small = always.seal_at("u", &"abc", T0).expect("seals");
+    assert!(compressed(&always_small));
+
+    // Every sealer opens every kind of token, whatever its own setting.
+    for opener in [&auto, &never, &always] {
+        assert_eq!(
+            opener
+                .open_at::<String>(&auto_big, T0)
+                .expect("opens")
+                .state(),
+            &repetitive
+        );
+        assert_eq!(
+            opener
+                .open_at::<String>(&never_big, T0)
+                .expect("opens")
+                .state(),
+            &repetitive
+        );
+        assert_eq!(
+            opener
+                .open_at::<String>(&always_small, T0)
+                .expect("opens")
+                .state(),
+            "abc"
+        );
+        assert_eq!(
+            opener
+                .open_at::<String>(&auto_noise, T0)
+                .expect("opens")
+                .state(),
+            &noise
+        );
+    }
+}
+
+fn rand_byte() -> u8 {
+    use rand::RngCore as _;
+    let mut byte = [0u8];
+    rand::rng().fill_bytes(&mut byte);
+    byte[0]
+}
+
+#[test]
+fn display_strings_are_pinned() {
+    let shown: Vec<String> = [
+        Error::Expired,
+        Error::NotYetValid,
+        Error::TooLarge,
+        Error::Malformed,
+        Error::UnknownKey,
+        Error::Invalid,
+        Error::StateMismatch,
+        Error::Serialize,
+        Error::Revoked,
+        Error::InvalidKey,
+        Error::CorruptSnapshot,
+        Error::Config("the TTL must be positive"),
+        Error::Random,
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    assert_eq!(
+        shown,
+        [
+            "token expired",
+            "token not yet valid",
+            "token or state too large",
+            "malformed token",
+            "unknown key id",
+            "invalid token",
+            "session state does not match the requested type",
+            "session state cannot be serialized",
+            "token revoked",
+            "invalid key: expected 32 bytes",
+            "corrupt revocation snapshot",
+            "invalid configuration: the TTL must be positive",
+            "random number generator failed",
+        ]
+    );
+}
+
+#[test]
+fn sealer_is_send_sync_and_clone() {
+    fn check<T: Send + Sync + Clone + 'static>() {}
+    check::<Sealer>();
+    check::<Key>();
+    check::<sealed_session::Keyring>();
+}
+
+#[test]
+fn debug_of_sealer_shows_no_key_material() {
+    let key = Key::try_from(&[0x99; 32][..]).expect("32 bytes");
+    let shown = format!("{:?}", Sealer::new(key.clone(), "session"));
+    assert!(!shown.contains("153"), "{shown}");
+    assert!(!shown.contains("99, 99"), "{shown}");
+    assert!(!shown.contains(&key.to_base64()), "{shown}");
+    assert!(shown.contains(&key.id().to_string()), "{shown}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Arbitrary strings never open, and never panic.
+    #[test]
+    fn random_strings_never_open(text in ".{0,400}") {
+        prop_assert!(sealer().open_at::<serde_json::Value>(&text, T0).is_err());
+    }
+
+    /// Well-formed base64url of plausible token lengths never opens either.
+    #[test]
+    fn random_base64_never_opens(bytes in proptest::collection::vec(any::<u8>(), 0..600), version_one in any::<bool>()) {
+        let mut bytes = bytes;
+        if version_one && bytes.len() > 1 {
+            bytes[0] = 1;
+            bytes[1] &= 1;
+        }
+        prop_assert!(sealer().open_at::<serde_json::Value>(&encode(&bytes), T0).is_err());
+    }
+
+    /// Any JSON-representable state round-trips.
+    #[test]
+    fn arbitrary_state_round_trips(subject in ".{0,40}", words in proptest::collection::vec(".{0,30}", 0..60), number in any::<i64>()) {
+        let sealer = sealer();
+        let state = (words, number);
+        let token = sealer.seal_at(&subject, &state, T0).expect("seals");
+        let session = sealer.open_at::<(Vec<String>, i64)>(&token, T0).expect("opens");
+        prop_assert_eq!(session.subject(), subject.as_str());
+        prop_assert_eq!(session.state(), &state);
+    }
+}
