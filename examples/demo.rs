@@ -1,0 +1,80 @@
+//! A user logs in, gets a sealed cookie, comes back with it, and logs out everywhere.
+//!
+//! Run with `cargo run --example demo`. Set `SESSION_KEY` (43 characters of base64, from
+//! `Key::generate().to_base64()`) to use a fixed key; otherwise a fresh one is drawn.
+
+use std::sync::Arc;
+
+use sealed_session::{Error, Key, RevocationList, Sealer};
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+#[derive(Debug, Serialize, Deserialize)]
+struct UserSession {
+    user_id: u64,
+    name: String,
+    roles: Vec<String>,
+    csrf: String,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let key = match std::env::var("SESSION_KEY") {
+        Ok(text) => Key::from_base64(&text)?,
+        Err(_) => {
+            println!("(no SESSION_KEY set: using a fresh random key)");
+            Key::generate()
+        }
+    };
+
+    // One revocation list per process; its horizon covers the longest token lifetime.
+    let ttl = Duration::hours(8);
+    let revocations = Arc::new(RevocationList::new(ttl + Duration::hours(1)));
+    let sealer = Sealer::new(key, "session")
+        .with_ttl(ttl)
+        .with_revocations(Arc::clone(&revocations));
+
+    println!("\n1. Log in");
+    let state = UserSession {
+        user_id: 42,
+        name: "Ada Lovelace".into(),
+        roles: vec!["admin".into(), "billing".into()],
+        csrf: "q3Jv9Xz1bWFkZS1pbi1yb21l".into(),
+    };
+    let token = sealer.seal("user-42", &state)?;
+    println!("   state: {} bytes of JSON", serde_json::to_vec(&state)?.len());
+    println!("   sealed cookie value: {} bytes", token.len());
+    println!("   Set-Cookie: session={token}; Path=/; Max-Age=28800; HttpOnly; Secure; SameSite=Lax");
+
+    println!("\n2. Next request: open the cookie");
+    let session = sealer.open::<UserSession>(&token)?;
+    println!("   subject:    {}", session.subject());
+    println!("   state:      {:?}", session.state());
+    println!("   session id: {}", session.session_id());
+    println!("   expires at: {}", session.expires_at());
+
+    println!("\n3. What an attacker gets");
+    let mut tampered = token.clone().into_bytes();
+    let middle = tampered.len() / 2;
+    tampered[middle] = if tampered[middle] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered)?;
+    show("one character changed", sealer.open::<UserSession>(&tampered));
+    let later = OffsetDateTime::now_utc() + Duration::hours(9);
+    show("the same cookie 9 hours later", sealer.open_at::<UserSession>(&token, later));
+    let other_purpose = Sealer::new(Key::generate(), "session");
+    show("opened by another service", other_purpose.open::<UserSession>(&token));
+
+    println!("\n4. Log out everywhere (or: password changed)");
+    revocations.revoke_user("user-42");
+    show("the old cookie", sealer.open::<UserSession>(&token));
+    let fresh = sealer.seal("user-42", &state)?;
+    show("a cookie from logging in again", sealer.open::<UserSession>(&fresh));
+    println!("   revocation list entries: {}", revocations.len());
+    Ok(())
+}
+
+fn show(what: &str, result: Result<sealed_session::Session<UserSession>, Error>) {
+    match result {
+        Ok(session) => println!("   {what}: accepted (user {})", session.subject()),
+        Err(error) => println!("   {what}: rejected ({error})"),
+    }
+}

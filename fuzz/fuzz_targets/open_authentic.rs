@@ -1,0 +1,55 @@
+//! Arbitrary payloads, sealed under the right key and purpose, never make `open` panic.
+//!
+//! This reaches what lies behind authentication: the DEFLATE decoder with its cap and the
+//! envelope parser. The token is built from docs/FORMAT.md alone, with RustCrypto's
+//! XChaCha20-Poly1305, independently of the crate's own sealing code.
+#![no_main]
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::XChaCha20Poly1305;
+use hkdf::Hkdf;
+use libfuzzer_sys::fuzz_target;
+use sealed_session::{Error, Key, Sealer};
+use sha2::Sha256;
+use time::macros::datetime;
+
+const KEY: [u8; 32] = [0x42; 32];
+const PURPOSE: &str = "session";
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&flags, payload)) = data.split_first() else {
+        return;
+    };
+    let flags = flags & 1;
+    let key = Key::try_from(&KEY[..]).expect("32 bytes");
+    let mut header = vec![1, flags];
+    header.extend_from_slice(key.id().as_bytes());
+
+    let mut subkey = [0u8; 32];
+    Hkdf::<Sha256>::new(None, &KEY)
+        .expand_multi_info(&[b"sealed-session v1 token:", PURPOSE.as_bytes()], &mut subkey)
+        .expect("32 bytes");
+    let nonce = [0x24u8; 24];
+    let aad = [&header[..], PURPOSE.as_bytes()].concat();
+    let sealed = XChaCha20Poly1305::new((&subkey).into())
+        .encrypt((&nonce).into(), Payload { msg: payload, aad: &aad })
+        .expect("encrypts");
+    let token = URL_SAFE_NO_PAD.encode([&header[..], &nonce, &sealed].concat());
+
+    let sealer = Sealer::new(key, PURPOSE)
+        .with_max_token_len(1 << 20)
+        .with_max_state_len(1 << 16);
+    let now = datetime!(2030-01-01 0:00 UTC);
+    match sealer.open_at::<serde_json::Value>(&token, now) {
+        // Authentic tokens are never reported as forged.
+        Err(Error::Invalid | Error::UnknownKey) => panic!("authentic token rejected as forged"),
+        Err(_) => {}
+        Ok(session) => {
+            // Whatever opened was a well-formed envelope within the cap.
+            assert!(flags == 1 || payload.len() <= 1 << 16);
+            let _ = session.state();
+        }
+    }
+});
