@@ -41,9 +41,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         csrf: "q3Jv9Xz1bWFkZS1pbi1yb21l".into(),
     };
     let token = sealer.seal("user-42", &state)?;
-    println!("   state: {} bytes of JSON", serde_json::to_vec(&state)?.len());
+    println!(
+        "   state: {} bytes of JSON",
+        serde_json::to_vec(&state)?.len()
+    );
     println!("   sealed cookie value: {} bytes", token.len());
-    println!("   Set-Cookie: session={token}; Path=/; Max-Age=28800; HttpOnly; Secure; SameSite=Lax");
+    println!(
+        "   Set-Cookie: session={token}; Path=/; Max-Age=28800; HttpOnly; Secure; SameSite=Lax"
+    );
 
     println!("\n2. Next request: open the cookie");
     let session = sealer.open::<UserSession>(&token)?;
@@ -57,17 +62,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let middle = tampered.len() / 2;
     tampered[middle] = if tampered[middle] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered)?;
-    show("one character changed", sealer.open::<UserSession>(&tampered));
+    show(
+        "one character changed",
+        sealer.open::<UserSession>(&tampered),
+    );
     let later = OffsetDateTime::now_utc() + Duration::hours(9);
-    show("the same cookie 9 hours later", sealer.open_at::<UserSession>(&token, later));
+    show(
+        "the same cookie 9 hours later",
+        sealer.open_at::<UserSession>(&token, later),
+    );
     let other_purpose = Sealer::new(Key::generate(), "session");
-    show("opened by another service", other_purpose.open::<UserSession>(&token));
+    show(
+        "opened by another service",
+        other_purpose.open::<UserSession>(&token),
+    );
 
     println!("\n4. Log out everywhere (or: password changed)");
     revocations.revoke_user("user-42");
     show("the old cookie", sealer.open::<UserSession>(&token));
     let fresh = sealer.seal("user-42", &state)?;
-    show("a cookie from logging in again", sealer.open::<UserSession>(&fresh));
+    show(
+        "a cookie from logging in again",
+        sealer.open::<UserSession>(&fresh),
+    );
     println!("   revocation list entries: {}", revocations.len());
     Ok(())
 }

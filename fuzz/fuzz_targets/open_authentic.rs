@@ -7,8 +7,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::XChaCha20Poly1305;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use hkdf::Hkdf;
 use libfuzzer_sys::fuzz_target;
 use sealed_session::{Error, Key, Sealer};
@@ -29,12 +29,21 @@ fuzz_target!(|data: &[u8]| {
 
     let mut subkey = [0u8; 32];
     Hkdf::<Sha256>::new(None, &KEY)
-        .expand_multi_info(&[b"sealed-session v1 token:", PURPOSE.as_bytes()], &mut subkey)
+        .expand_multi_info(
+            &[b"sealed-session v1 token:", PURPOSE.as_bytes()],
+            &mut subkey,
+        )
         .expect("32 bytes");
     let nonce = [0x24u8; 24];
     let aad = [&header[..], PURPOSE.as_bytes()].concat();
     let sealed = XChaCha20Poly1305::new((&subkey).into())
-        .encrypt((&nonce).into(), Payload { msg: payload, aad: &aad })
+        .encrypt(
+            (&nonce).into(),
+            Payload {
+                msg: payload,
+                aad: &aad,
+            },
+        )
         .expect("encrypts");
     let token = URL_SAFE_NO_PAD.encode([&header[..], &nonce, &sealed].concat());
 

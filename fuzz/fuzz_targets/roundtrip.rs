@@ -36,7 +36,9 @@ fuzz_target!(|input: Input| {
     let now = datetime!(2030-01-01 0:00 UTC);
     match sealer.seal_at(&input.subject, &input.state, now) {
         Ok(token) => {
-            let session = sealer.open_at::<State>(&token, now).expect("own token opens");
+            let session = sealer
+                .open_at::<State>(&token, now)
+                .expect("own token opens");
             assert_eq!(session.subject(), input.subject);
             assert_eq!(session.state(), &input.state);
         }
