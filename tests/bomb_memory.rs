@@ -1,0 +1,43 @@
+//! A decompression bomb is refused without allocating past the state cap.
+//!
+//! Its own test binary: the counting allocator (dhat) is global to the process.
+
+use sealed_session::{Compression, Error, Key, Sealer};
+use time::macros::datetime;
+
+#[global_allocator]
+static ALLOCATOR: dhat::Alloc = dhat::Alloc;
+
+#[test]
+fn bomb_is_refused_within_the_cap() {
+    const INFLATED: usize = 16 << 20;
+    const CAP: usize = 64 << 10;
+    let now = datetime!(2030-01-01 0:00 UTC);
+    let key = Key::try_from(&[3u8; 32][..]).expect("32 bytes");
+    let bomb = Sealer::new(key.clone(), "session")
+        .with_compression(Compression::Always)
+        .with_max_state_len(usize::MAX)
+        .with_max_token_len(usize::MAX)
+        .seal_at("u", &"0".repeat(INFLATED), now)
+        .expect("seals");
+    let opener = Sealer::new(key, "session")
+        .with_max_state_len(CAP)
+        .with_max_token_len(bomb.len());
+
+    let profiler = dhat::Profiler::builder().testing().build();
+    let result = opener.open_at::<String>(&bomb, now);
+    let stats = dhat::HeapStats::get();
+    drop(profiler);
+
+    assert_eq!(result, Err(Error::TooLarge));
+    // Allowed: the decoded token, the inflated output up to the cap, and the inflater's fixed
+    // state (its 32 KiB window and tables). Not allowed: anything that grows with the bomb.
+    let budget = bomb.len() + CAP + (96 << 10);
+    assert!(
+        stats.max_bytes <= budget,
+        "peak {} bytes while opening a {}-character bomb of {} bytes (budget {budget})",
+        stats.max_bytes,
+        bomb.len(),
+        INFLATED
+    );
+}
