@@ -1,41 +1,308 @@
-//! The revocation list (minimal placeholder implementation, being replaced).
+//! The revocation list: "log out everywhere", "log out this device", and nothing else kept.
+//!
+//! # What is stored
+//!
+//! - **Users**: `SipHash-1-3-128(key, subject) -> last_modified` (Unix ms). A token whose
+//!   issued-at is not after its subject's `last_modified` is revoked. The subject itself is not
+//!   kept: 16 bytes of keyed hash and 8 bytes of time per entry, whatever the subject's length.
+//!   The key is random per list, so an attacker who picks subjects can neither collide two of
+//!   them nor flood one hash bucket.
+//! - **Sessions**: `SipHash-1-3-128(key, session id) -> expires_at` (Unix ms): that one token is
+//!   revoked. Session ids are hashed too, because an application may revoke ids that a client
+//!   named.
+//! - **Watermark**: a global "not before" (Unix ms): every token issued at or before it is
+//!   revoked, for every user. It only moves when a capped list is full (see
+//!   [`RevocationList::with_max_entries`]), and is forgotten by [`RevocationList::prune_at`].
+//!
+//! # Why the rules are safe
+//!
+//! The horizon `H` is at least the TTL plus the leeway of every sealer that uses the list
+//! ([`crate::Sealer`] refuses to seal otherwise). A token issued at `iat` opens only while
+//! `now < iat + ttl + leeway <= iat + H` (all in whole milliseconds, rounded down, which only
+//! shortens the left side). So, at the list's `now`:
+//!
+//! - a user entry `last_modified < now - H` rejects only tokens (`iat <= last_modified`) that have
+//!   all expired: it is pruned;
+//! - a session entry whose token expires at `exp` can open only while `now < exp + leeway`, and
+//!   `leeway <= H - ttl < H`: when `exp < now - H` the token has expired, and the entry is pruned.
+//!   The list does not know the leeway; `H` is the bound it can prove;
+//! - a watermark `< now - H` rejects only expired tokens: it is reset.
+//!
+//! Issued-at times come from the sealing server's clock, revocation times from the revoking
+//! server's clock (or the one given to `revoke_user_at`). A token sealed by a server whose clock
+//! runs ahead escapes a revocation made on a slower clock less than that skew after it was
+//! sealed; keep the clocks of the servers that share a list in sync.
+//!
+//! # Concurrency
+//!
+//! Entries live in [`SHARDS`] maps, each behind its own [`RwLock`], chosen by bits of the hash
+//! that the map itself does not use. A check takes one read lock (two if sessions are revoked),
+//! so readers never block each other and a writer blocks only the readers of one shard. Writers
+//! are rare and take one [`Mutex`] first, which keeps the cap, the counts and the watermark
+//! consistent without ever holding two shard locks. Every change is made under a shard's write
+//! lock before the method returns, so it is visible to the very next check on any thread.
+//! Atomic counts let a check skip the maps while they are empty, and a fold raises the
+//! watermark before it removes the entries it replaces (`check` reads the watermark last).
+//!
+//! A poisoned lock (a panic elsewhere while it was held) is recovered: the data are plain maps of
+//! integers, consistent after any single insert or removal.
+//!
+//! # Snapshot format, version 1
+//!
+//! All integers little-endian.
+//!
+//! ```text
+//! magic        4  "SSRL"
+//! version      1  0x01
+//! horizon     12  whole seconds (i64) ‖ subsecond nanoseconds (i32), same sign
+//! max_entries  8  u64, 0 = no cap
+//! watermark    8  i64 Unix ms, i64::MIN = none
+//! hash key    16  the SipHash key
+//! users        8  u64 count
+//! sessions     8  u64 count
+//! entries     24 each: users, then sessions: hash (16) ‖ i64 Unix ms
+//! checksum    16  SHA-256 of all bytes above, first 16 bytes
+//! ```
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use time::{Duration, OffsetDateTime};
+use rand::RngCore as _;
+use sha2::{Digest as _, Sha256};
+use siphasher::sip128::SipHasher13;
+use time::{Duration, OffsetDateTime, PrimitiveDateTime};
+use zeroize::Zeroize as _;
 
 use crate::Error;
-use crate::claims::{SessionId, unix_millis};
+use crate::claims::{SessionId, duration_millis, from_unix_millis, unix_millis};
 
-/// Revoked users and sessions.
+/// Number of shards: a power of two, so that a shard is chosen by the top bits of a hash.
+const SHARD_BITS: u32 = 6;
+const SHARDS: usize = 1 << SHARD_BITS;
+
+/// Length of the SipHash key.
+const HASH_KEY_LEN: usize = 16;
+
+/// "No watermark": no token a sealer can issue has an issued-at this small.
+const NO_WATERMARK: i64 = i64::MIN;
+
+const SNAPSHOT_MAGIC: [u8; 4] = *b"SSRL";
+const SNAPSHOT_VERSION: u8 = 1;
+/// magic ‖ version ‖ horizon ‖ max_entries ‖ watermark ‖ key ‖ user count ‖ session count.
+const SNAPSHOT_HEADER_LEN: usize = 4 + 1 + 12 + 8 + 8 + HASH_KEY_LEN + 8 + 8;
+const SNAPSHOT_ENTRY_LEN: usize = 16 + 8;
+const SNAPSHOT_CHECKSUM_LEN: usize = 16;
+const _: () = assert!(SNAPSHOT_HEADER_LEN == 65);
+
+/// Revoked users ("log out everywhere", or changed permissions) and revoked sessions ("log out
+/// this device"), checked by every [`crate::Sealer`] it is attached to.
+///
+/// A sealed token cannot be taken back from the client, so the server remembers what it took
+/// back, for as long as the tokens can live (the *horizon*), and no longer: the list stays
+/// small, in memory, with no lookup over the network on `open`.
+///
+/// - [`revoke_user`](RevocationList::revoke_user) rejects every token of a user issued until
+///   now, on every device. New logins are issued after it and open normally.
+/// - [`revoke_session`](RevocationList::revoke_session) rejects one token.
+/// - [`prune`](RevocationList::prune) forgets what can no longer matter; call it now and then
+///   (for example every few minutes, or before [`snapshot`](RevocationList::snapshot)).
+/// - [`snapshot`](RevocationList::snapshot) / [`restore`](RevocationList::restore) carry the
+///   list over restarts and cold starts; several instances stay in step by replaying each
+///   other's revocations with [`revoke_user_at`](RevocationList::revoke_user_at).
+///
+/// It is `Send + Sync` and every method takes `&self`: share it in an [`std::sync::Arc`]. Checks
+/// never block each other; a revocation is visible to the next check on any thread.
 ///
 /// ```
-/// let list = sealed_session::RevocationList::new(time::Duration::days(2));
-/// list.revoke_user("alice");
-/// assert_eq!(list.len(), 1);
+/// use std::sync::Arc;
+/// use sealed_session::{Error, Key, RevocationList, Sealer};
+/// use time::Duration;
+///
+/// let revocations = Arc::new(RevocationList::new(Duration::days(2)));
+/// let sealer = Sealer::new(Key::generate(), "session").with_revocations(revocations.clone());
+///
+/// let phone = sealer.seal("alice", &())?;
+/// let laptop = sealer.seal("alice", &())?;
+/// revocations.revoke_user("alice"); // log out everywhere
+/// assert_eq!(sealer.open::<()>(&phone).unwrap_err(), Error::Revoked);
+/// assert_eq!(sealer.open::<()>(&laptop).unwrap_err(), Error::Revoked);
+///
+/// // Logging in again, even within the same millisecond, works.
+/// let again = sealer.seal("alice", &())?;
+/// assert!(sealer.open::<()>(&again).is_ok());
+/// # Ok::<(), sealed_session::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct RevocationList {
     horizon: Duration,
-    users: RwLock<HashMap<String, i64>>,
+    max_entries: Option<usize>,
+    /// SipHash key for subjects and session ids; wiped on drop.
+    key: [u8; HASH_KEY_LEN],
+    shards: Box<[Shard; SHARDS]>,
+    /// Every token issued at or before this is revoked; [`NO_WATERMARK`] when unset.
+    watermark: AtomicI64,
+    /// Number of user entries, over all shards.
+    users: AtomicUsize,
+    /// Number of session entries, over all shards.
+    sessions: AtomicUsize,
+    /// Serializes writers (revoke, prune, fold, snapshot); readers never take it.
+    writer: Mutex<()>,
+}
+
+/// One shard, on its own cache lines so that readers of different shards do not contend.
+#[repr(align(128))]
+#[derive(Default)]
+struct Shard(RwLock<Maps>);
+
+#[derive(Default)]
+struct Maps {
+    /// Subject hash -> last_modified (Unix ms).
+    users: HashMap<KeyedHash, i64, PassThrough>,
+    /// Session id hash -> expires_at (Unix ms).
+    sessions: HashMap<KeyedHash, i64, PassThrough>,
+}
+
+impl Shard {
+    fn read(&self) -> RwLockReadGuard<'_, Maps> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Maps> {
+        self.0.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A keyed 128-bit hash, as two words: 16 bytes with 8-byte alignment (a `u128` would pad every
+/// map entry to 32 bytes).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct KeyedHash([u64; 2]);
+
+impl Hash for KeyedHash {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // Already a keyed hash: hand the map the first word as it is. The second word picks
+        // the shard, so that the shard and the bucket are chosen by independent bits.
+        state.write_u64(self.0[0]);
+    }
+}
+
+/// The map's hasher: passes the one `u64` that [`KeyedHash`] writes straight through.
+type PassThrough = BuildHasherDefault<PassThroughHasher>;
+
+#[derive(Default)]
+struct PassThroughHasher(u64);
+
+impl Hasher for PassThroughHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = word;
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Not reached: `KeyedHash` writes one u64. Kept correct (if slow) all the same.
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+}
+
+/// What a user entry or session entry would add to the watermark if folded: the latest
+/// issued-at of any token it rejects. A session's token was issued at least 1 ms before it
+/// expires (the TTL is a positive number of milliseconds).
+fn session_fold_point(expires_at_ms: i64) -> i64 {
+    expires_at_ms.saturating_sub(1)
 }
 
 impl RevocationList {
-    /// A list that remembers revocations for `horizon`.
+    /// An empty list that remembers each revocation for `horizon`.
+    ///
+    /// The horizon is the longest a token checked against this list can stay valid: it must be
+    /// at least the TTL plus the leeway of every [`crate::Sealer`] the list is attached to
+    /// (`seal` fails with [`Error::Config`] otherwise, because the list could forget a revocation
+    /// while a token it rejects still opens). A longer horizon is safe and only keeps entries
+    /// longer. A negative horizon counts as zero.
+    ///
+    /// The list draws a random hash key from the operating system here; building one takes
+    /// microseconds and allocates nothing per entry until something is revoked.
     ///
     /// ```
-    /// let list = sealed_session::RevocationList::new(time::Duration::days(2));
+    /// use sealed_session::RevocationList;
+    /// use time::Duration;
+    ///
+    /// // Sealers with the default 24 h TTL and 60 s leeway: 25 hours cover them.
+    /// let list = RevocationList::new(Duration::hours(25));
+    /// assert!(list.is_empty());
     /// ```
     #[must_use]
     pub fn new(horizon: Duration) -> RevocationList {
+        let mut key = [0u8; HASH_KEY_LEN];
+        rand::rng().fill_bytes(&mut key);
+        RevocationList::with_key(horizon.max(Duration::ZERO), key)
+    }
+
+    fn with_key(horizon: Duration, key: [u8; HASH_KEY_LEN]) -> RevocationList {
         RevocationList {
             horizon,
-            users: RwLock::new(HashMap::new()),
+            max_entries: None,
+            key,
+            shards: Box::new(std::array::from_fn(|_| Shard::default())),
+            watermark: AtomicI64::new(NO_WATERMARK),
+            users: AtomicUsize::new(0),
+            sessions: AtomicUsize::new(0),
+            writer: Mutex::new(()),
         }
     }
 
-    /// The horizon.
+    /// Caps the number of entries (users plus sessions) at `max_entries`, so that no flood of
+    /// revocations can exhaust memory. Defaults to no cap. A cap of 0 counts as 1.
+    ///
+    /// The list never fails open. When a new entry would exceed the cap, the oldest sixteenth of
+    /// the entries (at least one) are *folded* into a global watermark: every token issued at or
+    /// before the newest folded revocation is rejected, **for every user**. So at the cap, some
+    /// users who were not revoked are logged out too; that is the price of never forgetting a
+    /// revocation. Entries are ordered by the latest issued-at of a token they reject: a user's
+    /// revocation time, or for a session its expiry less 1 ms (the list does not know when the
+    /// token was issued, only that it was before it expires). Folding a revoked *session*
+    /// therefore moves the watermark up to that session's expiry, which may lie in the future:
+    /// until then every token is rejected, and new logins are issued after it, so they do not
+    /// open before it either (less the sealer's leeway). Size the cap well above
+    /// the revocations expected within one horizon, and prune regularly, so that this stays an
+    /// emergency brake. Each entry takes about 29 to 57 bytes (see [`RevocationList::len`]).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sealed_session::{Error, Key, RevocationList, Sealer};
+    /// use time::Duration;
+    ///
+    /// let list = Arc::new(RevocationList::new(Duration::days(2)).with_max_entries(2));
+    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    /// let tokens = ["a", "b", "c"].map(|user| sealer.seal(user, &()));
+    /// for user in ["a", "b", "c"] {
+    ///     list.revoke_user(user);
+    /// }
+    /// assert!(list.len() <= 2);
+    /// for token in tokens {
+    ///     assert_eq!(sealer.open::<()>(&token?).unwrap_err(), Error::Revoked);
+    /// }
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_max_entries(mut self, max_entries: usize) -> RevocationList {
+        let cap = max_entries.max(1);
+        self.max_entries = Some(cap);
+        // Entries revoked before the cap was set (the list is ours alone here).
+        if self.len() > cap {
+            self.fold_down_to(cap);
+        }
+        self
+    }
+
+    /// The horizon: how long each revocation is remembered, and so the longest lifetime (TTL
+    /// plus leeway) of any token checked against this list.
     ///
     /// ```
     /// let list = sealed_session::RevocationList::new(time::Duration::days(2));
@@ -46,32 +313,169 @@ impl RevocationList {
         self.horizon
     }
 
-    /// Log out everywhere.
+    /// The cap set by [`RevocationList::with_max_entries`], if any.
+    ///
+    /// ```
+    /// let list = sealed_session::RevocationList::new(time::Duration::days(2));
+    /// assert_eq!(list.max_entries(), None);
+    /// assert_eq!(list.with_max_entries(10_000).max_entries(), Some(10_000));
+    /// ```
+    #[must_use]
+    pub fn max_entries(&self) -> Option<usize> {
+        self.max_entries
+    }
+
+    /// Logs `subject` out everywhere: rejects every token of `subject` issued until now, on
+    /// every device. Use it on logout-everywhere, password change, or any change to what the
+    /// user may do that their open sessions must not outlive.
+    ///
+    /// Tokens sealed for `subject` afterwards carry a later issued-at and open normally, even
+    /// when sealed within the same millisecond. So that a token sealed in the same millisecond
+    /// as an earlier revocation is caught too, the time recorded may lie a few milliseconds
+    /// after the clock; it is returned, to be handed to the other instances' lists with
+    /// [`RevocationList::revoke_user_at`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sealed_session::{Error, Key, RevocationList, Sealer};
+    ///
+    /// let list = Arc::new(RevocationList::new(time::Duration::days(2)));
+    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    /// let token = sealer.seal("alice", &())?;
+    /// let at = list.revoke_user("alice");
+    /// assert_eq!(sealer.open::<()>(&token).unwrap_err(), Error::Revoked);
+    /// // publish (`"alice"`, `at`) to the other instances
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn revoke_user(&self, subject: &str) -> OffsetDateTime {
+        let now = OffsetDateTime::now_utc();
+        let hash = self.hash(subject.as_bytes());
+        let _writer = self.lock_writer();
+        // Everything a sealer may have issued until now: up to the clock, and up to the issue
+        // floor, which is ahead of the clock after a revocation within this millisecond.
+        let floor = self.floor(hash).unwrap_or(NO_WATERMARK);
+        let at = unix_millis(now).max(floor);
+        self.record_user(hash, at);
+        // Past the largest date only after revoke_user_at(that date): answer that date.
+        from_unix_millis(at).unwrap_or(PrimitiveDateTime::MAX.assume_utc())
+    }
+
+    /// Rejects every token of `subject` issued at or before `at` (millisecond precision).
+    ///
+    /// For replaying revocations made elsewhere (another instance, a shared store) or recorded
+    /// with their own time. A user's revocation time never moves backwards: an earlier `at`
+    /// than the one already recorded changes nothing. A time in the future rejects tokens issued
+    /// until then, and new tokens for `subject` are issued after it, so they will not open before
+    /// it (less the leeway).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sealed_session::{Error, Key, RevocationList, Sealer};
+    /// use time::{Duration, OffsetDateTime};
+    ///
+    /// let list = Arc::new(RevocationList::new(Duration::days(2)));
+    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    /// let t = OffsetDateTime::now_utc();
+    /// let before = sealer.seal_at("alice", &(), t - Duration::minutes(1))?;
+    /// let after = sealer.seal_at("alice", &(), t + Duration::seconds(1))?;
+    /// list.revoke_user_at("alice", t);
+    /// let later = t + Duration::seconds(2);
+    /// assert_eq!(sealer.open_at::<()>(&before, later).unwrap_err(), Error::Revoked);
+    /// assert!(sealer.open_at::<()>(&after, later).is_ok());
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn revoke_user_at(&self, subject: &str, at: OffsetDateTime) {
+        let hash = self.hash(subject.as_bytes());
+        let _writer = self.lock_writer();
+        self.record_user(hash, unix_millis(at));
+    }
+
+    /// Logs out one session: rejects the token with this session id until `expires_at`.
+    ///
+    /// Pass the session's own expiry, [`crate::Session::expires_at`]; a later time is safe (the
+    /// entry is only kept longer), an earlier one is not. The entry is kept until one horizon
+    /// after `expires_at`, the longest the token could still open with any leeway a sealer using
+    /// this list may allow. Other sessions of the same user are not affected.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sealed_session::{Error, Key, RevocationList, Sealer};
+    ///
+    /// let list = Arc::new(RevocationList::new(time::Duration::days(2)));
+    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    /// let phone = sealer.seal("alice", &())?;
+    /// let laptop = sealer.seal("alice", &())?;
+    /// let session = sealer.open::<()>(&phone)?;
+    /// list.revoke_session(session.session_id(), session.expires_at());
+    /// assert_eq!(sealer.open::<()>(&phone).unwrap_err(), Error::Revoked);
+    /// assert!(sealer.open::<()>(&laptop).is_ok());
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn revoke_session(&self, session_id: SessionId, expires_at: OffsetDateTime) {
+        let hash = self.hash(session_id.as_bytes());
+        let _writer = self.lock_writer();
+        self.record_session(hash, unix_millis(expires_at));
+    }
+
+    /// Forgets what can no longer reject a token that opens: user entries older than one
+    /// horizon before now, session entries whose token expired more than one horizon ago, and
+    /// the watermark once it is older than one horizon.
+    ///
+    /// Checks do not wait for it (only the readers of one shard at a time, briefly).
     ///
     /// ```
     /// let list = sealed_session::RevocationList::new(time::Duration::days(2));
     /// list.revoke_user("alice");
+    /// list.prune();
+    /// assert_eq!(list.len(), 1); // still within the horizon
     /// ```
-    pub fn revoke_user(&self, subject: &str) {
-        let now = unix_millis(OffsetDateTime::now_utc());
-        if let Ok(mut users) = self.users.write() {
-            let entry = users.entry(subject.to_owned()).or_insert(now);
-            *entry = (*entry).max(now);
-        }
+    pub fn prune(&self) {
+        self.prune_at(OffsetDateTime::now_utc());
     }
 
-    /// Entries.
+    /// [`RevocationList::prune`] as if the time were `now`.
+    ///
+    /// ```
+    /// use sealed_session::RevocationList;
+    /// use time::{Duration, OffsetDateTime};
+    ///
+    /// let list = RevocationList::new(Duration::days(2));
+    /// let now = OffsetDateTime::now_utc();
+    /// list.revoke_user_at("alice", now - Duration::days(3));
+    /// list.revoke_user_at("bob", now - Duration::days(1));
+    /// list.prune_at(now);
+    /// assert_eq!(list.len(), 1); // alice's tokens have all expired; bob's may not have
+    /// ```
+    pub fn prune_at(&self, now: OffsetDateTime) {
+        // Entries with a time below `limit` reject only expired tokens (see the module docs).
+        let limit = unix_millis(now).saturating_sub(duration_millis(self.horizon));
+        let _writer = self.lock_writer();
+        if self.watermark.load(Ordering::Acquire) < limit {
+            self.watermark.store(NO_WATERMARK, Ordering::Release);
+        }
+        self.retain(
+            |last_modified| last_modified >= limit,
+            |expires_at| expires_at >= limit,
+        );
+    }
+
+    /// The number of entries: revoked users plus revoked sessions (what the cap bounds).
+    ///
+    /// Each entry takes 24 bytes in a hash table kept at most 7/8 full and grown by doubling,
+    /// so about 29 to 57 bytes of memory; a million entries take about 50 MiB.
     ///
     /// ```
     /// let list = sealed_session::RevocationList::new(time::Duration::days(2));
-    /// assert_eq!(list.len(), 0);
+    /// list.revoke_user("alice");
+    /// list.revoke_user("alice");
+    /// assert_eq!(list.len(), 1);
     /// ```
     #[must_use]
     pub fn len(&self) -> usize {
-        self.users.read().map(|users| users.len()).unwrap_or(0)
+        self.users.load(Ordering::Acquire) + self.sessions.load(Ordering::Acquire)
     }
 
-    /// No entries.
+    /// Whether nothing is revoked (no entries; a watermark may still be set).
     ///
     /// ```
     /// let list = sealed_session::RevocationList::new(time::Duration::days(2));
@@ -82,16 +486,499 @@ impl RevocationList {
         self.len() == 0
     }
 
-    pub(crate) fn issue_floor_millis(&self, subject: &str) -> Option<i64> {
-        let users = self.users.read().ok()?;
-        users.get(subject).map(|last| last + 1)
+    /// The whole list in a compact, versioned binary form, for [`RevocationList::restore`]:
+    /// 24 bytes per entry plus 81. Write one before a restart or into shared storage for cold
+    /// starts; [`RevocationList::prune`] first keeps it small.
+    ///
+    /// The snapshot holds the list's hash key: with it, anyone can test whether a given user
+    /// was revoked, and craft subjects that collide in a table. Treat it as moderately
+    /// sensitive: store it where your session data would go, not in public logs.
+    ///
+    /// ```
+    /// let list = sealed_session::RevocationList::new(time::Duration::days(2));
+    /// list.revoke_user("alice");
+    /// let bytes = list.snapshot();
+    /// assert_eq!(bytes.len(), 81 + 24);
+    /// ```
+    #[must_use]
+    pub fn snapshot(&self) -> Vec<u8> {
+        let _writer = self.lock_writer();
+        let entries = self.len();
+        let mut out = Vec::with_capacity(
+            SNAPSHOT_HEADER_LEN + entries * SNAPSHOT_ENTRY_LEN + SNAPSHOT_CHECKSUM_LEN,
+        );
+        out.extend_from_slice(&SNAPSHOT_MAGIC);
+        out.push(SNAPSHOT_VERSION);
+        out.extend_from_slice(&self.horizon.whole_seconds().to_le_bytes());
+        out.extend_from_slice(&self.horizon.subsec_nanoseconds().to_le_bytes());
+        let cap = self.max_entries.map_or(0, |cap| cap as u64);
+        out.extend_from_slice(&cap.to_le_bytes());
+        out.extend_from_slice(&self.watermark.load(Ordering::Acquire).to_le_bytes());
+        out.extend_from_slice(&self.key);
+        let counts_at = out.len();
+        out.extend_from_slice(&[0; 16]); // counts, filled in below
+        let write = |out: &mut Vec<u8>, hash: &KeyedHash, ms: i64| {
+            out.extend_from_slice(&hash.0[0].to_le_bytes());
+            out.extend_from_slice(&hash.0[1].to_le_bytes());
+            out.extend_from_slice(&ms.to_le_bytes());
+        };
+        let (mut users, mut sessions) = (0u64, 0u64);
+        for shard in self.shards.iter() {
+            for (hash, &ms) in &shard.read().users {
+                write(&mut out, hash, ms);
+                users += 1;
+            }
+        }
+        for shard in self.shards.iter() {
+            for (hash, &ms) in &shard.read().sessions {
+                write(&mut out, hash, ms);
+                sessions += 1;
+            }
+        }
+        out[counts_at..counts_at + 8].copy_from_slice(&users.to_le_bytes());
+        out[counts_at + 8..counts_at + 16].copy_from_slice(&sessions.to_le_bytes());
+        let checksum = Sha256::digest(&out);
+        out.extend_from_slice(&checksum[..SNAPSHOT_CHECKSUM_LEN]);
+        out
     }
 
-    pub(crate) fn check(&self, subject: &str, _sid: &SessionId, iat: i64) -> Result<(), Error> {
-        let users = self.users.read().map_err(|_| Error::Revoked)?;
-        match users.get(subject) {
-            Some(last) if iat <= *last => Err(Error::Revoked),
-            _ => Ok(()),
+    /// Rebuilds a list from [`RevocationList::snapshot`]: the same horizon, cap, watermark,
+    /// hash key and entries.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptSnapshot`] if `bytes` is not a whole, unchanged snapshot of a known
+    /// version: truncated, extended, any byte changed (a SHA-256 checksum covers it all), or
+    /// inconsistent. Never a partial list.
+    ///
+    /// The checksum catches damage, not forgery (it has no key): whoever can write the
+    /// snapshot can empty the list, so load snapshots only from storage you trust.
+    ///
+    /// ```
+    /// use sealed_session::{Error, RevocationList};
+    ///
+    /// let list = RevocationList::new(time::Duration::days(2));
+    /// list.revoke_user("alice");
+    /// let bytes = list.snapshot();
+    /// let restored = RevocationList::restore(&bytes)?;
+    /// assert_eq!(restored.len(), 1);
+    /// assert_eq!(RevocationList::restore(&bytes[1..]).unwrap_err(), Error::CorruptSnapshot);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn restore(bytes: &[u8]) -> Result<RevocationList, Error> {
+        let (body, checksum) = bytes
+            .split_last_chunk::<SNAPSHOT_CHECKSUM_LEN>()
+            .ok_or(Error::CorruptSnapshot)?;
+        if body.len() < SNAPSHOT_HEADER_LEN
+            || Sha256::digest(body)[..SNAPSHOT_CHECKSUM_LEN] != checksum[..]
+        {
+            return Err(Error::CorruptSnapshot);
         }
+        let mut input = Reader(body);
+        if input.take::<4>()? != SNAPSHOT_MAGIC || input.take::<1>()? != [SNAPSHOT_VERSION] {
+            return Err(Error::CorruptSnapshot);
+        }
+        let seconds = input.i64()?;
+        let nanoseconds = i32::from_le_bytes(input.take()?);
+        let horizon = Duration::seconds(seconds)
+            .checked_add(Duration::nanoseconds(i64::from(nanoseconds)))
+            .filter(|horizon| {
+                // The canonical form only: what `snapshot` writes for a horizon `new` accepts.
+                !horizon.is_negative()
+                    && horizon.whole_seconds() == seconds
+                    && horizon.subsec_nanoseconds() == nanoseconds
+            })
+            .ok_or(Error::CorruptSnapshot)?;
+        let max_entries = match input.u64()? {
+            0 => None,
+            cap => Some(usize::try_from(cap).map_err(|_| Error::CorruptSnapshot)?),
+        };
+        let watermark = input.i64()?;
+        let key = input.take::<HASH_KEY_LEN>()?;
+        let count = |count: u64| usize::try_from(count).map_err(|_| Error::CorruptSnapshot);
+        let users = count(input.u64()?)?;
+        let sessions = count(input.u64()?)?;
+        // Check the length before allocating anything for the entries.
+        let entries = users.checked_add(sessions).ok_or(Error::CorruptSnapshot)?;
+        if Some(input.0.len()) != entries.checked_mul(SNAPSHOT_ENTRY_LEN)
+            || max_entries.is_some_and(|cap| entries > cap)
+        {
+            return Err(Error::CorruptSnapshot);
+        }
+
+        let mut list = RevocationList::with_key(horizon, key);
+        list.max_entries = max_entries;
+        list.watermark.store(watermark, Ordering::Relaxed);
+        for index in 0..entries {
+            let hash = KeyedHash([input.u64()?, input.u64()?]);
+            let ms = input.i64()?;
+            let mut maps = list.shard(hash).write();
+            let map = if index < users {
+                &mut maps.users
+            } else {
+                &mut maps.sessions
+            };
+            if map.insert(hash, ms).is_some() {
+                return Err(Error::CorruptSnapshot); // a duplicate: not written by `snapshot`
+            }
+        }
+        list.users.store(users, Ordering::Relaxed);
+        list.sessions.store(sessions, Ordering::Relaxed);
+        Ok(list)
+    }
+
+    /// The earliest issued-at (Unix ms) a new token for `subject` may carry without being
+    /// rejected: just after the subject's revocation and after the watermark. `None` when
+    /// neither applies.
+    pub(crate) fn issue_floor_millis(&self, subject: &str) -> Option<i64> {
+        self.floor(self.hash(subject.as_bytes()))
+    }
+
+    /// Whether a token of `subject` with this session id, issued at `issued_at_ms`, is revoked.
+    /// The hot path of `open`.
+    ///
+    /// The watermark is read last: a fold raises it before it removes entries, so a check that
+    /// no longer finds an entry is sure to see the watermark that replaced it.
+    pub(crate) fn check(
+        &self,
+        subject: &str,
+        session_id: &SessionId,
+        issued_at_ms: i64,
+    ) -> Result<(), Error> {
+        if self.users.load(Ordering::Acquire) != 0 {
+            let hash = self.hash(subject.as_bytes());
+            let last_modified = self.shard(hash).read().users.get(&hash).copied();
+            if last_modified.is_some_and(|last_modified| issued_at_ms <= last_modified) {
+                return Err(Error::Revoked);
+            }
+        }
+        if self.sessions.load(Ordering::Acquire) != 0 {
+            let hash = self.hash(session_id.as_bytes());
+            if self.shard(hash).read().sessions.contains_key(&hash) {
+                return Err(Error::Revoked);
+            }
+        }
+        if issued_at_ms <= self.watermark.load(Ordering::Acquire) {
+            return Err(Error::Revoked);
+        }
+        Ok(())
+    }
+
+    fn hash(&self, bytes: &[u8]) -> KeyedHash {
+        let hash = SipHasher13::new_with_key(&self.key).hash(bytes);
+        KeyedHash([hash.h1, hash.h2])
+    }
+
+    fn shard(&self, hash: KeyedHash) -> &Shard {
+        // The top bits of the second word: the map hashes with the first.
+        &self.shards[(hash.0[1] >> (64 - SHARD_BITS)) as usize]
+    }
+
+    fn lock_writer(&self) -> MutexGuard<'_, ()> {
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn floor(&self, hash: KeyedHash) -> Option<i64> {
+        let user = self.shard(hash).read().users.get(&hash).copied();
+        let watermark = Some(self.watermark.load(Ordering::Acquire)).filter(|&w| w != NO_WATERMARK);
+        user.max(watermark).map(|ms| ms.saturating_add(1))
+    }
+
+    /// Records a user's revocation time. Call with the writer lock held.
+    fn record_user(&self, hash: KeyedHash, at: i64) {
+        if at <= self.watermark.load(Ordering::Acquire) {
+            return; // already rejected by the watermark
+        }
+        if let Some(last_modified) = self.shard(hash).write().users.get_mut(&hash) {
+            *last_modified = (*last_modified).max(at);
+            return;
+        }
+        self.make_room();
+        if at <= self.watermark.load(Ordering::Acquire) {
+            return; // the fold raised the watermark over it
+        }
+        self.shard(hash).write().users.insert(hash, at);
+        self.users.fetch_add(1, Ordering::Release);
+    }
+
+    /// Records a session's revocation. Call with the writer lock held.
+    fn record_session(&self, hash: KeyedHash, expires_at: i64) {
+        if session_fold_point(expires_at) <= self.watermark.load(Ordering::Acquire) {
+            return; // its token was issued before the watermark
+        }
+        if let Some(kept) = self.shard(hash).write().sessions.get_mut(&hash) {
+            *kept = (*kept).max(expires_at);
+            return;
+        }
+        self.make_room();
+        if session_fold_point(expires_at) <= self.watermark.load(Ordering::Acquire) {
+            return;
+        }
+        self.shard(hash).write().sessions.insert(hash, expires_at);
+        self.sessions.fetch_add(1, Ordering::Release);
+    }
+
+    /// Makes room for one new entry under the cap. Call with the writer lock held.
+    fn make_room(&self) {
+        if let Some(cap) = self.max_entries {
+            if self.len() >= cap {
+                self.fold_down_to(cap - (cap / 16).max(1));
+            }
+        }
+    }
+
+    /// Folds the oldest entries into the watermark until at most `keep` remain. Call with the
+    /// writer lock held.
+    fn fold_down_to(&self, keep: usize) {
+        let mut points = Vec::with_capacity(self.len());
+        for shard in self.shards.iter() {
+            let maps = shard.read();
+            points.extend(maps.users.values().copied());
+            points.extend(maps.sessions.values().map(|&ms| session_fold_point(ms)));
+        }
+        let Some(index) = points.len().checked_sub(keep + 1) else {
+            return;
+        };
+        // The fold point of the entry that leaves exactly `keep` newer ones (ties fold too).
+        let (_, &mut fold, _) = points.select_nth_unstable(index);
+        // Raise the watermark before removing anything: see `check`.
+        self.watermark.fetch_max(fold, Ordering::Release);
+        self.retain(
+            |last_modified| last_modified > fold,
+            |expires_at| session_fold_point(expires_at) > fold,
+        );
+    }
+
+    /// Keeps the user entries and session entries the predicates accept, shard by shard, and
+    /// gives memory back when a map has become mostly empty. Call with the writer lock held.
+    fn retain(&self, keep_user: impl Fn(i64) -> bool, keep_session: impl Fn(i64) -> bool) {
+        for shard in self.shards.iter() {
+            let mut guard = shard.write();
+            let maps = &mut *guard;
+            let (users, sessions) = (maps.users.len(), maps.sessions.len());
+            maps.users.retain(|_, &mut ms| keep_user(ms));
+            maps.sessions.retain(|_, &mut ms| keep_session(ms));
+            let removed = (users - maps.users.len(), sessions - maps.sessions.len());
+            for map in [&mut maps.users, &mut maps.sessions] {
+                if map.len() < map.capacity() / 4 {
+                    map.shrink_to_fit();
+                }
+            }
+            drop(guard);
+            self.users.fetch_sub(removed.0, Ordering::Release);
+            self.sessions.fetch_sub(removed.1, Ordering::Release);
+        }
+    }
+}
+
+/// Reads a snapshot front to back.
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> Result<[u8; N], Error> {
+        let (head, rest) = self
+            .0
+            .split_first_chunk::<N>()
+            .ok_or(Error::CorruptSnapshot)?;
+        self.0 = rest;
+        Ok(*head)
+    }
+
+    fn u64(&mut self) -> Result<u64, Error> {
+        self.take().map(u64::from_le_bytes)
+    }
+
+    fn i64(&mut self) -> Result<i64, Error> {
+        self.take().map(i64::from_le_bytes)
+    }
+}
+
+impl fmt::Debug for RevocationList {
+    /// Counts and settings; never the hash key or the entries.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let watermark = self.watermark.load(Ordering::Acquire);
+        f.debug_struct("RevocationList")
+            .field("horizon", &format_args!("{}", self.horizon))
+            .field("max_entries", &self.max_entries)
+            .field("users", &self.users.load(Ordering::Acquire))
+            .field("sessions", &self.sessions.load(Ordering::Acquire))
+            .field(
+                "watermark_ms",
+                &Some(watermark).filter(|&w| w != NO_WATERMARK),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for RevocationList {
+    fn drop(&mut self) {
+        self.key.zeroize();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HORIZON: Duration = Duration::days(2);
+    const SID: SessionId = SessionId([1; 16]);
+
+    /// Heap bytes of one map, from its capacity: hashbrown keeps `buckets` slots of the entry
+    /// plus one control byte per bucket and one group of control bytes more, and reports
+    /// `buckets / 8 * 7` as the capacity (`buckets - 1` below 8 buckets).
+    fn heap_bytes(map: &HashMap<KeyedHash, i64, PassThrough>) -> usize {
+        let buckets = match map.capacity() {
+            0 => return 0,
+            capacity if capacity < 7 => capacity + 1,
+            capacity => capacity / 7 * 8,
+        };
+        buckets * (size_of::<(KeyedHash, i64)>() + 1) + 16
+    }
+
+    fn list_heap_bytes(list: &RevocationList) -> usize {
+        size_of::<[Shard; SHARDS]>()
+            + list
+                .shards
+                .iter()
+                .map(|shard| {
+                    let maps = shard.read();
+                    heap_bytes(&maps.users) + heap_bytes(&maps.sessions)
+                })
+                .sum::<usize>()
+    }
+
+    fn full_list(entries: usize) -> RevocationList {
+        let list = RevocationList::new(HORIZON);
+        let _writer = list.lock_writer();
+        for i in 0..entries {
+            list.record_user(list.hash(format!("user-{i}").as_bytes()), 1_000);
+        }
+        drop(_writer);
+        list
+    }
+
+    #[test]
+    fn layout() {
+        assert_eq!(size_of::<(KeyedHash, i64)>(), 24);
+        assert_eq!(size_of::<Shard>(), 128);
+    }
+
+    #[test]
+    fn a_million_users_fit_in_64_mib() {
+        let list = full_list(1_000_000);
+        assert_eq!(list.len(), 1_000_000);
+        let bytes = list_heap_bytes(&list);
+        println!(
+            "1,000,000 users: {bytes} bytes ({:.1} MiB), {:.1} bytes per entry",
+            bytes as f64 / (1024.0 * 1024.0),
+            bytes as f64 / 1e6
+        );
+        assert!(bytes <= 64 * 1024 * 1024, "{bytes} bytes");
+        // Pruning them all gives the memory back.
+        list.prune_at(OffsetDateTime::now_utc());
+        assert!(list.is_empty());
+        assert!(
+            list_heap_bytes(&list) < 64 * 1024,
+            "{}",
+            list_heap_bytes(&list)
+        );
+    }
+
+    #[test]
+    fn debug_does_not_leak_the_key() {
+        let mut list = RevocationList::new(HORIZON);
+        list.key = [0xab; HASH_KEY_LEN];
+        list.revoke_user("alice");
+        let debug = format!("{list:?}");
+        assert_eq!(
+            debug,
+            "RevocationList { horizon: 2d, \
+             max_entries: None, users: 1, sessions: 0, watermark_ms: None, .. }"
+        );
+        assert!(!debug.contains("171")); // 0xab
+    }
+
+    #[test]
+    fn floors_follow_the_user_and_the_watermark() {
+        let list = RevocationList::new(HORIZON).with_max_entries(2);
+        assert_eq!(list.issue_floor_millis("alice"), None);
+        list.revoke_user_at("alice", from_unix_millis(1_000).expect("valid"));
+        assert_eq!(list.issue_floor_millis("alice"), Some(1_001));
+        assert_eq!(list.issue_floor_millis("bob"), None);
+        list.revoke_user_at("bob", from_unix_millis(2_000).expect("valid"));
+        list.revoke_user_at("carol", from_unix_millis(3_000).expect("valid"));
+        // Alice was folded: the watermark stands in for her, for everyone.
+        assert_eq!(list.watermark.load(Ordering::Relaxed), 1_000);
+        assert_eq!(list.len(), 2);
+        assert_eq!(list.issue_floor_millis("alice"), Some(1_001));
+        assert_eq!(list.issue_floor_millis("dave"), Some(1_001));
+        assert_eq!(list.issue_floor_millis("carol"), Some(3_001));
+        assert_eq!(list.check("alice", &SID, 1_000), Err(Error::Revoked));
+        assert_eq!(list.check("dave", &SID, 1_000), Err(Error::Revoked));
+        assert_eq!(list.check("dave", &SID, 1_001), Ok(()));
+        assert_eq!(list.check("bob", &SID, 2_000), Err(Error::Revoked));
+        assert_eq!(list.check("bob", &SID, 2_001), Ok(()));
+        // Revocations the watermark already covers take no entry.
+        list.revoke_user_at("erin", from_unix_millis(999).expect("valid"));
+        list.revoke_session(SID, from_unix_millis(1_001).expect("valid"));
+        assert_eq!(list.len(), 2);
+        assert_eq!(list.check("erin", &SID, 999), Err(Error::Revoked));
+    }
+
+    #[test]
+    fn the_earliest_fold_point_folds_first() {
+        let at = |ms| from_unix_millis(ms).expect("valid");
+        let watermark = |list: &RevocationList| list.watermark.load(Ordering::Relaxed);
+        let list = RevocationList::new(HORIZON).with_max_entries(2);
+        list.revoke_session(SID, at(50_000)); // its token was issued by 49.999 s
+        list.revoke_user_at("alice", at(1_000));
+        assert_eq!(watermark(&list), NO_WATERMARK);
+        list.revoke_user_at("bob", at(2_000));
+        assert_eq!(watermark(&list), 1_000, "alice folds, not the session");
+        list.revoke_user_at("carol", at(60_000));
+        assert_eq!(watermark(&list), 2_000, "bob folds");
+        assert_eq!(list.sessions.load(Ordering::Relaxed), 1);
+        list.revoke_user_at("dave", at(70_000));
+        assert_eq!(watermark(&list), 49_999, "the session folds before carol");
+        assert_eq!(list.sessions.load(Ordering::Relaxed), 0);
+        assert_eq!(list.len(), 2);
+        assert_eq!(list.check("alice", &SID, 49_999), Err(Error::Revoked));
+        let other = SessionId([2; 16]);
+        assert_eq!(list.check("anyone", &other, 49_999), Err(Error::Revoked));
+        assert_eq!(list.check("anyone", &other, 50_000), Ok(()));
+        assert_eq!(list.check("carol", &other, 60_000), Err(Error::Revoked));
+        assert_eq!(list.check("carol", &other, 60_001), Ok(()));
+    }
+
+    #[test]
+    fn revoke_user_moves_past_tokens_issued_within_its_millisecond() {
+        let list = RevocationList::new(HORIZON);
+        let far =
+            from_unix_millis(unix_millis(OffsetDateTime::now_utc()) + 3_600_000).expect("valid");
+        list.revoke_user_at("alice", far);
+        // A token sealed now is issued at the floor, after `far`; revoking now must catch it.
+        let floor = list.issue_floor_millis("alice").expect("revoked");
+        let at = list.revoke_user("alice");
+        assert_eq!(unix_millis(at), floor);
+        assert_eq!(list.check("alice", &SID, floor), Err(Error::Revoked));
+        assert_eq!(list.issue_floor_millis("alice"), Some(floor + 1));
+    }
+
+    #[test]
+    fn poisoned_locks_are_recovered() {
+        let list = RevocationList::new(HORIZON);
+        list.revoke_user_at("alice", from_unix_millis(1_000).expect("valid"));
+        let hash = list.hash(b"alice");
+        let _ = std::panic::catch_unwind(|| {
+            let _shard = list.shard(hash).write();
+            let _writer = list.lock_writer();
+            panic!("poison both");
+        });
+        assert!(list.shard(hash).0.is_poisoned());
+        assert_eq!(list.check("alice", &SID, 1_000), Err(Error::Revoked));
+        list.revoke_user_at("alice", from_unix_millis(2_000).expect("valid"));
+        assert_eq!(list.check("alice", &SID, 2_000), Err(Error::Revoked));
+        list.prune_at(from_unix_millis(1_000_000_000).expect("valid"));
+        assert!(list.is_empty());
     }
 }

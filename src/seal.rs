@@ -361,7 +361,7 @@ impl Sealer {
         }
         let mut iat = unix_millis(now);
         if let Some(revocations) = &self.revocations {
-            if revocations.horizon() < self.ttl + self.leeway {
+            if revocations.horizon() < self.ttl.saturating_add(self.leeway) {
                 return Err(Error::Config(
                     "the revocation horizon is shorter than the sealer's TTL plus leeway",
                 ));

@@ -1,0 +1,625 @@
+//! The revocation list through the public API: users, sessions, pruning, the cap, snapshots,
+//! and concurrent checks. Times are explicit (no sleeping), except where the real clock is the
+//! point of the test.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rand::rngs::StdRng;
+use rand::{Rng as _, RngCore as _, SeedableRng as _};
+use sealed_session::{Error, Key, RevocationList, Sealer, SessionId};
+use sha2::{Digest as _, Sha256};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+/// A fixed instant, so that no test depends on the clock.
+const T0: OffsetDateTime = datetime!(2030-06-01 12:00 UTC);
+/// Covers the default sealer: 24 h TTL plus 60 s leeway.
+const HORIZON: Duration = Duration::days(2);
+
+fn sealer_with(list: RevocationList) -> (Arc<RevocationList>, Sealer) {
+    let list = Arc::new(list);
+    let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    (list, sealer)
+}
+
+fn setup() -> (Arc<RevocationList>, Sealer) {
+    sealer_with(RevocationList::new(HORIZON))
+}
+
+fn seal(sealer: &Sealer, subject: &str, at: OffsetDateTime) -> String {
+    sealer.seal_at(subject, &7u32, at).expect("seals")
+}
+
+fn open(sealer: &Sealer, token: &str, now: OffsetDateTime) -> Result<(), Error> {
+    sealer.open_at::<u32>(token, now).map(|_| ())
+}
+
+fn session_of(sealer: &Sealer, token: &str, now: OffsetDateTime) -> (SessionId, OffsetDateTime) {
+    let session = sealer.open_at::<u32>(token, now).expect("opens");
+    (session.session_id(), session.expires_at())
+}
+
+fn ms(n: i64) -> Duration {
+    Duration::milliseconds(n)
+}
+
+#[test]
+fn list_is_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<RevocationList>();
+}
+
+#[test]
+fn logout_everywhere_rejects_every_device_of_that_user_and_no_one_else() {
+    let (list, sealer) = setup();
+    let alice: Vec<String> = (0..4)
+        .map(|i| seal(&sealer, "alice", T0 + Duration::minutes(i)))
+        .collect();
+    let bob: Vec<String> = (0..2)
+        .map(|i| seal(&sealer, "bob", T0 + Duration::minutes(i)))
+        .collect();
+    // Another subject whose name shares a prefix must not be touched.
+    let alice2 = seal(&sealer, "alice2", T0);
+    let later = T0 + Duration::minutes(30);
+    for token in alice.iter().chain(&bob).chain([&alice2]) {
+        assert_eq!(open(&sealer, token, later), Ok(()));
+    }
+
+    list.revoke_user_at("alice", T0 + Duration::minutes(10));
+    for token in &alice {
+        assert_eq!(open(&sealer, token, later), Err(Error::Revoked));
+    }
+    for token in bob.iter().chain([&alice2]) {
+        assert_eq!(open(&sealer, token, later), Ok(()));
+    }
+    assert_eq!(list.len(), 1);
+
+    // Logging in again at the very millisecond of the revocation works: the new token is
+    // issued just after it.
+    let again = seal(&sealer, "alice", T0 + Duration::minutes(10));
+    let session = sealer.open_at::<u32>(&again, later).expect("opens");
+    assert_eq!(
+        session.issued_at(),
+        T0 + Duration::minutes(10) + Duration::milliseconds(1)
+    );
+}
+
+#[test]
+fn revoke_then_log_in_again_in_a_tight_loop() {
+    // The real clock: many rounds fall within one millisecond.
+    let (list, sealer) = setup();
+    let mut old = sealer.seal("alice", &1u32).expect("seals");
+    let mut last_revocation = OffsetDateTime::UNIX_EPOCH;
+    for round in 0..3000 {
+        let old_issued = sealer.open::<u32>(&old).expect("opens").issued_at();
+        let at = list.revoke_user("alice");
+        assert!(
+            at >= old_issued,
+            "round {round}: revoked at {at} < {old_issued}"
+        );
+        assert!(
+            at > last_revocation,
+            "round {round}: revocation time did not advance"
+        );
+        last_revocation = at;
+        assert_eq!(
+            sealer.open::<u32>(&old).map(|_| ()),
+            Err(Error::Revoked),
+            "round {round}"
+        );
+        let new = sealer.seal("alice", &1u32).expect("seals");
+        let session = sealer
+            .open::<u32>(&new)
+            .unwrap_or_else(|error| panic!("round {round}: the new token does not open: {error}"));
+        assert!(session.issued_at() > at);
+        old = new;
+    }
+    assert_eq!(list.len(), 1);
+}
+
+#[test]
+fn revoke_user_at_rejects_up_to_and_including_that_time_and_never_moves_backwards() {
+    let (list, sealer) = setup();
+    let before = seal(&sealer, "alice", T0 - ms(1));
+    let at = seal(&sealer, "alice", T0);
+    let after = seal(&sealer, "alice", T0 + ms(1));
+    let now = T0 + Duration::hours(1);
+
+    list.revoke_user_at("alice", T0);
+    assert_eq!(open(&sealer, &before, now), Err(Error::Revoked));
+    assert_eq!(open(&sealer, &at, now), Err(Error::Revoked));
+    assert_eq!(open(&sealer, &after, now), Ok(()));
+
+    // An earlier time changes nothing.
+    list.revoke_user_at("alice", T0 - Duration::days(1));
+    assert_eq!(open(&sealer, &at, now), Err(Error::Revoked));
+    assert_eq!(open(&sealer, &after, now), Ok(()));
+    assert_eq!(list.len(), 1);
+
+    // A later one moves it forward.
+    list.revoke_user_at("alice", T0 + ms(1));
+    assert_eq!(open(&sealer, &after, now), Err(Error::Revoked));
+
+    // New tokens sealed "at" a revoked instant are issued after it.
+    let relogin = seal(&sealer, "alice", T0);
+    let session = sealer.open_at::<u32>(&relogin, now).expect("opens");
+    assert_eq!(session.issued_at(), T0 + ms(2));
+}
+
+#[test]
+fn revoking_one_session_leaves_the_others_open() {
+    let (list, sealer) = setup();
+    let phone = seal(&sealer, "alice", T0);
+    let laptop = seal(&sealer, "alice", T0);
+    let bob = seal(&sealer, "bob", T0);
+    let now = T0 + Duration::hours(1);
+
+    let (sid, expires_at) = session_of(&sealer, &phone, now);
+    list.revoke_session(sid, expires_at);
+    assert_eq!(open(&sealer, &phone, now), Err(Error::Revoked));
+    assert_eq!(open(&sealer, &laptop, now), Ok(()));
+    assert_eq!(open(&sealer, &bob, now), Ok(()));
+    // New logins of the same user are not affected either.
+    let tablet = seal(&sealer, "alice", T0 + Duration::minutes(1));
+    assert_eq!(open(&sealer, &tablet, now), Ok(()));
+    // Twice is once.
+    list.revoke_session(sid, expires_at);
+    assert_eq!(list.len(), 1);
+}
+
+#[test]
+fn pruning_forgets_only_what_can_no_longer_open() {
+    let (list, sealer) = setup();
+    let token = seal(&sealer, "alice", T0);
+    let (sid, expires_at) = session_of(&sealer, &seal(&sealer, "bob", T0), T0);
+    let bobs = seal(&sealer, "bob", T0); // another session of bob
+    list.revoke_user_at("alice", T0 + Duration::hours(1));
+    list.revoke_user_at("old", T0 - HORIZON - ms(1));
+    list.revoke_session(sid, expires_at);
+    assert_eq!(list.len(), 3);
+
+    // Younger than the horizon: kept, and a token revoked before the prune still fails after
+    // it, up to the end of its leeway.
+    let now = T0 + Duration::hours(2);
+    list.prune_at(now);
+    assert_eq!(list.len(), 2, "only the entry older than the horizon goes");
+    assert_eq!(open(&sealer, &token, now), Err(Error::Revoked));
+    let last_chance = expires_at + Duration::seconds(59);
+    list.prune_at(last_chance);
+    assert_eq!(list.len(), 2);
+    assert_eq!(open(&sealer, &token, last_chance), Err(Error::Revoked));
+    assert_eq!(open(&sealer, &bobs, last_chance), Ok(()));
+
+    // The user entry lives exactly one horizon past its time, then goes.
+    let alice_limit = T0 + Duration::hours(1) + HORIZON;
+    list.prune_at(alice_limit);
+    assert_eq!(list.len(), 2);
+    list.prune_at(alice_limit + ms(1));
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        open(&sealer, &token, alice_limit + ms(1)),
+        Err(Error::Expired)
+    );
+
+    // The session entry lives one horizon past the token's expiry.
+    list.prune_at(expires_at + HORIZON);
+    assert_eq!(list.len(), 1);
+    list.prune_at(expires_at + HORIZON + ms(1));
+    assert!(list.is_empty());
+}
+
+/// The pruning rules at the tightest legal horizon (TTL + leeway exactly), over many random
+/// times: after `prune_at(now)`, a revoked token never opens at `now`.
+#[test]
+fn pruning_never_brings_a_revoked_token_back() {
+    let ttl = Duration::hours(1);
+    let leeway = Duration::minutes(1);
+    let horizon = ttl + leeway;
+    let mut rng = StdRng::seed_from_u64(7);
+    let span = |rng: &mut StdRng, hours: i64| ms(rng.random_range(0..=hours * 3_600_000));
+    for round in 0..400 {
+        let list = Arc::new(RevocationList::new(horizon).with_max_entries(1));
+        let sealer = Sealer::new(Key::generate(), "session")
+            .with_ttl(ttl)
+            .with_leeway(leeway)
+            .with_revocations(list.clone());
+        let issued = T0 + span(&mut rng, 3);
+        let token = seal(&sealer, "alice", issued);
+        let (sid, expires_at) = session_of(&sealer, &token, issued);
+        let revoked = issued + span(&mut rng, 2);
+        match round % 3 {
+            0 => list.revoke_user_at("alice", revoked),
+            1 => list.revoke_session(sid, expires_at),
+            // With a cap of 1, revoking a second user folds alice into the watermark.
+            _ => {
+                list.revoke_user_at("alice", revoked);
+                list.revoke_user_at("carol", revoked + span(&mut rng, 1));
+                assert_eq!(list.len(), 1);
+            }
+        }
+        // Around the token's last instant, and anywhere up to hours later, in clock order.
+        let end = expires_at + leeway;
+        let mut times = [
+            end - ms(2),
+            end - ms(1),
+            end,
+            end + ms(1),
+            revoked,
+            revoked + span(&mut rng, 4),
+        ];
+        times.sort();
+        for now in times {
+            list.prune_at(now);
+            let opened = open(&sealer, &token, now);
+            assert!(
+                matches!(opened, Err(Error::Revoked | Error::Expired)),
+                "round {round}: {opened:?} at {now}"
+            );
+        }
+        // Long after everything: nothing left.
+        list.prune_at(end + Duration::days(1));
+        assert!(list.is_empty(), "round {round}: {list:?}");
+    }
+}
+
+#[test]
+fn snapshot_round_trip() {
+    let key = Key::generate();
+    let list = Arc::new(RevocationList::new(HORIZON).with_max_entries(100));
+    let sealer = Sealer::new(key.clone(), "session").with_revocations(list.clone());
+    let alice = seal(&sealer, "alice", T0);
+    let bob = seal(&sealer, "bob", T0);
+    let phone = seal(&sealer, "carol", T0);
+    let laptop = seal(&sealer, "carol", T0);
+    let dave = seal(&sealer, "dave", T0 + Duration::minutes(5));
+    list.revoke_user_at("alice", T0 + Duration::minutes(1));
+    let (sid, expires_at) = session_of(&sealer, &phone, T0);
+    list.revoke_session(sid, expires_at);
+    let now = T0 + Duration::hours(1);
+
+    let bytes = list.snapshot();
+    let restored = Arc::new(RevocationList::restore(&bytes).expect("restores"));
+    assert_eq!(restored.len(), list.len());
+    assert_eq!(restored.horizon(), list.horizon());
+    assert_eq!(restored.max_entries(), Some(100));
+    assert_eq!(format!("{restored:?}"), format!("{list:?}"));
+
+    let other = Sealer::new(key, "session").with_revocations(restored.clone());
+    for (token, expected) in [
+        (&alice, Err(Error::Revoked)),
+        (&bob, Ok(())),
+        (&phone, Err(Error::Revoked)),
+        (&laptop, Ok(())),
+        (&dave, Ok(())),
+    ] {
+        assert_eq!(open(&other, token, now), expected);
+    }
+    // The restored list keeps the hash key: revocations made there hit the same subjects.
+    restored.revoke_user_at("bob", T0 + Duration::minutes(1));
+    assert_eq!(open(&other, &bob, now), Err(Error::Revoked));
+    assert_eq!(
+        RevocationList::restore(&restored.snapshot())
+            .expect("restores")
+            .len(),
+        3
+    );
+
+    // A watermark and a fractional horizon survive too.
+    let capped = RevocationList::new(Duration::days(2) + Duration::nanoseconds(123_456_789))
+        .with_max_entries(1);
+    capped.revoke_user_at("a", T0);
+    capped.revoke_user_at("b", T0 + ms(5));
+    let restored = RevocationList::restore(&capped.snapshot()).expect("restores");
+    assert_eq!(format!("{restored:?}"), format!("{capped:?}"));
+    assert_eq!(restored.horizon(), capped.horizon());
+    assert!(format!("{restored:?}").contains("watermark_ms: Some("));
+
+    // Empty lists too.
+    let empty = RevocationList::new(HORIZON);
+    assert!(
+        RevocationList::restore(&empty.snapshot())
+            .expect("restores")
+            .is_empty()
+    );
+}
+
+fn sample_snapshot() -> Vec<u8> {
+    let list = RevocationList::new(HORIZON).with_max_entries(10);
+    list.revoke_user_at("alice", T0);
+    list.revoke_user_at("bob", T0 + ms(1));
+    list.revoke_session(SessionId::from_bytes([9; 16]), T0 + Duration::hours(24));
+    list.snapshot()
+}
+
+#[test]
+fn every_truncation_and_every_flipped_bit_is_corrupt() {
+    let bytes = sample_snapshot();
+    assert_eq!(bytes.len(), 81 + 3 * 24);
+    assert!(RevocationList::restore(&bytes).is_ok());
+    for len in 0..bytes.len() {
+        assert_eq!(
+            RevocationList::restore(&bytes[..len]).map(|_| ()),
+            Err(Error::CorruptSnapshot),
+            "truncated to {len}"
+        );
+        assert_eq!(
+            RevocationList::restore(&bytes[len + 1..]).map(|_| ()),
+            Err(Error::CorruptSnapshot),
+            "first {} bytes cut",
+            len + 1
+        );
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert_eq!(
+        RevocationList::restore(&longer).map(|_| ()),
+        Err(Error::CorruptSnapshot)
+    );
+    for index in 0..bytes.len() {
+        for flip in (0..8).map(|bit| 1u8 << bit).chain([0xff]) {
+            let mut bent = bytes.clone();
+            bent[index] ^= flip;
+            assert_eq!(
+                RevocationList::restore(&bent).map(|_| ()),
+                Err(Error::CorruptSnapshot),
+                "byte {index} ^ {flip:#04x}"
+            );
+        }
+    }
+}
+
+#[test]
+fn random_garbage_is_corrupt() {
+    let mut rng = StdRng::seed_from_u64(1);
+    let prefix = &sample_snapshot()[..5]; // magic and version
+    for round in 0..2000 {
+        let mut garbage = vec![0u8; rng.random_range(0..400)];
+        rng.fill_bytes(&mut garbage);
+        if round % 2 == 0 && garbage.len() >= prefix.len() {
+            garbage[..prefix.len()].copy_from_slice(prefix);
+        }
+        assert_eq!(
+            RevocationList::restore(&garbage).map(|_| ()),
+            Err(Error::CorruptSnapshot)
+        );
+    }
+}
+
+/// Replaces the checksum, so that what is tested is the validation behind it.
+fn reseal(mut body: Vec<u8>) -> Vec<u8> {
+    let checksum = Sha256::digest(&body);
+    body.extend_from_slice(&checksum[..16]);
+    body
+}
+
+#[test]
+fn well_checksummed_nonsense_is_corrupt() {
+    let bytes = sample_snapshot();
+    let body = &bytes[..bytes.len() - 16];
+    assert!(RevocationList::restore(&reseal(body.to_vec())).is_ok());
+    // Offsets of the header fields (see the format in src/revocation.rs).
+    let (version, seconds, nanos, cap, users, sessions) = (4, 5, 13, 17, 49, 57);
+    type Bend = Box<dyn Fn(&mut Vec<u8>)>;
+    let cases: Vec<(&str, Bend)> = vec![
+        ("version 2", Box::new(move |b| b[version] = 2)),
+        ("version 0", Box::new(move |b| b[version] = 0)),
+        (
+            "negative horizon",
+            Box::new(move |b| b[seconds..seconds + 8].copy_from_slice(&(-1i64).to_le_bytes())),
+        ),
+        (
+            "nanoseconds out of range",
+            Box::new(move |b| {
+                b[nanos..nanos + 4].copy_from_slice(&1_000_000_000i32.to_le_bytes());
+            }),
+        ),
+        (
+            "nanoseconds of the other sign",
+            Box::new(move |b| b[nanos..nanos + 4].copy_from_slice(&(-5i32).to_le_bytes())),
+        ),
+        (
+            "more entries than the cap",
+            Box::new(move |b| b[cap..cap + 8].copy_from_slice(&2u64.to_le_bytes())),
+        ),
+        (
+            "huge user count",
+            Box::new(move |b| b[users..users + 8].copy_from_slice(&u64::MAX.to_le_bytes())),
+        ),
+        (
+            "counts that overflow",
+            Box::new(move |b| {
+                b[users..users + 8].copy_from_slice(&(u64::MAX / 2).to_le_bytes());
+                b[sessions..sessions + 8].copy_from_slice(&(u64::MAX / 2 + 2).to_le_bytes());
+            }),
+        ),
+        (
+            "counts that multiply past usize",
+            Box::new(move |b| {
+                b[users..users + 8].copy_from_slice(&(u64::MAX / 24 + 1).to_le_bytes());
+                b[sessions..sessions + 8].copy_from_slice(&0u64.to_le_bytes());
+            }),
+        ),
+        (
+            "fewer entries than counted",
+            Box::new(|b| b.truncate(b.len() - 24)),
+        ),
+        (
+            "a duplicate entry",
+            Box::new(move |b| {
+                let first = b[65..89].to_vec();
+                b[89..113].copy_from_slice(&first);
+            }),
+        ),
+        ("header only", Box::new(|b| b.truncate(65 - 1))),
+    ];
+    for (what, bend) in cases {
+        let mut bent = body.to_vec();
+        bend(&mut bent);
+        assert_eq!(
+            RevocationList::restore(&reseal(bent)).map(|_| ()),
+            Err(Error::CorruptSnapshot),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn debug_does_not_leak_the_hash_key() {
+    let list = RevocationList::new(HORIZON);
+    list.revoke_user("alice");
+    let bytes = list.snapshot();
+    let key = &bytes[33..49];
+    let debug = format!("{list:?}");
+    assert!(debug.contains("RevocationList"), "{debug}");
+    assert!(!debug.contains("alice"));
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    assert!(!debug.contains(&hex));
+    assert!(!debug.contains(&format!("{key:?}")[1..20]));
+}
+
+#[test]
+fn every_revocation_is_visible_at_once_to_concurrent_checks() {
+    const USERS: usize = 300;
+    let (list, sealer) = setup();
+    let users: Vec<String> = (0..USERS).map(|i| format!("user-{i}")).collect();
+    let tokens: Vec<String> = users.iter().map(|user| seal(&sealer, user, T0)).collect();
+    let bystander = seal(&sealer, "bystander", T0);
+    let now = T0 + Duration::minutes(1);
+    // How many users have been revoked (users[..revoked]).
+    let revoked = AtomicUsize::new(0);
+    let checks = AtomicUsize::new(0);
+
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for (i, user) in users.iter().enumerate() {
+                if i % 2 == 0 {
+                    list.revoke_user_at(user, T0);
+                } else {
+                    let (sid, expires_at) = session_of(&sealer, &tokens[i], now);
+                    list.revoke_session(sid, expires_at);
+                }
+                revoked.store(i + 1, Ordering::Release);
+                // Let the checkers run between revocations now and then.
+                if i % 16 == 0 {
+                    std::thread::yield_now();
+                }
+            }
+        });
+        for thread in 0..3 {
+            let (list, sealer, tokens, revoked, checks) =
+                (&list, &sealer, &tokens, &revoked, &checks);
+            let bystander = &bystander;
+            scope.spawn(move || {
+                let mut rng = StdRng::seed_from_u64(thread);
+                loop {
+                    let done = revoked.load(Ordering::Acquire);
+                    if done > 0 {
+                        // The latest revocation, and any earlier one.
+                        for i in [done - 1, rng.random_range(0..done)] {
+                            assert_eq!(
+                                open(sealer, &tokens[i], now),
+                                Err(Error::Revoked),
+                                "user {i} revoked ({done} done) but its token opens"
+                            );
+                        }
+                    }
+                    // Not yet revoked (as far as this thread knows): revoked or open, nothing else.
+                    if done < USERS {
+                        let opened = open(sealer, &tokens[done], now);
+                        assert!(matches!(opened, Ok(()) | Err(Error::Revoked)), "{opened:?}");
+                    }
+                    assert_eq!(open(sealer, bystander, now), Ok(()));
+                    checks.fetch_add(1, Ordering::Relaxed);
+                    if done == USERS {
+                        break;
+                    }
+                }
+                assert!(list.len() <= USERS);
+            });
+        }
+    });
+    assert_eq!(list.len(), USERS);
+    assert!(checks.load(Ordering::Relaxed) >= 3);
+}
+
+#[test]
+fn at_the_cap_the_list_fails_closed() {
+    const CAP: usize = 8;
+    let (list, sealer) = sealer_with(RevocationList::new(HORIZON).with_max_entries(CAP));
+    assert_eq!(list.max_entries(), Some(CAP));
+    let users: Vec<String> = (0..100).map(|i| format!("user-{i}")).collect();
+    let tokens: Vec<String> = users
+        .iter()
+        .enumerate()
+        .map(|(i, user)| seal(&sealer, user, T0 + ms(i as i64)))
+        .collect();
+    let now = T0 + Duration::hours(1);
+    for (i, user) in users.iter().enumerate() {
+        list.revoke_user_at(user, T0 + Duration::minutes(1) + ms(i as i64));
+        assert!(list.len() <= CAP, "{} entries", list.len());
+        for (j, token) in tokens[..=i].iter().enumerate() {
+            assert_eq!(open(&sealer, token, now), Err(Error::Revoked), "user {j}");
+        }
+    }
+    // Each fold takes only the oldest entries: the list stays nearly full.
+    assert!(list.len() >= CAP - 1);
+    // New logins, by anyone, are issued after the watermark and open.
+    for user in ["user-0", "user-99", "newcomer"] {
+        let token = seal(&sealer, user, T0 + Duration::minutes(30));
+        assert_eq!(open(&sealer, &token, now), Ok(()), "{user}");
+    }
+
+    // Sessions count toward the cap too, and fold safely.
+    let (list, sealer) = sealer_with(RevocationList::new(HORIZON).with_max_entries(4));
+    let tokens: Vec<String> = (0..20)
+        .map(|i| seal(&sealer, "alice", T0 + Duration::minutes(i)))
+        .collect();
+    let now = T0 + Duration::minutes(30);
+    let sessions: Vec<_> = tokens.iter().map(|t| session_of(&sealer, t, now)).collect();
+    for (i, (sid, expires_at)) in sessions.into_iter().enumerate() {
+        list.revoke_session(sid, expires_at);
+        assert!(list.len() <= 4);
+        for (j, token) in tokens[..=i].iter().enumerate() {
+            assert_eq!(
+                open(&sealer, token, now),
+                Err(Error::Revoked),
+                "session {j}"
+            );
+        }
+    }
+
+    // A cap set after the fact folds at once.
+    let list = RevocationList::new(HORIZON);
+    for i in 0..10 {
+        list.revoke_user_at(&format!("u{i}"), T0);
+    }
+    let list = list.with_max_entries(3);
+    assert!(list.len() <= 3);
+    assert_eq!(
+        RevocationList::new(HORIZON)
+            .with_max_entries(0)
+            .max_entries(),
+        Some(1)
+    );
+}
+
+#[test]
+fn a_horizon_shorter_than_ttl_plus_leeway_is_refused() {
+    let (_, short) = sealer_with(RevocationList::new(Duration::hours(24)));
+    assert!(matches!(short.seal("alice", &()), Err(Error::Config(_))));
+    assert!(matches!(
+        short.seal_at("alice", &(), T0),
+        Err(Error::Config(_))
+    ));
+    // Exactly TTL plus leeway is enough.
+    let (_, exact) = sealer_with(RevocationList::new(
+        Duration::hours(24) + Duration::seconds(60),
+    ));
+    assert!(exact.seal("alice", &()).is_ok());
+    // A negative horizon counts as zero, and covers nothing.
+    let negative = RevocationList::new(Duration::hours(-1));
+    assert_eq!(negative.horizon(), Duration::ZERO);
+    let (_, sealer) = sealer_with(negative);
+    assert!(matches!(sealer.seal("alice", &()), Err(Error::Config(_))));
+}
