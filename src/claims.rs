@@ -1,8 +1,12 @@
 //! The plaintext envelope around the application's state, and the time rules applied to it.
 //!
-//! The envelope is JSON: `{"sub":…,"iat":…,"exp":…,"sid":…,"data":…}` with times in Unix
-//! milliseconds. Milliseconds, not seconds, so that "log out everywhere" followed by a new login
-//! a moment later can tell the two tokens apart (see [`crate::RevocationList`]).
+//! ```text
+//! envelope = iat (8) ‖ exp (8) ‖ sid (16) ‖ subject length (2) ‖ subject ‖ state as JSON
+//! ```
+//! Integers are big-endian; times are Unix milliseconds. Fixed binary fields, not JSON: they cost
+//! nothing to write or read and keep the token about 60 characters shorter than a JSON envelope.
+//! Milliseconds, not seconds, so that "log out everywhere" followed by a new login a moment later
+//! can tell the two tokens apart (see [`crate::RevocationList`]).
 
 use std::fmt;
 
@@ -135,24 +139,72 @@ impl<'de> Deserialize<'de> for SessionId {
     }
 }
 
-/// The envelope as written when sealing.
-#[derive(Serialize)]
-pub(crate) struct EnvelopeOut<'a, T: ?Sized> {
-    pub(crate) sub: &'a str,
+/// Bytes of the envelope before the subject: iat ‖ exp ‖ sid ‖ subject length.
+pub(crate) const ENVELOPE_FIXED_LEN: usize = 8 + 8 + SESSION_ID_LEN + 2;
+/// The longest subject, in bytes: its length is written in two bytes. Sealing a longer one
+/// fails with [`Error::TooLarge`].
+///
+/// ```
+/// use sealed_session::{Error, Key, Sealer, MAX_SUBJECT_LEN};
+/// let sealer = Sealer::new(Key::generate(), "session").with_max_token_len(usize::MAX);
+/// let long = "x".repeat(MAX_SUBJECT_LEN + 1);
+/// assert_eq!(sealer.seal(&long, &()), Err(Error::TooLarge));
+/// ```
+pub const MAX_SUBJECT_LEN: usize = u16::MAX as usize;
+
+/// The fields of the envelope, as read when opening; `state` is the JSON that follows them.
+pub(crate) struct Envelope<'a> {
     pub(crate) iat: i64,
     pub(crate) exp: i64,
     pub(crate) sid: SessionId,
-    pub(crate) data: &'a T,
+    pub(crate) subject: &'a str,
+    pub(crate) state: &'a [u8],
 }
 
-/// The envelope as read when opening.
-#[derive(Deserialize)]
-pub(crate) struct EnvelopeIn<T> {
-    pub(crate) sub: String,
-    pub(crate) iat: i64,
-    pub(crate) exp: i64,
-    pub(crate) sid: SessionId,
-    pub(crate) data: T,
+/// Appends the envelope's fixed fields and subject to `out`; the state's JSON goes after them.
+pub(crate) fn write_envelope_head(
+    out: &mut Vec<u8>,
+    iat: i64,
+    exp: i64,
+    sid: &SessionId,
+    subject: &str,
+) -> Result<(), Error> {
+    let subject_len = u16::try_from(subject.len()).map_err(|_| Error::TooLarge)?;
+    out.extend_from_slice(&iat.to_be_bytes());
+    out.extend_from_slice(&exp.to_be_bytes());
+    out.extend_from_slice(&sid.0);
+    out.extend_from_slice(&subject_len.to_be_bytes());
+    out.extend_from_slice(subject.as_bytes());
+    Ok(())
+}
+
+/// Splits a plaintext into the envelope's fields and the state's JSON.
+pub(crate) fn read_envelope(plaintext: &[u8]) -> Result<Envelope<'_>, Error> {
+    let (fixed, rest) = plaintext
+        .split_first_chunk::<ENVELOPE_FIXED_LEN>()
+        .ok_or(Error::Malformed)?;
+    let (iat, fixed) = split_i64(fixed);
+    let (exp, fixed) = split_i64(fixed);
+    let (sid, subject_len) = fixed.split_at(SESSION_ID_LEN);
+    let subject_len = usize::from(u16::from_be_bytes([subject_len[0], subject_len[1]]));
+    if rest.len() < subject_len {
+        return Err(Error::Malformed);
+    }
+    let (subject, state) = rest.split_at(subject_len);
+    Ok(Envelope {
+        iat,
+        exp,
+        sid: SessionId(sid.try_into().map_err(|_| Error::Malformed)?),
+        subject: std::str::from_utf8(subject).map_err(|_| Error::Malformed)?,
+        state,
+    })
+}
+
+fn split_i64(bytes: &[u8]) -> (i64, &[u8]) {
+    let (head, rest) = bytes.split_at(8);
+    let mut word = [0u8; 8];
+    word.copy_from_slice(head);
+    (i64::from_be_bytes(word), rest)
 }
 
 /// An opened, authenticated, unexpired (and, with a revocation list, unrevoked) session.

@@ -45,7 +45,7 @@ mod key;
 mod revocation;
 mod seal;
 
-pub use claims::{SESSION_ID_LEN, Session, SessionId};
+pub use claims::{MAX_SUBJECT_LEN, SESSION_ID_LEN, Session, SessionId};
 pub use compress::{AUTO_MIN_LEN, Compression};
 pub use error::Error;
 pub use key::{KEY_ID_LEN, KEY_LEN, Key, KeyId, Keyring};

@@ -7,7 +7,8 @@
 //! tag    = 16 bytes (Poly1305)
 //! key    = HKDF-SHA256(ikm = key, salt = none, info = "sealed-session v1 token:" ‖ purpose)
 //! AAD    = header ‖ purpose
-//! plaintext = JSON envelope {"sub","iat","exp","sid","data"}, DEFLATE-compressed when flagged
+//! plaintext = iat ‖ exp ‖ session id ‖ subject length ‖ subject ‖ state as JSON
+//!             (see `claims.rs`), raw DEFLATE when flagged
 //! ```
 //! `docs/FORMAT.md` is the long form, with a worked example.
 
@@ -25,9 +26,7 @@ use zeroize::Zeroizing;
 
 use crate::Error;
 use crate::aead::{self, NONCE_LEN, TAG_LEN};
-use crate::claims::{
-    self, EnvelopeIn, EnvelopeOut, SESSION_ID_LEN, Session, SessionId, duration_millis, unix_millis,
-};
+use crate::claims::{self, SESSION_ID_LEN, Session, SessionId, duration_millis, unix_millis};
 use crate::compress::{self, AUTO_MIN_LEN, Compression};
 use crate::key::{KEY_ID_LEN, KEY_LEN, KeyId, Keyring};
 use crate::revocation::RevocationList;
@@ -213,7 +212,8 @@ impl Sealer {
         self
     }
 
-    /// The largest plaintext (the JSON envelope with the state, before compression). Defaults
+    /// The largest plaintext (the envelope: the state as JSON with its subject, times and id,
+    /// before compression). Defaults
     /// to 64 KiB.
     ///
     /// Opening stops inflating at this size, so a small token that would decompress to
@@ -304,7 +304,8 @@ impl Sealer {
     ///
     /// # Errors
     ///
-    /// [`Error::TooLarge`] if the state or the token exceeds its limit, [`Error::Serialize`] if
+    /// [`Error::TooLarge`] if the state, the subject ([`crate::MAX_SUBJECT_LEN`]) or the token
+    /// exceeds its limit, [`Error::Serialize`] if
     /// the state cannot be written as JSON, [`Error::Config`] for a TTL that is not positive or a
     /// revocation list whose horizon is shorter than TTL plus leeway.
     ///
@@ -371,17 +372,12 @@ impl Sealer {
                 iat = iat.max(floor);
             }
         }
-        let envelope = EnvelopeOut {
-            sub: subject,
-            iat,
-            exp: iat.saturating_add(ttl),
-            sid,
-            data: state,
-        };
+        let exp = iat.saturating_add(ttl);
         let key = &self.keys[0];
         with_scratch(|scratch| {
             scratch.json.clear();
-            serde_json::to_writer(&mut scratch.json, &envelope).map_err(|_| Error::Serialize)?;
+            claims::write_envelope_head(&mut scratch.json, iat, exp, &sid, subject)?;
+            serde_json::to_writer(&mut scratch.json, state).map_err(|_| Error::Serialize)?;
             let json = &scratch.json;
             if json.len() > self.max_state_len {
                 return Err(Error::TooLarge);
@@ -470,7 +466,7 @@ impl Sealer {
         if token.len() > self.max_token_len {
             return Err(Error::TooLarge);
         }
-        let envelope = with_scratch(|scratch| {
+        with_scratch(|scratch| {
             let binary = &mut scratch.binary;
             binary.clear();
             URL_SAFE_NO_PAD
@@ -480,14 +476,23 @@ impl Sealer {
             let payload = self.authenticate(binary)?;
             if flags & FLAG_DEFLATE != 0 {
                 let inflated = compress::inflate(payload, self.max_state_len)?;
-                parse_envelope(&inflated)
+                self.accept(&inflated, now)
             } else if payload.len() > self.max_state_len {
                 Err(Error::TooLarge)
             } else {
-                parse_envelope(payload)
+                self.accept(payload, now)
             }
-        })?;
+        })
+    }
 
+    /// Reads the authentic plaintext, applies the time rules and the revocation list, and
+    /// parses the state.
+    fn accept<T: DeserializeOwned>(
+        &self,
+        plaintext: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<Session<T>, Error> {
+        let envelope = claims::read_envelope(plaintext)?;
         claims::check_times(
             envelope.iat,
             envelope.exp,
@@ -495,13 +500,13 @@ impl Sealer {
             duration_millis(self.leeway),
         )?;
         if let Some(revocations) = &self.revocations {
-            revocations.check(&envelope.sub, &envelope.sid, envelope.iat)?;
+            revocations.check(envelope.subject, &envelope.sid, envelope.iat)?;
         }
         Ok(Session {
             issued_at: claims::from_unix_millis(envelope.iat)?,
             expires_at: claims::from_unix_millis(envelope.exp)?,
-            subject: envelope.sub,
-            state: envelope.data,
+            subject: envelope.subject.to_owned(),
+            state: parse_state(envelope.state)?,
             session_id: envelope.sid,
         })
     }
@@ -554,10 +559,10 @@ pub(crate) const fn encoded_len(bytes: usize) -> usize {
     (bytes * 4).div_ceil(3)
 }
 
-/// Parses the envelope; tells a state of the wrong type apart from a broken envelope.
-fn parse_envelope<T: DeserializeOwned>(json: &[u8]) -> Result<EnvelopeIn<T>, Error> {
-    serde_json::from_slice::<EnvelopeIn<T>>(json).map_err(|_| {
-        match serde_json::from_slice::<EnvelopeIn<IgnoredAny>>(json) {
+/// Parses the state's JSON; tells a state of the wrong type apart from JSON that is broken.
+fn parse_state<T: DeserializeOwned>(json: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice::<T>(json).map_err(|_| {
+        match serde_json::from_slice::<IgnoredAny>(json) {
             Ok(_) => Error::StateMismatch,
             Err(_) => Error::Malformed,
         }
@@ -635,14 +640,13 @@ mod tests {
 
         let derived = key.derive(&[SUBKEY_INFO, purpose.as_bytes()]);
         let binary = URL_SAFE_NO_PAD.decode(&token).expect("base64url");
-        let plaintext =
-            with_scratch(|scratch| String::from_utf8(scratch.json.clone()).expect("utf-8"));
+        let plaintext = with_scratch(|scratch| hex(&scratch.json));
         let computed = serde_json::json!({
             "key_id_hex": hex(key.id().as_bytes()),
             "subkey_hex": hex(derived.as_ref()),
             "header_hex": hex(&binary[..HEADER_LEN]),
             "aad_hex": hex(&sealer.keys[0].aad[0]),
-            "plaintext": plaintext,
+            "plaintext_hex": plaintext,
             "ciphertext_hex": hex(&binary[HEADER_LEN + NONCE_LEN..binary.len() - TAG_LEN]),
             "tag_hex": hex(&binary[binary.len() - TAG_LEN..]),
             "token": token,
