@@ -37,6 +37,8 @@ pub(crate) const VERSION: u8 = 1;
 pub(crate) const FLAG_DEFLATE: u8 = 0x01;
 /// version ‖ flags ‖ key id.
 pub(crate) const HEADER_LEN: usize = 2 + KEY_ID_LEN;
+/// Where the payload starts: after the header and the nonce.
+pub(crate) const PAYLOAD_START: usize = HEADER_LEN + NONCE_LEN;
 /// Bytes every token adds around its payload.
 pub(crate) const OVERHEAD: usize = HEADER_LEN + NONCE_LEN + TAG_LEN;
 const _: () = assert!(OVERHEAD == 46);
@@ -101,7 +103,9 @@ impl SealingKey {
 /// Reusable per-thread buffers, so that sealing and opening allocate only what they return.
 #[derive(Default)]
 struct Scratch {
-    json: Vec<u8>,
+    /// The compressed plaintext, while sealing.
+    packed: Vec<u8>,
+    /// The token's bytes before base64 (sealing) or after it (opening).
     binary: Vec<u8>,
 }
 
@@ -374,33 +378,31 @@ impl Sealer {
         }
         let exp = iat.saturating_add(ttl);
         let key = &self.keys[0];
-        with_scratch(|scratch| {
-            scratch.json.clear();
-            claims::write_envelope_head(&mut scratch.json, iat, exp, &sid, subject)?;
-            serde_json::to_writer(&mut scratch.json, state).map_err(|_| Error::Serialize)?;
-            let json = &scratch.json;
-            if json.len() > self.max_state_len {
-                return Err(Error::TooLarge);
-            }
-
-            // header ‖ nonce ‖ payload, then encrypt the payload in place and append the tag.
-            let binary = &mut scratch.binary;
+        with_scratch(|Scratch { packed, binary }| {
+            // header ‖ nonce ‖ plaintext, then encrypt the plaintext in place and append the tag.
             binary.clear();
             binary.extend_from_slice(key.header(0));
             binary.extend_from_slice(nonce);
-            let compressed = match self.compression {
-                Compression::Never => false,
-                Compression::Auto => {
-                    json.len() >= AUTO_MIN_LEN
-                        && compress::deflate_into(json, binary, json.len() - 1)
-                }
-                Compression::Always => {
-                    compress::deflate_into(json, binary, json.len() + json.len() / 1000 + 64)
-                }
+            claims::write_envelope_head(binary, iat, exp, &sid, subject)?;
+            serde_json::to_writer(&mut *binary, state).map_err(|_| Error::Serialize)?;
+            let plaintext_len = binary.len() - PAYLOAD_START;
+            if plaintext_len > self.max_state_len {
+                return Err(Error::TooLarge);
+            }
+
+            let budget = match self.compression {
+                Compression::Never => None,
+                Compression::Auto => (plaintext_len >= AUTO_MIN_LEN).then(|| plaintext_len - 1),
+                Compression::Always => Some(plaintext_len + plaintext_len / 1000 + 64),
             };
-            let flags = if compressed { FLAG_DEFLATE } else { 0 };
-            if !compressed {
-                binary.extend_from_slice(json);
+            let mut flags = 0;
+            if let Some(budget) = budget {
+                packed.clear();
+                if compress::deflate_into(&binary[PAYLOAD_START..], packed, budget) {
+                    binary.truncate(PAYLOAD_START);
+                    binary.extend_from_slice(packed);
+                    flags = FLAG_DEFLATE;
+                }
             }
             binary[1] = flags;
 
@@ -408,12 +410,7 @@ impl Sealer {
                 return Err(Error::TooLarge);
             }
             let aad = &key.aad[usize::from(flags)];
-            let tag = aead::seal_in_place(
-                &key.subkey,
-                nonce,
-                aad,
-                &mut binary[HEADER_LEN + NONCE_LEN..],
-            );
+            let tag = aead::seal_in_place(&key.subkey, nonce, aad, &mut binary[PAYLOAD_START..]);
             binary.extend_from_slice(&tag);
             Ok(URL_SAFE_NO_PAD.encode(&binary))
         })
@@ -640,7 +637,22 @@ mod tests {
 
         let derived = key.derive(&[SUBKEY_INFO, purpose.as_bytes()]);
         let binary = URL_SAFE_NO_PAD.decode(&token).expect("base64url");
-        let plaintext = with_scratch(|scratch| hex(&scratch.json));
+        let mut plaintext = binary[PAYLOAD_START..binary.len() - TAG_LEN].to_vec();
+        let tag: [u8; TAG_LEN] = binary[binary.len() - TAG_LEN..]
+            .try_into()
+            .expect("16 bytes");
+        let nonce_in_token: [u8; NONCE_LEN] = binary[HEADER_LEN..PAYLOAD_START]
+            .try_into()
+            .expect("24 bytes");
+        aead::open_in_place(
+            &derived,
+            &nonce_in_token,
+            &sealer.keys[0].aad[0],
+            &mut plaintext,
+            &tag,
+        )
+        .expect("authentic");
+        let plaintext = hex(&plaintext);
         let computed = serde_json::json!({
             "key_id_hex": hex(key.id().as_bytes()),
             "subkey_hex": hex(derived.as_ref()),
