@@ -14,6 +14,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use time::{Duration, OffsetDateTime};
 
 use crate::Error;
@@ -225,8 +227,9 @@ pub struct Session<T> {
     pub(crate) subject: String,
     pub(crate) state: T,
     pub(crate) session_id: SessionId,
-    pub(crate) issued_at: OffsetDateTime,
-    pub(crate) expires_at: OffsetDateTime,
+    /// Unix milliseconds, within [`MIN_MILLIS`, `MAX_MILLIS`]; turned into dates only when asked.
+    pub(crate) issued_at_ms: i64,
+    pub(crate) expires_at_ms: i64,
 }
 
 impl<T> Session<T> {
@@ -296,7 +299,7 @@ impl<T> Session<T> {
     /// ```
     #[must_use]
     pub fn issued_at(&self) -> OffsetDateTime {
-        self.issued_at
+        datetime_of_checked_millis(self.issued_at_ms)
     }
 
     /// When the token stops opening (plus the sealer's leeway).
@@ -310,7 +313,7 @@ impl<T> Session<T> {
     /// ```
     #[must_use]
     pub fn expires_at(&self) -> OffsetDateTime {
-        self.expires_at
+        datetime_of_checked_millis(self.expires_at_ms)
     }
 
     /// Whether, at `now`, at least half of the session's lifetime has passed.
@@ -331,8 +334,8 @@ impl<T> Session<T> {
     /// ```
     #[must_use]
     pub fn is_past_half_life_at(&self, now: OffsetDateTime) -> bool {
-        let life = self.expires_at - self.issued_at;
-        now - self.issued_at >= life / 2
+        let life = self.expires_at_ms.saturating_sub(self.issued_at_ms);
+        unix_millis(now).saturating_sub(self.issued_at_ms) >= life / 2
     }
 
     /// [`Session::is_past_half_life_at`] with the current time.
@@ -346,20 +349,59 @@ impl<T> Session<T> {
     /// ```
     #[must_use]
     pub fn is_past_half_life(&self) -> bool {
-        self.is_past_half_life_at(OffsetDateTime::now_utc())
+        let life = self.expires_at_ms.saturating_sub(self.issued_at_ms);
+        now_millis().saturating_sub(self.issued_at_ms) >= life / 2
+    }
+}
+
+/// The earliest instant a [`Session`] can hold: -9999-01-01T00:00:00Z in Unix milliseconds.
+pub(crate) const MIN_MILLIS: i64 = -377_705_116_800_000;
+/// The latest instant a [`Session`] can hold: 9999-12-31T23:59:59.999Z in Unix milliseconds.
+pub(crate) const MAX_MILLIS: i64 = 253_402_300_799_999;
+
+/// The current time in Unix milliseconds, rounded down, straight from the system clock.
+pub(crate) fn now_millis() -> i64 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(since) => i64::try_from(since.as_millis()).unwrap_or(i64::MAX),
+        Err(before) => {
+            let before = before.duration();
+            let rounded_up =
+                before.as_millis() + u128::from(before.subsec_nanos() % 1_000_000 != 0);
+            i64::try_from(rounded_up).map_or(i64::MIN, |millis| -millis)
+        }
     }
 }
 
 /// Unix milliseconds of `t`, rounded down.
 pub(crate) fn unix_millis(t: OffsetDateTime) -> i64 {
-    // OffsetDateTime spans ±9999 years, well inside i64 milliseconds.
-    t.unix_timestamp_nanos().div_euclid(1_000_000) as i64
+    // Seconds are rounded down and the millisecond of the second is never negative, so the sum
+    // rounds down too. OffsetDateTime spans ±9999 years, well inside i64 milliseconds.
+    t.unix_timestamp() * 1000 + i64::from(t.millisecond())
 }
 
 /// The instant `millis` after the Unix epoch.
 pub(crate) fn from_unix_millis(millis: i64) -> Result<OffsetDateTime, Error> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
-        .map_err(|_| Error::Malformed)
+    checked_millis(millis).map(datetime_of_checked_millis)
+}
+
+/// `millis` if a [`Session`] can hold it, else [`Error::Malformed`].
+pub(crate) fn checked_millis(millis: i64) -> Result<i64, Error> {
+    if (MIN_MILLIS..=MAX_MILLIS).contains(&millis) {
+        Ok(millis)
+    } else {
+        Err(Error::Malformed)
+    }
+}
+
+/// The instant `millis` after the Unix epoch, for `millis` within [`MIN_MILLIS`, `MAX_MILLIS`].
+fn datetime_of_checked_millis(millis: i64) -> OffsetDateTime {
+    let seconds = OffsetDateTime::from_unix_timestamp(millis.div_euclid(1000));
+    // 0..=999 fits u16.
+    let millisecond = millis.rem_euclid(1000) as u16;
+    match seconds.and_then(|t| t.replace_millisecond(millisecond)) {
+        Ok(t) => t,
+        Err(_) => unreachable!("milliseconds within the range of OffsetDateTime"),
+    }
 }
 
 /// A duration in whole milliseconds, saturating at `i64::MAX`.
@@ -397,6 +439,33 @@ mod tests {
             check_times(i64::MAX, i64::MAX, i64::MAX - 1, i64::MAX),
             Ok(())
         );
+    }
+
+    #[test]
+    fn millis_range_is_the_range_of_offset_date_time() {
+        let min = OffsetDateTime::new_utc(time::Date::MIN, time::Time::MIDNIGHT);
+        let max = time::PrimitiveDateTime::MAX.assume_utc();
+        assert_eq!(unix_millis(min), MIN_MILLIS);
+        assert_eq!(unix_millis(max), MAX_MILLIS);
+        assert_eq!(from_unix_millis(MIN_MILLIS), Ok(min));
+        assert_eq!(
+            unix_millis(from_unix_millis(MAX_MILLIS).expect("valid")),
+            MAX_MILLIS
+        );
+        assert_eq!(from_unix_millis(MIN_MILLIS - 1), Err(Error::Malformed));
+        assert_eq!(from_unix_millis(MAX_MILLIS + 1), Err(Error::Malformed));
+    }
+
+    #[test]
+    fn clock_in_millis_agrees_with_offset_date_time() {
+        let before = unix_millis(OffsetDateTime::now_utc());
+        let now = now_millis();
+        let after = unix_millis(OffsetDateTime::now_utc());
+        assert!(before <= now && now <= after, "{before} {now} {after}");
+        let offset = OffsetDateTime::from_unix_timestamp_nanos(-1_500_000)
+            .expect("valid")
+            .to_offset(time::UtcOffset::from_hms(5, 30, 0).expect("valid"));
+        assert_eq!(unix_millis(offset), -2);
     }
 
     #[test]

@@ -26,7 +26,9 @@ use zeroize::Zeroizing;
 
 use crate::Error;
 use crate::aead::{self, NONCE_LEN, TAG_LEN};
-use crate::claims::{self, SESSION_ID_LEN, Session, SessionId, duration_millis, unix_millis};
+use crate::claims::{
+    self, SESSION_ID_LEN, Session, SessionId, duration_millis, now_millis, unix_millis,
+};
 use crate::compress::{self, AUTO_MIN_LEN, Compression};
 use crate::key::{KEY_ID_LEN, KEY_LEN, KeyId, Keyring};
 use crate::revocation::RevocationList;
@@ -320,7 +322,7 @@ impl Sealer {
     /// # Ok::<(), sealed_session::Error>(())
     /// ```
     pub fn seal<T: Serialize + ?Sized>(&self, subject: &str, state: &T) -> Result<String, Error> {
-        self.seal_at(subject, state, OffsetDateTime::now_utc())
+        self.seal_at_millis(subject, state, now_millis())
     }
 
     /// [`Sealer::seal`] as if the time were `now`.
@@ -343,12 +345,21 @@ impl Sealer {
         state: &T,
         now: OffsetDateTime,
     ) -> Result<String, Error> {
+        self.seal_at_millis(subject, state, unix_millis(now))
+    }
+
+    fn seal_at_millis<T: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        state: &T,
+        now_ms: i64,
+    ) -> Result<String, Error> {
         let mut random = [0u8; SESSION_ID_LEN + NONCE_LEN];
         rand::rng().fill_bytes(&mut random);
         let (sid, nonce) = random.split_at(SESSION_ID_LEN);
         let sid = SessionId(sid.try_into().map_err(|_| Error::Random)?);
         let nonce: &[u8; NONCE_LEN] = nonce.try_into().map_err(|_| Error::Random)?;
-        self.seal_with(subject, state, now, sid, nonce)
+        self.seal_with(subject, state, now_ms, sid, nonce)
     }
 
     /// Seals with the given session id and nonce: the deterministic core of `seal_at`.
@@ -356,7 +367,7 @@ impl Sealer {
         &self,
         subject: &str,
         state: &T,
-        now: OffsetDateTime,
+        now_ms: i64,
         sid: SessionId,
         nonce: &[u8; NONCE_LEN],
     ) -> Result<String, Error> {
@@ -364,7 +375,7 @@ impl Sealer {
         if ttl <= 0 {
             return Err(Error::Config("the TTL must be positive"));
         }
-        let mut iat = unix_millis(now);
+        let mut iat = now_ms;
         if let Some(revocations) = &self.revocations {
             if revocations.horizon() < self.ttl.saturating_add(self.leeway) {
                 return Err(Error::Config(
@@ -435,7 +446,7 @@ impl Sealer {
     /// # Ok::<(), sealed_session::Error>(())
     /// ```
     pub fn open<T: DeserializeOwned>(&self, token: &str) -> Result<Session<T>, Error> {
-        self.open_at(token, OffsetDateTime::now_utc())
+        self.open_at_millis(token, now_millis())
     }
 
     /// [`Sealer::open`] as if the time were `now`.
@@ -460,6 +471,14 @@ impl Sealer {
         token: &str,
         now: OffsetDateTime,
     ) -> Result<Session<T>, Error> {
+        self.open_at_millis(token, unix_millis(now))
+    }
+
+    fn open_at_millis<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        now_ms: i64,
+    ) -> Result<Session<T>, Error> {
         if token.len() > self.max_token_len {
             return Err(Error::TooLarge);
         }
@@ -473,11 +492,11 @@ impl Sealer {
             let payload = self.authenticate(binary)?;
             if flags & FLAG_DEFLATE != 0 {
                 let inflated = compress::inflate(payload, self.max_state_len)?;
-                self.accept(&inflated, now)
+                self.accept(&inflated, now_ms)
             } else if payload.len() > self.max_state_len {
                 Err(Error::TooLarge)
             } else {
-                self.accept(payload, now)
+                self.accept(payload, now_ms)
             }
         })
     }
@@ -487,21 +506,21 @@ impl Sealer {
     fn accept<T: DeserializeOwned>(
         &self,
         plaintext: &[u8],
-        now: OffsetDateTime,
+        now_ms: i64,
     ) -> Result<Session<T>, Error> {
         let envelope = claims::read_envelope(plaintext)?;
         claims::check_times(
             envelope.iat,
             envelope.exp,
-            unix_millis(now),
+            now_ms,
             duration_millis(self.leeway),
         )?;
         if let Some(revocations) = &self.revocations {
             revocations.check(envelope.subject, &envelope.sid, envelope.iat)?;
         }
         Ok(Session {
-            issued_at: claims::from_unix_millis(envelope.iat)?,
-            expires_at: claims::from_unix_millis(envelope.exp)?,
+            issued_at_ms: claims::checked_millis(envelope.iat)?,
+            expires_at_ms: claims::checked_millis(envelope.exp)?,
             subject: envelope.subject.to_owned(),
             state: parse_state(envelope.state)?,
             session_id: envelope.sid,
@@ -629,7 +648,7 @@ mod tests {
             .seal_with(
                 example["subject"].as_str().expect("subject"),
                 &example["state"],
-                now,
+                unix_millis(now),
                 sid,
                 &nonce,
             )
