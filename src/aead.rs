@@ -86,19 +86,7 @@ mod tests {
     use chacha20poly1305::aead::{AeadInPlace, KeyInit};
     use rand::RngCore as _;
 
-    fn vector_file(name: &str) -> serde_json::Value {
-        let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).expect("vector file present");
-        serde_json::from_str(&text).expect("vector file is JSON")
-    }
-
-    fn unhex(text: &serde_json::Value) -> Vec<u8> {
-        let text = text.as_str().expect("hex string");
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
-            .collect()
-    }
+    use crate::test_vectors::{unhex, vector_file};
 
     /// draft-irtf-cfrg-xchacha-03, A.3.1, byte for byte.
     #[test]

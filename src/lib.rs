@@ -44,6 +44,8 @@ mod error;
 mod key;
 mod revocation;
 mod seal;
+#[cfg(test)]
+mod test_vectors;
 
 pub use claims::{MAX_SUBJECT_LEN, SESSION_ID_LEN, Session, SessionId};
 pub use compress::{AUTO_MIN_LEN, Compression};

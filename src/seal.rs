@@ -607,29 +607,12 @@ impl fmt::Debug for Sealer {
 mod tests {
     use super::*;
     use crate::Key;
-
-    fn vector(name: &str) -> serde_json::Value {
-        let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(path).expect("vector file present");
-        serde_json::from_str(&text).expect("vector file is JSON")
-    }
-
-    fn unhex(value: &serde_json::Value) -> Vec<u8> {
-        let text = value.as_str().expect("hex string");
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
-            .collect()
-    }
-
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
+    use crate::test_vectors::{hex, unhex, vector_file};
 
     /// The worked example of docs/FORMAT.md, rebuilt byte for byte from its inputs.
     #[test]
     fn format_example_is_reproduced() {
-        let example = vector("format_example.json");
+        let example = vector_file("format_example.json");
         let key = Key::try_from(&unhex(&example["key_hex"])[..]).expect("32-byte key");
         let purpose = example["purpose"].as_str().expect("purpose");
         let sealer = Sealer::new(key.clone(), purpose);
