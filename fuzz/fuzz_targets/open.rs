@@ -1,4 +1,5 @@
-//! Arbitrary input never opens under a fixed key, and never panics.
+//! Arbitrary input never opens under a fixed key, and never panics; session ids parse only in
+//! their canonical form.
 //!
 //! Half the inputs are used as raw token text; the other half are wrapped in a well-formed
 //! header that carries the right key id, so that the fuzzer reaches the AEAD check.
@@ -7,7 +8,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
-use sealed_session::{Key, Sealer};
+use sealed_session::{Key, Sealer, SessionId};
 use time::macros::datetime;
 
 fuzz_target!(|data: &[u8]| {
@@ -28,4 +29,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let result = sealer.open_at::<serde_json::Value>(&text, now);
     assert!(result.is_err(), "forged input opened: {text:?}");
+
+    // Session ids named by a client: only the canonical 22-character form parses.
+    if let Ok(id) = SessionId::parse(&text) {
+        assert_eq!(id.to_string(), text);
+    }
 });
