@@ -109,6 +109,8 @@ struct Scratch {
     packed: Vec<u8>,
     /// The token's bytes before base64 (sealing) or after it (opening).
     binary: Vec<u8>,
+    /// The inflated plaintext, while opening.
+    inflated: Vec<u8>,
 }
 
 thread_local! {
@@ -389,7 +391,7 @@ impl Sealer {
         }
         let exp = iat.saturating_add(ttl);
         let key = &self.keys[0];
-        with_scratch(|Scratch { packed, binary }| {
+        with_scratch(|Scratch { packed, binary, .. }| {
             // header ‖ nonce ‖ plaintext, then encrypt the plaintext in place and append the tag.
             binary.clear();
             binary.extend_from_slice(key.header(0));
@@ -483,7 +485,9 @@ impl Sealer {
             return Err(Error::TooLarge);
         }
         with_scratch(|scratch| {
-            let binary = &mut scratch.binary;
+            let Scratch {
+                binary, inflated, ..
+            } = scratch;
             binary.clear();
             URL_SAFE_NO_PAD
                 .decode_vec(token, binary)
@@ -491,8 +495,8 @@ impl Sealer {
             let flags = binary.get(1).copied().unwrap_or(0);
             let payload = self.authenticate(binary)?;
             if flags & FLAG_DEFLATE != 0 {
-                let inflated = compress::inflate(payload, self.max_state_len)?;
-                self.accept(&inflated, now_ms)
+                let plaintext = compress::inflate_into(payload, self.max_state_len, inflated)?;
+                self.accept(plaintext, now_ms)
             } else if payload.len() > self.max_state_len {
                 Err(Error::TooLarge)
             } else {
