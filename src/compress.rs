@@ -137,7 +137,13 @@ fn inflate_with(
     // One byte past the cap: a stream that fills it is too large, one that stops short fits.
     let limit = max_len.saturating_add(1);
     // Session JSON inflates to two or three times its packed size: 4x is one try for nearly all.
-    let guess = input.len().saturating_mul(4).max(256);
+    // A power of two, so that a reused buffer is not grown again for a token a few bytes longer.
+    let guess = input
+        .len()
+        .saturating_mul(4)
+        .max(256)
+        .checked_next_power_of_two()
+        .unwrap_or(usize::MAX);
     let mut room = guess.max(out.len()).min(limit);
     loop {
         if out.len() < room {
