@@ -390,4 +390,46 @@ mod tests {
     fn empty_input_round_trips() {
         assert_eq!(inflate(&deflate(b""), 0), Ok(Vec::new()));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
+
+        /// Damaged streams never panic, and whatever both inflaters accept, they read alike.
+        #[test]
+        fn damaged_streams_agree_with_an_independent_inflater(
+            items in 0usize..120,
+            flips in proptest::collection::vec((0usize..4096, 0u8..8), 0..4),
+            cut in 0usize..4096,
+        ) {
+            let mut stream = deflate(&session_json(items));
+            for (at, bit) in flips {
+                let at = at % stream.len();
+                stream[at] ^= 1 << bit;
+            }
+            stream.truncate(cut.max(1));
+            let ours = inflate(&stream, 1 << 20);
+            if let (Ok(ours), Some(reference)) = (&ours, reference_inflate(&stream)) {
+                proptest::prop_assert_eq!(ours, &reference);
+            }
+        }
+
+        /// Arbitrary bytes are refused or inflated within the cap, never a panic.
+        #[test]
+        fn arbitrary_bytes_stay_within_the_cap(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512),
+            cap in 0usize..4096,
+        ) {
+            match inflate(&bytes, cap) {
+                Ok(out) => {
+                    proptest::prop_assert!(out.len() <= cap);
+                    if let Some(reference) = reference_inflate(&bytes) {
+                        proptest::prop_assert_eq!(out, reference);
+                    }
+                }
+                Err(error) => {
+                    proptest::prop_assert!(matches!(error, Error::Malformed | Error::TooLarge));
+                }
+            }
+        }
+    }
 }
