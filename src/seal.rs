@@ -221,11 +221,13 @@ impl Sealer {
     }
 
     /// The largest plaintext (the envelope: the state as JSON with its subject, times and id,
-    /// before compression). Defaults
-    /// to 64 KiB.
+    /// before compression). Defaults to 64 KiB.
     ///
     /// Opening stops inflating at this size, so a small token that would decompress to
-    /// gigabytes costs no more than this much memory; past it, [`Error::TooLarge`].
+    /// gigabytes costs no more than this much memory; past it, [`Error::TooLarge`]. Each thread
+    /// that opens compressed tokens keeps its inflate buffer for the next one: a power of two
+    /// large enough for the largest state it has inflated (and at least four times that token's
+    /// compressed payload), never more than this limit plus one byte.
     ///
     /// ```
     /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session")
