@@ -536,6 +536,17 @@ const TAG_LEN: usize = 16;
 /// Room for the largest state's token in one allocation, as our per-thread buffer has.
 const FLOOR_CAPACITY: usize = NONCE_LEN + 4096 + TAG_LEN;
 
+/// A fresh nonce from `rand::rng()`, and `nonce ‖ serde_json(state)` in one allocation with room
+/// for the tag: what both floors encrypt in place after the nonce.
+fn floor_plaintext(state: &SessionState) -> ([u8; NONCE_LEN], Vec<u8>) {
+    let mut nonce = [0u8; NONCE_LEN];
+    rand::rng().fill_bytes(&mut nonce);
+    let mut binary = Vec::with_capacity(FLOOR_CAPACITY);
+    binary.extend_from_slice(&nonce);
+    serde_json::to_writer(&mut binary, state).expect("serialize");
+    (nonce, binary)
+}
+
 impl FloorRing {
     fn new() -> FloorRing {
         FloorRing(random_key())
@@ -558,11 +569,7 @@ impl FloorRing {
 
 impl Candidate for FloorRing {
     fn seal(&self, state: &SessionState) -> String {
-        let mut nonce = [0u8; NONCE_LEN];
-        rand::rng().fill_bytes(&mut nonce);
-        let mut binary = Vec::with_capacity(FLOOR_CAPACITY);
-        binary.extend_from_slice(&nonce);
-        serde_json::to_writer(&mut binary, state).expect("serialize");
+        let (nonce, mut binary) = floor_plaintext(state);
         let (cipher, inner) = self.cipher(&nonce);
         let tag = cipher
             .seal_in_place_separate_tag(inner, ring::aead::Aad::empty(), &mut binary[NONCE_LEN..])
@@ -600,11 +607,7 @@ impl FloorRustCrypto {
 impl Candidate for FloorRustCrypto {
     fn seal(&self, state: &SessionState) -> String {
         use chacha20poly1305::AeadInPlace as _;
-        let mut nonce = [0u8; NONCE_LEN];
-        rand::rng().fill_bytes(&mut nonce);
-        let mut binary = Vec::with_capacity(FLOOR_CAPACITY);
-        binary.extend_from_slice(&nonce);
-        serde_json::to_writer(&mut binary, state).expect("serialize");
+        let (nonce, mut binary) = floor_plaintext(state);
         let tag = self
             .0
             .encrypt_in_place_detached((&nonce).into(), b"", &mut binary[NONCE_LEN..])

@@ -334,8 +334,7 @@ impl<T> Session<T> {
     /// ```
     #[must_use]
     pub fn is_past_half_life_at(&self, now: OffsetDateTime) -> bool {
-        let life = self.expires_at_ms.saturating_sub(self.issued_at_ms);
-        unix_millis(now).saturating_sub(self.issued_at_ms) >= life / 2
+        self.is_past_half_life_at_millis(unix_millis(now))
     }
 
     /// [`Session::is_past_half_life_at`] with the current time.
@@ -349,8 +348,12 @@ impl<T> Session<T> {
     /// ```
     #[must_use]
     pub fn is_past_half_life(&self) -> bool {
+        self.is_past_half_life_at_millis(now_millis())
+    }
+
+    fn is_past_half_life_at_millis(&self, now_ms: i64) -> bool {
         let life = self.expires_at_ms.saturating_sub(self.issued_at_ms);
-        now_millis().saturating_sub(self.issued_at_ms) >= life / 2
+        now_ms.saturating_sub(self.issued_at_ms) >= life / 2
     }
 }
 

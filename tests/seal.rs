@@ -137,20 +137,16 @@ fn forged_key_id_is_invalid() {
 fn unknown_version_and_flags_are_malformed() {
     let sealer = sealer();
     let token = decode(&sealer.seal_at("u", &1u8, T0).expect("seals"));
-    for version in [0u8, 2, 0x7f, 0xff] {
+    // Byte 0 is the version, byte 1 the flags.
+    let versions = [0u8, 2, 0x7f, 0xff].map(|version| (0, version));
+    let flags = [0x02u8, 0x80, 0xfe].map(|flags| (1, flags));
+    for (at, value) in versions.into_iter().chain(flags) {
         let mut changed = token.clone();
-        changed[0] = version;
+        changed[at] = value;
         assert_eq!(
             sealer.open_at::<u8>(&encode(&changed), T0),
-            Err(Error::Malformed)
-        );
-    }
-    for flags in [0x02u8, 0x80, 0xfe] {
-        let mut changed = token.clone();
-        changed[1] = flags;
-        assert_eq!(
-            sealer.open_at::<u8>(&encode(&changed), T0),
-            Err(Error::Malformed)
+            Err(Error::Malformed),
+            "byte {at} = {value:#04x}"
         );
     }
     // Setting the known compression flag on an uncompressed token fails authentication.
