@@ -10,7 +10,7 @@
 use chacha20::R20;
 use chacha20::hchacha;
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, Tag, UnboundKey};
-use zeroize::Zeroizing;
+use zeroize::Zeroize as _;
 
 use crate::key::KEY_LEN;
 
@@ -30,11 +30,14 @@ fn inner_key(key: &[u8; KEY_LEN], nonce: &[u8; NONCE_LEN]) -> (LessSafeKey, Nonc
         Ok(head) => head,
         Err(_) => unreachable!("a 24-byte nonce splits into 16 and 8 bytes"),
     };
-    let mut subkey = Zeroizing::new([0u8; KEY_LEN]);
-    subkey.copy_from_slice(&hchacha::<R20>(key.into(), head.into()));
+    // Our copy of the subkey is wiped when it goes out of scope. (The working state inside
+    // `hchacha` and the key schedule inside `ring` are theirs: neither crate wipes them.)
+    let mut subkey = hchacha::<R20>(key.into(), head.into());
     let mut inner_nonce = [0u8; 12];
     inner_nonce[4..].copy_from_slice(tail);
-    let unbound = match UnboundKey::new(&CHACHA20_POLY1305, subkey.as_ref()) {
+    let unbound = UnboundKey::new(&CHACHA20_POLY1305, &subkey);
+    subkey.as_mut_slice().zeroize();
+    let unbound = match unbound {
         Ok(unbound) => unbound,
         Err(_) => unreachable!("ChaCha20-Poly1305 takes 32-byte keys"),
     };

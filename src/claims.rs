@@ -302,6 +302,21 @@ impl<T> Session<T> {
         datetime_of_checked_millis(self.issued_at_ms)
     }
 
+    /// When the session began: when the user logged in, that is when the `seal` that started
+    /// this session ran. Revocations are matched against it (see [`crate::RevocationList`]).
+    ///
+    /// ```
+    /// # use sealed_session::{Key, Sealer};
+    /// # let sealer = Sealer::new(Key::generate(), "session");
+    /// let session = sealer.open::<u8>(&sealer.seal("user-42", &7u8)?)?;
+    /// assert_eq!(session.authenticated_at(), session.issued_at()); // a token fresh from `seal`
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn authenticated_at(&self) -> OffsetDateTime {
+        datetime_of_checked_millis(self.issued_at_ms)
+    }
+
     /// When the token stops opening (plus the sealer's leeway).
     ///
     /// ```
@@ -407,9 +422,10 @@ fn datetime_of_checked_millis(millis: i64) -> OffsetDateTime {
     }
 }
 
-/// A duration in whole milliseconds, saturating at `i64::MAX`.
+/// A duration in whole milliseconds, saturating at `i64::MIN` and `i64::MAX`.
 pub(crate) fn duration_millis(duration: Duration) -> i64 {
-    i64::try_from(duration.whole_milliseconds()).unwrap_or(i64::MAX)
+    let millis = duration.whole_milliseconds();
+    i64::try_from(millis).unwrap_or(if millis < 0 { i64::MIN } else { i64::MAX })
 }
 
 /// Applies the expiry and issued-at rules at `now_ms` with `leeway_ms` of tolerated clock skew.

@@ -9,7 +9,9 @@
 use std::fmt;
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::alphabet;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use hkdf::Hkdf;
 use rand::TryRngCore as _;
 use sha2::Sha256;
@@ -26,9 +28,17 @@ pub const KEY_ID_LEN: usize = 4;
 /// HKDF `info` for the key id. Versioned so that a future format can derive ids afresh.
 const KEY_ID_INFO: &[u8] = b"sealed-session v1 key id";
 
+/// Reads keys in either alphabet, with or without padding (but only correct padding).
+const LENIENT: GeneralPurposeConfig =
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+const URL_SAFE_ANY_PAD: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
+const STANDARD_ANY_PAD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
+
 /// A 32-byte secret key.
 ///
 /// `Debug` prints the key id only, equality is constant-time, and the bytes are wiped on drop.
+/// The bytes live in a heap block of their own that never moves, so that growing a
+/// [`Keyring`] or cloning a key leaves no unwiped copy behind in freed memory.
 ///
 /// ```
 /// use sealed_session::Key;
@@ -42,7 +52,7 @@ const KEY_ID_INFO: &[u8] = b"sealed-session v1 key id";
 /// ```
 #[derive(Clone)]
 pub struct Key {
-    bytes: Zeroizing<[u8; KEY_LEN]>,
+    bytes: Box<Zeroizing<[u8; KEY_LEN]>>,
     id: KeyId,
 }
 
@@ -77,11 +87,11 @@ impl Key {
     /// # Ok::<(), sealed_session::Error>(())
     /// ```
     pub fn try_generate() -> Result<Key, Error> {
-        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        let mut bytes = Box::new(Zeroizing::new([0u8; KEY_LEN]));
         rand::rngs::OsRng
-            .try_fill_bytes(bytes.as_mut())
+            .try_fill_bytes(&mut bytes[..])
             .map_err(|_| Error::Random)?;
-        Ok(Key::from_array(bytes))
+        Ok(Key::from_boxed(bytes))
     }
 
     /// Reads a key written by [`Key::to_base64`]: standard or URL-safe base64, padded or not.
@@ -96,11 +106,10 @@ impl Key {
     /// ```
     pub fn from_base64(text: &str) -> Result<Key, Error> {
         let text = text.trim();
-        let unpadded = text.trim_end_matches('=');
         let mut decoded = Zeroizing::new([0u8; KEY_LEN + 3]);
-        let len = URL_SAFE_NO_PAD
-            .decode_slice(unpadded, decoded.as_mut())
-            .or_else(|_| STANDARD.decode_slice(text, decoded.as_mut()))
+        let len = URL_SAFE_ANY_PAD
+            .decode_slice(text, decoded.as_mut())
+            .or_else(|_| STANDARD_ANY_PAD.decode_slice(text, decoded.as_mut()))
             .map_err(|_| Error::InvalidKey)?;
         Key::try_from(&decoded[..len])
     }
@@ -113,7 +122,7 @@ impl Key {
     /// ```
     #[must_use]
     pub fn to_base64(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.bytes.as_ref())
+        URL_SAFE_NO_PAD.encode(&self.bytes[..])
     }
 
     /// The public id of this key, as carried in token headers.
@@ -127,9 +136,9 @@ impl Key {
         self.id
     }
 
-    fn from_array(bytes: Zeroizing<[u8; KEY_LEN]>) -> Key {
+    fn from_boxed(bytes: Box<Zeroizing<[u8; KEY_LEN]>>) -> Key {
         let mut id = [0u8; KEY_ID_LEN];
-        expand(bytes.as_ref(), &[KEY_ID_INFO], &mut id);
+        expand(&bytes[..], &[KEY_ID_INFO], &mut id);
         Key {
             bytes,
             id: KeyId(id),
@@ -137,14 +146,23 @@ impl Key {
     }
 
     /// Derives a 32-byte subkey bound to `info` (HKDF-SHA256, no salt, `info` parts concatenated).
-    pub(crate) fn derive(&self, info: &[&[u8]]) -> Zeroizing<[u8; KEY_LEN]> {
-        let mut subkey = Zeroizing::new([0u8; KEY_LEN]);
-        expand(self.bytes.as_ref(), info, subkey.as_mut());
+    /// Boxed, like the key, so that moving it never leaves a copy behind.
+    pub(crate) fn derive(&self, info: &[&[u8]]) -> Box<Zeroizing<[u8; KEY_LEN]>> {
+        let mut subkey = Box::new(Zeroizing::new([0u8; KEY_LEN]));
+        expand(&self.bytes[..], info, &mut subkey[..]);
         subkey
+    }
+
+    /// The secret bytes, for the crate's own encoders.
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> &[u8; KEY_LEN] {
+        &self.bytes
     }
 }
 
-/// HKDF-SHA256 extract (empty salt) then expand `info` into `out`.
+/// HKDF-SHA256 extract (no salt: RFC 5869 then uses `HashLen` zero bytes) then expand `info`
+/// into `out`. The HMAC states holding the pseudorandom key are wiped when `hkdf` is dropped
+/// (`sha2`'s `zeroize` feature).
 fn expand(ikm: &[u8], info: &[&[u8]], out: &mut [u8]) {
     let hkdf = Hkdf::<Sha256>::new(None, ikm);
     // Outputs here are at most 32 bytes, far below HKDF's limit of 255 * 32.
@@ -166,19 +184,19 @@ impl TryFrom<&[u8]> for Key {
     /// # Ok::<(), sealed_session::Error>(())
     /// ```
     fn try_from(bytes: &[u8]) -> Result<Key, Error> {
-        let mut array = Zeroizing::new([0u8; KEY_LEN]);
         if bytes.len() != KEY_LEN {
             return Err(Error::InvalidKey);
         }
-        array.copy_from_slice(bytes);
-        Ok(Key::from_array(array))
+        let mut boxed = Box::new(Zeroizing::new([0u8; KEY_LEN]));
+        boxed.copy_from_slice(bytes);
+        Ok(Key::from_boxed(boxed))
     }
 }
 
 impl PartialEq for Key {
     /// Constant-time comparison of the key bytes.
     fn eq(&self, other: &Key) -> bool {
-        self.bytes.as_ref().ct_eq(other.bytes.as_ref()).into()
+        self.bytes[..].ct_eq(&other.bytes[..]).into()
     }
 }
 
@@ -333,12 +351,33 @@ mod tests {
     fn base64_round_trip_and_forms() {
         let key = Key::generate();
         assert_eq!(Key::from_base64(&key.to_base64()), Ok(key.clone()));
-        let padded = STANDARD.encode(key.bytes.as_ref());
+        let padded = base64::engine::general_purpose::STANDARD.encode(key.bytes());
         assert_eq!(Key::from_base64(&padded), Ok(key.clone()));
         assert_eq!(Key::from_base64(&format!(" {padded}\n")), Ok(key));
         assert_eq!(Key::from_base64("c2hvcnQ"), Err(Error::InvalidKey));
         assert_eq!(Key::from_base64("not base64!"), Err(Error::InvalidKey));
         assert_eq!(Key::from_base64(&"A".repeat(60)), Err(Error::InvalidKey));
+    }
+
+    /// Standard base64 without padding: about three random keys in four contain `+` or `/`.
+    #[test]
+    fn from_base64_accepts_unpadded_standard_base64() {
+        use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE};
+        for byte in [0x3e, 0x3f, 0xfb, 0xff, 0x00] {
+            let key = Key::try_from(&[byte; KEY_LEN][..]).expect("32 bytes");
+            for engine in [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD] {
+                let text = engine.encode([byte; KEY_LEN]);
+                assert_eq!(Key::from_base64(&text), Ok(key.clone()), "{text}");
+            }
+        }
+        // Wrong padding, and the two alphabets mixed, stay refused.
+        let text = STANDARD_NO_PAD.encode([0xfb; KEY_LEN]);
+        assert_eq!(
+            Key::from_base64(&format!("{text}==")),
+            Err(Error::InvalidKey)
+        );
+        let mixed = format!("-{}", &STANDARD_NO_PAD.encode([0xff; KEY_LEN])[1..]);
+        assert_eq!(Key::from_base64(&mixed), Err(Error::InvalidKey));
     }
 
     #[test]

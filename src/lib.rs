@@ -52,4 +52,6 @@ pub use compress::{AUTO_MIN_LEN, Compression};
 pub use error::Error;
 pub use key::{KEY_ID_LEN, KEY_LEN, Key, KeyId, Keyring};
 pub use revocation::RevocationList;
-pub use seal::{DEFAULT_LEEWAY, DEFAULT_MAX_STATE_LEN, DEFAULT_MAX_TOKEN_LEN, DEFAULT_TTL, Sealer};
+pub use seal::{
+    DEFAULT_LEEWAY, DEFAULT_MAX_STATE_LEN, DEFAULT_MAX_TOKEN_LEN, DEFAULT_TTL, MAX_LEEWAY, Sealer,
+};

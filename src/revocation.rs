@@ -7,7 +7,8 @@
 //!   kept: 16 bytes of keyed hash and 8 bytes of time per entry, whatever the subject's length.
 //!   The key is random per list, so an attacker who picks subjects can neither collide two of
 //!   them nor flood one hash bucket.
-//! - **Sessions**: `SipHash-1-3-128(key, session id) -> expires_at` (Unix ms): that one token is
+//! - **Sessions**: `SipHash-1-3-128(key, session id) -> authenticated_at` (Unix ms: when the
+//!   session began, that is when its token was sealed): every token with that session id is
 //!   revoked. Session ids are hashed too, because an application may revoke ids that a client
 //!   named.
 //! - **Watermark**: a global "not before" (Unix ms): every token issued at or before it is
@@ -23,10 +24,20 @@
 //!
 //! - a user entry `last_modified < now - H` rejects only tokens (`iat <= last_modified`) that have
 //!   all expired: it is pruned;
-//! - a session entry whose token expires at `exp` can open only while `now < exp + leeway`, and
-//!   `leeway <= H - ttl < H`: when `exp < now - H` the token has expired, and the entry is pruned.
-//!   The list does not know the leeway; `H` is the bound it can prove;
+//! - a session entry `authenticated_at < now - H` names a token issued at `authenticated_at`,
+//!   which has expired by the same argument: it is pruned;
 //! - a watermark `< now - H` rejects only expired tokens: it is reset.
+//!
+//! The bound `iat + ttl + leeway <= iat + H` must hold for every token that is checked, not only
+//! for those this process seals: a token sealed elsewhere with a longer TTL, or opened with a
+//! larger leeway, would outlive its revocation. So `open` checks it for every token, and refuses
+//! (fails closed) one whose lifetime (`exp - iat`) plus the opener's leeway exceeds `H`; the
+//! sealer's own settings are checked when it is built (`Sealer::validate`).
+//!
+//! Folding (at the cap) replaces entries by the watermark, which rejects every token issued at or
+//! before it. A user entry folds at its `last_modified`, a session entry at its `authenticated_at`:
+//! both are at or before the revocation was made (less clock skew between servers), so the
+//! watermark never lies in the future, and a login after the fold opens normally.
 //!
 //! Issued-at times come from the sealing server's clock, revocation times from the revoking
 //! server's clock (or the one given to `revoke_user_at`). A token sealed by a server whose clock
@@ -77,7 +88,9 @@ use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 use zeroize::Zeroize as _;
 
 use crate::Error;
-use crate::claims::{SessionId, duration_millis, from_unix_millis, unix_millis};
+use crate::claims::{
+    Session, SessionId, duration_millis, from_unix_millis, now_millis, unix_millis,
+};
 
 /// Number of shards: a power of two, so that a shard is chosen by the top bits of a hash.
 const SHARD_BITS: u32 = 6;
@@ -160,7 +173,7 @@ struct Shard(RwLock<Maps>);
 struct Maps {
     /// Subject hash -> last_modified (Unix ms).
     users: HashMap<KeyedHash, i64, PassThrough>,
-    /// Session id hash -> expires_at (Unix ms).
+    /// Session id hash -> authenticated_at (Unix ms): when the session began.
     sessions: HashMap<KeyedHash, i64, PassThrough>,
 }
 
@@ -210,11 +223,20 @@ impl Hasher for PassThroughHasher {
     }
 }
 
-/// What a user entry or session entry would add to the watermark if folded: the latest
-/// issued-at of any token it rejects. A session's token was issued at least 1 ms before it
-/// expires (the TTL is a positive number of milliseconds).
-fn session_fold_point(expires_at_ms: i64) -> i64 {
-    expires_at_ms.saturating_sub(1)
+/// Which map an entry goes to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    User,
+    Session,
+}
+
+impl Maps {
+    fn of(&mut self, entry: Entry) -> &mut HashMap<KeyedHash, i64, PassThrough> {
+        match entry {
+            Entry::User => &mut self.users,
+            Entry::Session => &mut self.sessions,
+        }
+    }
 }
 
 impl RevocationList {
@@ -264,14 +286,16 @@ impl RevocationList {
     /// the entries (at least one) are *folded* into a global watermark: every token issued at or
     /// before the newest folded revocation is rejected, **for every user**. So at the cap, some
     /// users who were not revoked are logged out too; that is the price of never forgetting a
-    /// revocation. Entries are ordered by the latest issued-at of a token they reject: a user's
-    /// revocation time, or for a session its expiry less 1 ms (the list does not know when the
-    /// token was issued, only that it was before it expires). Folding a revoked *session*
-    /// therefore moves the watermark up to that session's expiry, which may lie in the future:
-    /// until then every token is rejected, and new logins are issued after it, so they do not
-    /// open before it either (less the sealer's leeway). Size the cap well above
-    /// the revocations expected within one horizon, and prune regularly, so that this stays an
-    /// emergency brake. Each entry takes about 29 to 57 bytes (see [`RevocationList::len`]).
+    /// revocation. Entries fold in the order of the latest issued-at of a token they reject: a
+    /// user's revocation time, a session's start. Both lie at or before the moment of the
+    /// revocation, so the watermark never moves into the future: a user who logs in after a
+    /// fold is issued a token after the watermark, which opens.
+    ///
+    /// Sizing: an entry is kept for one horizon after its time (a user's revocation, a
+    /// session's start), so the list holds at most the revocations made within one horizon.
+    /// Set the cap well above that number at your busiest, and prune regularly, so that
+    /// folding stays an emergency brake. Each entry takes about 29 to 57 bytes (see
+    /// [`RevocationList::len`]).
     ///
     /// ```
     /// use std::sync::Arc;
@@ -348,16 +372,26 @@ impl RevocationList {
     /// # Ok::<(), sealed_session::Error>(())
     /// ```
     pub fn revoke_user(&self, subject: &str) -> OffsetDateTime {
-        let now = OffsetDateTime::now_utc();
+        let at = self.revoke_user_with_clock(subject, now_millis);
+        // Past the largest date only after revoke_user_at(that date): answer that date.
+        from_unix_millis(at).unwrap_or(PrimitiveDateTime::MAX.assume_utc())
+    }
+
+    /// `revoke_user`, reading the time from `clock` once it holds the writer lock and has made
+    /// room for the entry: the moment the revocation takes effect. Waiting for the lock or
+    /// folding a full list therefore lets no token sealed meanwhile escape.
+    fn revoke_user_with_clock(&self, subject: &str, clock: impl FnOnce() -> i64) -> i64 {
         let hash = self.hash(subject.as_bytes());
         let _writer = self.lock_writer();
+        if self.last_modified(hash).is_none() {
+            self.make_room();
+        }
         // Everything a sealer may have issued until now: up to the clock, and up to the issue
         // floor, which is ahead of the clock after a revocation within this millisecond.
         let floor = self.floor(hash).unwrap_or(NO_WATERMARK);
-        let at = unix_millis(now).max(floor);
-        self.record_user(hash, at);
-        // Past the largest date only after revoke_user_at(that date): answer that date.
-        from_unix_millis(at).unwrap_or(PrimitiveDateTime::MAX.assume_utc())
+        let at = clock().max(floor);
+        self.record(Entry::User, hash, at);
+        at
     }
 
     /// Rejects every token of `subject` issued at or before `at` (millisecond precision).
@@ -387,15 +421,13 @@ impl RevocationList {
     pub fn revoke_user_at(&self, subject: &str, at: OffsetDateTime) {
         let hash = self.hash(subject.as_bytes());
         let _writer = self.lock_writer();
-        self.record_user(hash, unix_millis(at));
+        self.record(Entry::User, hash, unix_millis(at));
     }
 
-    /// Logs out one session: rejects the token with this session id until `expires_at`.
+    /// Logs out one session ("log out this device"): rejects every token with this session's id.
     ///
-    /// Pass the session's own expiry, [`crate::Session::expires_at`]; a later time is safe (the
-    /// entry is only kept longer), an earlier one is not. The entry is kept until one horizon
-    /// after `expires_at`, the longest the token could still open with any leeway a sealer using
-    /// this list may allow. Other sessions of the same user are not affected.
+    /// The entry is kept one horizon after the session's start, the longest its tokens can
+    /// open. Other sessions of the same user are not affected.
     ///
     /// ```
     /// use std::sync::Arc;
@@ -406,20 +438,45 @@ impl RevocationList {
     /// let phone = sealer.seal("alice", &())?;
     /// let laptop = sealer.seal("alice", &())?;
     /// let session = sealer.open::<()>(&phone)?;
-    /// list.revoke_session(session.session_id(), session.expires_at());
+    /// list.revoke_session(&session);
     /// assert_eq!(sealer.open::<()>(&phone).unwrap_err(), Error::Revoked);
     /// assert!(sealer.open::<()>(&laptop).is_ok());
     /// # Ok::<(), sealed_session::Error>(())
     /// ```
-    pub fn revoke_session(&self, session_id: SessionId, expires_at: OffsetDateTime) {
-        let hash = self.hash(session_id.as_bytes());
-        let _writer = self.lock_writer();
-        self.record_session(hash, unix_millis(expires_at));
+    pub fn revoke_session<T>(&self, session: &Session<T>) {
+        self.revoke_session_id(session.session_id(), session.authenticated_at());
     }
 
-    /// Forgets what can no longer reject a token that opens: user entries older than one
-    /// horizon before now, session entries whose token expired more than one horizon ago, and
-    /// the watermark once it is older than one horizon.
+    /// [`RevocationList::revoke_session`] from the session's id and start alone: for replaying
+    /// revocations made elsewhere, or an id read from your logs.
+    ///
+    /// `authenticated_at` is the session's [`Session::authenticated_at`]. A later time is safe (the entry
+    /// is kept longer); an earlier one is not: the entry would be forgotten while the session's
+    /// tokens still open. The entry also folds at this time when a capped list is full, so a time
+    /// in the future would reject every token issued before it; pass the session's own.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sealed_session::{Error, Key, RevocationList, Sealer};
+    ///
+    /// let list = Arc::new(RevocationList::new(time::Duration::days(2)));
+    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    /// let token = sealer.seal("alice", &())?;
+    /// let session = sealer.open::<()>(&token)?;
+    /// let (id, authenticated_at) = (session.session_id(), session.authenticated_at()); // e.g. from a log
+    /// list.revoke_session_id(id, authenticated_at);
+    /// assert_eq!(sealer.open::<()>(&token).unwrap_err(), Error::Revoked);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn revoke_session_id(&self, session_id: SessionId, authenticated_at: OffsetDateTime) {
+        let hash = self.hash(session_id.as_bytes());
+        let _writer = self.lock_writer();
+        self.record(Entry::Session, hash, unix_millis(authenticated_at));
+    }
+
+    /// Forgets what can no longer reject a token that opens: user entries and session entries
+    /// whose time (a user's revocation, a session's start) lies more than one horizon before now,
+    /// and the watermark once it is older than one horizon.
     ///
     /// Checks do not wait for it (only the readers of one shard at a time, briefly).
     ///
@@ -453,10 +510,7 @@ impl RevocationList {
         if self.watermark.load(Ordering::Acquire) < limit {
             self.watermark.store(NO_WATERMARK, Ordering::Release);
         }
-        self.retain(
-            |last_modified| last_modified >= limit,
-            |expires_at| expires_at >= limit,
-        );
+        self.retain(|ms| ms >= limit);
     }
 
     /// The number of entries: revoked users plus revoked sessions (what the cap bounds).
@@ -700,38 +754,24 @@ impl RevocationList {
         user.max(watermark).map(|ms| ms.saturating_add(1))
     }
 
-    /// Records a user's revocation time. Call with the writer lock held.
-    fn record_user(&self, hash: KeyedHash, at: i64) {
+    /// Records a user's revocation time or a session's start. Call with the writer lock held.
+    fn record(&self, entry: Entry, hash: KeyedHash, at: i64) {
         if at <= self.watermark.load(Ordering::Acquire) {
-            return; // already rejected by the watermark
+            return; // every token it rejects is already rejected by the watermark
         }
-        if let Some(last_modified) = self.shard(hash).write().users.get_mut(&hash) {
-            *last_modified = (*last_modified).max(at);
+        if let Some(kept) = self.shard(hash).write().of(entry).get_mut(&hash) {
+            *kept = (*kept).max(at);
             return;
         }
         self.make_room();
         if at <= self.watermark.load(Ordering::Acquire) {
             return; // the fold raised the watermark over it
         }
-        self.shard(hash).write().users.insert(hash, at);
-        self.users.fetch_add(1, Ordering::Release);
-    }
-
-    /// Records a session's revocation. Call with the writer lock held.
-    fn record_session(&self, hash: KeyedHash, expires_at: i64) {
-        if session_fold_point(expires_at) <= self.watermark.load(Ordering::Acquire) {
-            return; // its token was issued before the watermark
-        }
-        if let Some(kept) = self.shard(hash).write().sessions.get_mut(&hash) {
-            *kept = (*kept).max(expires_at);
-            return;
-        }
-        self.make_room();
-        if session_fold_point(expires_at) <= self.watermark.load(Ordering::Acquire) {
-            return;
-        }
-        self.shard(hash).write().sessions.insert(hash, expires_at);
-        self.sessions.fetch_add(1, Ordering::Release);
+        self.shard(hash).write().of(entry).insert(hash, at);
+        match entry {
+            Entry::User => self.users.fetch_add(1, Ordering::Release),
+            Entry::Session => self.sessions.fetch_add(1, Ordering::Release),
+        };
     }
 
     /// Makes room for one new entry under the cap. Call with the writer lock held.
@@ -749,8 +789,7 @@ impl RevocationList {
         let mut points = Vec::with_capacity(self.len());
         for shard in self.shards.iter() {
             let maps = shard.read();
-            points.extend(maps.users.values().copied());
-            points.extend(maps.sessions.values().map(|&ms| session_fold_point(ms)));
+            points.extend(maps.users.values().chain(maps.sessions.values()).copied());
         }
         let Some(index) = points.len().checked_sub(keep + 1) else {
             return;
@@ -759,21 +798,18 @@ impl RevocationList {
         let (_, &mut fold, _) = points.select_nth_unstable(index);
         // Raise the watermark before removing anything: see `check`.
         self.watermark.fetch_max(fold, Ordering::Release);
-        self.retain(
-            |last_modified| last_modified > fold,
-            |expires_at| session_fold_point(expires_at) > fold,
-        );
+        self.retain(|ms| ms > fold);
     }
 
-    /// Keeps the user entries and session entries the predicates accept, shard by shard, and
-    /// gives memory back when a map has become mostly empty. Call with the writer lock held.
-    fn retain(&self, keep_user: impl Fn(i64) -> bool, keep_session: impl Fn(i64) -> bool) {
+    /// Keeps the entries whose time `keep` accepts, shard by shard, and gives memory back when a
+    /// map has become mostly empty. Call with the writer lock held.
+    fn retain(&self, keep: impl Fn(i64) -> bool) {
         for shard in self.shards.iter() {
             let mut guard = shard.write();
             let maps = &mut *guard;
             let (users, sessions) = (maps.users.len(), maps.sessions.len());
-            maps.users.retain(|_, &mut ms| keep_user(ms));
-            maps.sessions.retain(|_, &mut ms| keep_session(ms));
+            maps.users.retain(|_, &mut ms| keep(ms));
+            maps.sessions.retain(|_, &mut ms| keep(ms));
             let removed = (users - maps.users.len(), sessions - maps.sessions.len());
             for map in [&mut maps.users, &mut maps.sessions] {
                 if map.len() < map.capacity() / 4 {
@@ -867,7 +903,11 @@ mod tests {
         let list = RevocationList::new(HORIZON);
         let _writer = list.lock_writer();
         for i in 0..entries {
-            list.record_user(list.hash(format!("user-{i}").as_bytes()), 1_000);
+            list.record(
+                Entry::User,
+                list.hash(format!("user-{i}").as_bytes()),
+                1_000,
+            );
         }
         drop(_writer);
         list
@@ -936,7 +976,7 @@ mod tests {
         assert_eq!(list.check("bob", &SID, 2_001), Ok(()));
         // Revocations the watermark already covers take no entry.
         list.revoke_user_at("erin", from_unix_millis(999).expect("valid"));
-        list.revoke_session(SID, from_unix_millis(1_001).expect("valid"));
+        list.revoke_session_id(SID, from_unix_millis(1_000).expect("valid"));
         assert_eq!(list.len(), 2);
         assert_eq!(list.check("erin", &SID, 999), Err(Error::Revoked));
     }
@@ -946,7 +986,7 @@ mod tests {
         let at = |ms| from_unix_millis(ms).expect("valid");
         let watermark = |list: &RevocationList| list.watermark.load(Ordering::Relaxed);
         let list = RevocationList::new(HORIZON).with_max_entries(2);
-        list.revoke_session(SID, at(50_000)); // its token was issued by 49.999 s
+        list.revoke_session_id(SID, at(50_000)); // its token was issued at 50 s
         list.revoke_user_at("alice", at(1_000));
         assert_eq!(watermark(&list), NO_WATERMARK);
         list.revoke_user_at("bob", at(2_000));
@@ -955,13 +995,13 @@ mod tests {
         assert_eq!(watermark(&list), 2_000, "bob folds");
         assert_eq!(list.sessions.load(Ordering::Relaxed), 1);
         list.revoke_user_at("dave", at(70_000));
-        assert_eq!(watermark(&list), 49_999, "the session folds before carol");
+        assert_eq!(watermark(&list), 50_000, "the session folds before carol");
         assert_eq!(list.sessions.load(Ordering::Relaxed), 0);
         assert_eq!(list.len(), 2);
-        assert_eq!(list.check("alice", &SID, 49_999), Err(Error::Revoked));
+        assert_eq!(list.check("alice", &SID, 50_000), Err(Error::Revoked));
         let other = SessionId([2; 16]);
-        assert_eq!(list.check("anyone", &other, 49_999), Err(Error::Revoked));
-        assert_eq!(list.check("anyone", &other, 50_000), Ok(()));
+        assert_eq!(list.check("anyone", &other, 50_000), Err(Error::Revoked));
+        assert_eq!(list.check("anyone", &other, 50_001), Ok(()));
         assert_eq!(list.check("carol", &other, 60_000), Err(Error::Revoked));
         assert_eq!(list.check("carol", &other, 60_001), Ok(()));
     }
@@ -978,6 +1018,55 @@ mod tests {
         assert_eq!(unix_millis(at), floor);
         assert_eq!(list.check("alice", &SID, floor), Err(Error::Revoked));
         assert_eq!(list.issue_floor_millis("alice"), Some(floor + 1));
+    }
+
+    /// Regression: `revoke_user` read the clock before it took the writer lock and before it
+    /// folded, so tokens sealed while it waited or folded were issued after the time it
+    /// recorded and escaped it. The time must be read with the lock held and room made.
+    #[test]
+    fn revoke_user_reads_the_clock_after_the_lock_and_the_fold() {
+        let list = RevocationList::new(HORIZON).with_max_entries(16);
+        for i in 0..16 {
+            list.revoke_user_at(
+                &format!("user-{i}"),
+                from_unix_millis(1_000 + i).expect("ok"),
+            );
+        }
+        assert_eq!(list.len(), 16);
+        let at = list.revoke_user_with_clock("alice", || {
+            assert!(list.writer.try_lock().is_err(), "the writer lock is held");
+            assert!(list.len() < 16, "room is made before the clock is read");
+            5_000
+        });
+        assert_eq!(at, 5_000);
+        assert_eq!(list.check("alice", &SID, 5_000), Err(Error::Revoked));
+    }
+
+    /// Regression, as observed: another writer holds the lock for 50 ms while `revoke_user`
+    /// waits; a token sealed for the subject meanwhile must not open afterwards.
+    #[test]
+    fn a_token_sealed_while_revoke_user_waits_for_the_lock_is_revoked() {
+        use std::sync::Arc;
+        use std::sync::mpsc;
+        let list = Arc::new(RevocationList::new(HORIZON));
+        let sealer = crate::Sealer::new(crate::Key::generate(), "session")
+            .with_revocations(Arc::clone(&list));
+        let writer = list.lock_writer();
+        let (started, wait_started) = mpsc::channel();
+        let revoker = std::thread::spawn({
+            let list = Arc::clone(&list);
+            move || {
+                started.send(()).expect("main thread waits");
+                list.revoke_user("alice")
+            }
+        });
+        wait_started.recv().expect("revoker started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let token = sealer.seal("alice", &()).expect("seals");
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        drop(writer);
+        revoker.join().expect("no panic");
+        assert_eq!(sealer.open::<()>(&token).expect_err("revoked"), Error::Revoked);
     }
 
     #[test]

@@ -108,3 +108,62 @@ fn timestamps_have_millisecond_precision() {
         .expect("opens");
     assert_eq!(session.issued_at(), T0 + Duration::milliseconds(123));
 }
+
+/// Regression: a TTL below −2⁶³ ms saturated to +i64::MAX milliseconds and passed "the TTL must
+/// be positive".
+#[test]
+fn regression_a_hugely_negative_ttl_is_refused() {
+    for ttl in [
+        Duration::MIN,
+        Duration::seconds(i64::MIN / 2),
+        Duration::ZERO,
+    ] {
+        let sealer = sealer().with_ttl(ttl);
+        assert!(matches!(sealer.validate(), Err(Error::Config(_))), "{ttl}");
+        assert!(
+            matches!(sealer.seal_at("a", &(), T0), Err(Error::Config(_))),
+            "{ttl}"
+        );
+    }
+}
+
+/// Regression: a TTL that pushed the expiry past the year 9999, or `seal_at` near it, sealed a
+/// token that then always opened as `Malformed`. Sealing must refuse it.
+#[test]
+fn regression_an_expiry_past_the_year_9999_is_refused() {
+    let end = time::PrimitiveDateTime::MAX.assume_utc();
+    assert!(matches!(
+        sealer().with_ttl(Duration::MAX).seal_at("a", &(), T0),
+        Err(Error::Config(_))
+    ));
+    assert!(matches!(
+        sealer().seal_at("a", &(), end - Duration::hours(1)),
+        Err(Error::Config(_))
+    ));
+    // The last expiry that can be written still seals and opens.
+    let last = end - Duration::hours(24);
+    let token = sealer().seal_at("a", &(), last).expect("seals");
+    assert!(sealer().open_at::<()>(&token, last).is_ok());
+}
+
+/// Regression: the leeway had no bound; `with_leeway(Duration::MAX)` made a token open 1000
+/// years later. A leeway above an hour is a configuration error, at `seal` and at `open`.
+#[test]
+fn regression_the_leeway_is_bounded() {
+    let token = sealer().seal_at("a", &(), T0).expect("seals");
+    let wide = sealer().with_leeway(Duration::MAX);
+    assert!(matches!(wide.validate(), Err(Error::Config(_))));
+    assert!(matches!(
+        wide.open_at::<()>(&token, T0 + Duration::days(365_000)),
+        Err(Error::Config(_))
+    ));
+    assert!(matches!(wide.seal_at("a", &(), T0), Err(Error::Config(_))));
+    let hour = sealer().with_leeway(sealed_session::MAX_LEEWAY);
+    assert!(hour.validate().is_ok());
+    assert!(
+        hour.open_at::<()>(&token, T0 + Duration::hours(24) + Duration::minutes(59))
+            .is_ok()
+    );
+    let over = sealer().with_leeway(sealed_session::MAX_LEEWAY + Duration::milliseconds(1));
+    assert!(matches!(over.validate(), Err(Error::Config(_))));
+}

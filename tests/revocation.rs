@@ -35,9 +35,10 @@ fn open(sealer: &Sealer, token: &str, now: OffsetDateTime) -> Result<(), Error> 
     sealer.open_at::<u32>(token, now).map(|_| ())
 }
 
+/// The session id and start of a token, as `revoke_session_id` takes them.
 fn session_of(sealer: &Sealer, token: &str, now: OffsetDateTime) -> (SessionId, OffsetDateTime) {
     let session = sealer.open_at::<u32>(token, now).expect("opens");
-    (session.session_id(), session.expires_at())
+    (session.session_id(), session.authenticated_at())
 }
 
 fn ms(n: i64) -> Duration {
@@ -155,8 +156,8 @@ fn revoking_one_session_leaves_the_others_open() {
     let bob = seal(&sealer, "bob", T0);
     let now = T0 + Duration::hours(1);
 
-    let (sid, expires_at) = session_of(&sealer, &phone, now);
-    list.revoke_session(sid, expires_at);
+    let (sid, started) = session_of(&sealer, &phone, now);
+    list.revoke_session_id(sid, started);
     assert_eq!(open(&sealer, &phone, now), Err(Error::Revoked));
     assert_eq!(open(&sealer, &laptop, now), Ok(()));
     assert_eq!(open(&sealer, &bob, now), Ok(()));
@@ -164,7 +165,7 @@ fn revoking_one_session_leaves_the_others_open() {
     let tablet = seal(&sealer, "alice", T0 + Duration::minutes(1));
     assert_eq!(open(&sealer, &tablet, now), Ok(()));
     // Twice is once.
-    list.revoke_session(sid, expires_at);
+    list.revoke_session_id(sid, started);
     assert_eq!(list.len(), 1);
 }
 
@@ -172,11 +173,11 @@ fn revoking_one_session_leaves_the_others_open() {
 fn pruning_forgets_only_what_can_no_longer_open() {
     let (list, sealer) = setup();
     let token = seal(&sealer, "alice", T0);
-    let (sid, expires_at) = session_of(&sealer, &seal(&sealer, "bob", T0), T0);
+    let (sid, started) = session_of(&sealer, &seal(&sealer, "bob", T0), T0);
     let bobs = seal(&sealer, "bob", T0); // another session of bob
     list.revoke_user_at("alice", T0 + Duration::hours(1));
     list.revoke_user_at("old", T0 - HORIZON - ms(1));
-    list.revoke_session(sid, expires_at);
+    list.revoke_session_id(sid, started);
     assert_eq!(list.len(), 3);
 
     // Younger than the horizon: kept, and a token revoked before the prune still fails after
@@ -185,28 +186,28 @@ fn pruning_forgets_only_what_can_no_longer_open() {
     list.prune_at(now);
     assert_eq!(list.len(), 2, "only the entry older than the horizon goes");
     assert_eq!(open(&sealer, &token, now), Err(Error::Revoked));
-    let last_chance = expires_at + Duration::seconds(59);
+    let last_chance = started + Duration::hours(24) + Duration::seconds(59);
     list.prune_at(last_chance);
     assert_eq!(list.len(), 2);
     assert_eq!(open(&sealer, &token, last_chance), Err(Error::Revoked));
     assert_eq!(open(&sealer, &bobs, last_chance), Ok(()));
 
+    // The session entry lives exactly one horizon past the session's start, then goes.
+    list.prune_at(started + HORIZON);
+    assert_eq!(list.len(), 2);
+    list.prune_at(started + HORIZON + ms(1));
+    assert_eq!(list.len(), 1);
+
     // The user entry lives exactly one horizon past its time, then goes.
     let alice_limit = T0 + Duration::hours(1) + HORIZON;
     list.prune_at(alice_limit);
-    assert_eq!(list.len(), 2);
-    list.prune_at(alice_limit + ms(1));
     assert_eq!(list.len(), 1);
+    list.prune_at(alice_limit + ms(1));
+    assert!(list.is_empty());
     assert_eq!(
         open(&sealer, &token, alice_limit + ms(1)),
         Err(Error::Expired)
     );
-
-    // The session entry lives one horizon past the token's expiry.
-    list.prune_at(expires_at + HORIZON);
-    assert_eq!(list.len(), 1);
-    list.prune_at(expires_at + HORIZON + ms(1));
-    assert!(list.is_empty());
 }
 
 /// The pruning rules at the tightest legal horizon (TTL + leeway exactly), over many random
@@ -226,11 +227,11 @@ fn pruning_never_brings_a_revoked_token_back() {
             .with_revocations(list.clone());
         let issued = T0 + span(&mut rng, 3);
         let token = seal(&sealer, "alice", issued);
-        let (sid, expires_at) = session_of(&sealer, &token, issued);
+        let (sid, started) = session_of(&sealer, &token, issued);
         let revoked = issued + span(&mut rng, 2);
         match round % 3 {
             0 => list.revoke_user_at("alice", revoked),
-            1 => list.revoke_session(sid, expires_at),
+            1 => list.revoke_session_id(sid, started),
             // With a cap of 1, revoking a second user folds alice into the watermark.
             _ => {
                 list.revoke_user_at("alice", revoked);
@@ -239,7 +240,7 @@ fn pruning_never_brings_a_revoked_token_back() {
             }
         }
         // Around the token's last instant, and anywhere up to hours later, in clock order.
-        let end = expires_at + leeway;
+        let end = started + ttl + leeway;
         let mut times = [
             end - ms(2),
             end - ms(1),
@@ -274,8 +275,8 @@ fn snapshot_round_trip() {
     let laptop = seal(&sealer, "carol", T0);
     let dave = seal(&sealer, "dave", T0 + Duration::minutes(5));
     list.revoke_user_at("alice", T0 + Duration::minutes(1));
-    let (sid, expires_at) = session_of(&sealer, &phone, T0);
-    list.revoke_session(sid, expires_at);
+    let (sid, started) = session_of(&sealer, &phone, T0);
+    list.revoke_session_id(sid, started);
     let now = T0 + Duration::hours(1);
 
     let bytes = list.snapshot();
@@ -328,7 +329,7 @@ fn sample_snapshot() -> Vec<u8> {
     let list = RevocationList::new(HORIZON).with_max_entries(10);
     list.revoke_user_at("alice", T0);
     list.revoke_user_at("bob", T0 + ms(1));
-    list.revoke_session(SessionId::from_bytes([9; 16]), T0 + Duration::hours(24));
+    list.revoke_session_id(SessionId::from_bytes([9; 16]), T0);
     list.snapshot()
 }
 
@@ -496,8 +497,8 @@ fn every_revocation_is_visible_at_once_to_concurrent_checks() {
                 if i % 2 == 0 {
                     list.revoke_user_at(user, T0);
                 } else {
-                    let (sid, expires_at) = session_of(&sealer, &tokens[i], now);
-                    list.revoke_session(sid, expires_at);
+                    let (sid, started) = session_of(&sealer, &tokens[i], now);
+                    list.revoke_session_id(sid, started);
                 }
                 revoked.store(i + 1, Ordering::Release);
                 // Let the checkers run between revocations now and then.
@@ -577,8 +578,8 @@ fn at_the_cap_the_list_fails_closed() {
         .collect();
     let now = T0 + Duration::minutes(30);
     let sessions: Vec<_> = tokens.iter().map(|t| session_of(&sealer, t, now)).collect();
-    for (i, (sid, expires_at)) in sessions.into_iter().enumerate() {
-        list.revoke_session(sid, expires_at);
+    for (i, (sid, started)) in sessions.into_iter().enumerate() {
+        list.revoke_session_id(sid, started);
         assert!(list.len() <= 4);
         for (j, token) in tokens[..=i].iter().enumerate() {
             assert_eq!(
@@ -622,4 +623,80 @@ fn a_horizon_shorter_than_ttl_plus_leeway_is_refused() {
     assert_eq!(negative.horizon(), Duration::ZERO);
     let (_, sealer) = sealer_with(negative);
     assert!(matches!(sealer.seal("alice", &()), Err(Error::Config(_))));
+}
+
+/// Regression: `open` never checked the horizon, so a token that lived longer than the list
+/// remembers (sealed elsewhere with a longer TTL) opened again once `prune` had dropped its
+/// revocation. Observed: a 7-day token opened by a 1 h sealer whose list has a 2 h horizon came
+/// back `Ok` after `prune_at(+3h)`. It must be refused, before and after any prune.
+#[test]
+fn regression_open_refuses_tokens_that_outlive_the_horizon() {
+    let key = Key::generate();
+    let week = Sealer::new(key.clone(), "session").with_ttl(Duration::days(7));
+    let token = seal(&week, "alice", T0);
+    let list = Arc::new(RevocationList::new(Duration::hours(2)));
+    let opener = Sealer::new(key, "session")
+        .with_ttl(Duration::hours(1))
+        .with_revocations(list.clone());
+    assert_eq!(opener.validate(), Ok(()));
+    let now = T0 + Duration::minutes(1);
+    assert!(matches!(open(&opener, &token, now), Err(Error::Config(_))));
+    list.revoke_user_at("alice", now);
+    let later = now + Duration::hours(3);
+    list.prune_at(later);
+    assert!(list.is_empty());
+    assert!(matches!(
+        open(&opener, &token, later),
+        Err(Error::Config(_))
+    ));
+
+    // The bound is the token's lifetime plus the opener's leeway: exactly the horizon opens,
+    // one millisecond more does not.
+    let horizon = Duration::hours(1) + Duration::seconds(60);
+    let list = Arc::new(RevocationList::new(horizon));
+    let opener = Sealer::new(Key::try_from(&[3; 32][..]).expect("32"), "session")
+        .with_ttl(Duration::hours(1))
+        .with_revocations(list);
+    let fits = seal(
+        &opener
+            .clone()
+            .with_revocations(Arc::new(RevocationList::new(horizon))),
+        "bob",
+        T0,
+    );
+    assert_eq!(open(&opener, &fits, T0), Ok(()));
+    let longer = Sealer::new(Key::try_from(&[3; 32][..]).expect("32"), "session")
+        .with_ttl(Duration::hours(1) + ms(1));
+    let too_long = seal(&longer, "bob", T0);
+    assert!(matches!(
+        open(&opener, &too_long, T0),
+        Err(Error::Config(_))
+    ));
+    // And an opener whose own leeway is larger than its list allows refuses everything.
+    let wide = opener.with_leeway(Duration::seconds(61));
+    assert!(matches!(wide.validate(), Err(Error::Config(_))));
+    assert!(matches!(open(&wide, &fits, T0), Err(Error::Config(_))));
+}
+
+/// Regression: a capped list folded a revoked *session* at its expiry, in the future, so the
+/// watermark rejected every token and new logins came back `NotYetValid` for about a day.
+/// Observed: cap 64, one user does 65 login + `revoke_session` rounds; another user's new login
+/// is `Err(NotYetValid)` then and 23 h later. A fold must never block a new login.
+#[test]
+fn regression_a_fold_never_blocks_a_new_login() {
+    let (list, sealer) = sealer_with(RevocationList::new(HORIZON).with_max_entries(64));
+    for round in 0..65 {
+        let now = T0 + Duration::seconds(round);
+        let token = seal(&sealer, "alice", now);
+        let session = sealer.open_at::<u32>(&token, now).expect("opens");
+        list.revoke_session(&session);
+        assert_eq!(open(&sealer, &token, now), Err(Error::Revoked));
+        assert!(list.len() <= 64);
+    }
+    let now = T0 + Duration::seconds(65);
+    let bob = seal(&sealer, "bob", now);
+    assert_eq!(open(&sealer, &bob, now), Ok(()));
+    assert_eq!(open(&sealer, &bob, now + Duration::hours(23)), Ok(()));
+    let alice = seal(&sealer, "alice", now);
+    assert_eq!(open(&sealer, &alice, now), Ok(()));
 }

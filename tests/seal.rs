@@ -329,6 +329,28 @@ fn compression_decision() {
     }
 }
 
+/// Regression: the `Auto` threshold is documented on the state but was applied to the whole
+/// envelope, so a 472-byte state with a 40-byte subject was compressed. States below
+/// `AUTO_MIN_LEN` bytes of JSON stay uncompressed under `Auto`, whatever the subject.
+#[test]
+fn regression_the_auto_threshold_applies_to_the_state() {
+    let subject = "s".repeat(40);
+    let below = format!("\"{}\"", "a".repeat(sealed_session::AUTO_MIN_LEN - 3));
+    assert_eq!(below.len(), sealed_session::AUTO_MIN_LEN - 1);
+    let state: String = serde_json::from_str(&below).expect("a JSON string");
+    let token = sealer().seal_at(&subject, &state, T0).expect("seals");
+    assert!(
+        !compressed(&token),
+        "a state below the threshold is not compressed"
+    );
+    let at = format!("{state}a");
+    let token = sealer().seal_at(&subject, &at, T0).expect("seals");
+    assert!(
+        compressed(&token),
+        "a state at the threshold is compressed when it pays"
+    );
+}
+
 fn rand_byte() -> u8 {
     use rand::RngCore as _;
     let mut byte = [0u8];
