@@ -40,8 +40,11 @@ use crate::Error;
 pub enum Compression {
     /// Never compress.
     Never,
-    /// Compress when the serialized state is at least [`AUTO_MIN_LEN`] bytes and compressing
-    /// makes it smaller. Below that size compression cannot save enough to be worth its time.
+    /// Compress when the state's JSON (not counting the subject and the envelope's fixed
+    /// fields) is at least [`AUTO_MIN_LEN`] bytes and compressing makes it smaller. Below that
+    /// size compression cannot save enough to be worth its time. The threshold is a speed
+    /// setting, not a protection: a state that mixes attacker-influenced data with a secret
+    /// must use `Never`, whatever its size.
     #[default]
     Auto,
     /// Always compress, even when it makes the token larger.

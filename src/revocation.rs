@@ -359,6 +359,16 @@ impl RevocationList {
     /// after the clock; it is returned, to be handed to the other instances' lists with
     /// [`RevocationList::revoke_user_at`].
     ///
+    /// **What "until now" means when seals run concurrently.** The revocation takes effect at
+    /// one instant inside the call: once it holds the list's writer lock and has made room for
+    /// the entry (folding a full list), it reads the clock. Every token of `subject` from a
+    /// `seal` that returned before that instant is rejected (its issued-at is at most the time
+    /// recorded); every `seal` that starts after `revoke_user` returns issues a token after
+    /// it, which opens; a `seal` running at that very instant may go either way. Waiting for the
+    /// lock and folding come before the instant, so no token sealed meanwhile escapes. This
+    /// assumes the system clock does not step backwards in between (keep it disciplined, e.g.
+    /// with NTP slewing), as does every time rule here.
+    ///
     /// ```
     /// use std::sync::Arc;
     /// use sealed_session::{Error, Key, RevocationList, Sealer};
@@ -1066,7 +1076,10 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(30));
         drop(writer);
         revoker.join().expect("no panic");
-        assert_eq!(sealer.open::<()>(&token).expect_err("revoked"), Error::Revoked);
+        assert_eq!(
+            sealer.open::<()>(&token).expect_err("revoked"),
+            Error::Revoked
+        );
     }
 
     #[test]
