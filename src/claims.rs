@@ -1,12 +1,15 @@
 //! The plaintext envelope around the application's state, and the time rules applied to it.
 //!
 //! ```text
-//! envelope = iat (8) ‖ exp (8) ‖ sid (16) ‖ subject length (2) ‖ subject ‖ state as JSON
+//! envelope = auth_at (6) ‖ iat − auth_at (5) ‖ exp − iat (5) ‖ sid (16)
+//!            ‖ subject length (2) ‖ subject ‖ state as JSON
 //! ```
-//! Integers are big-endian; times are Unix milliseconds. Fixed binary fields, not JSON: they cost
-//! nothing to write or read and keep the token about 60 characters shorter than a JSON envelope.
-//! Milliseconds, not seconds, so that "log out everywhere" followed by a new login a moment later
-//! can tell the two tokens apart (see [`crate::RevocationList`]).
+//! Integers are unsigned big-endian; times are milliseconds: `auth_at` since the Unix epoch (48
+//! bits reach the year 10889), the other two as offsets (40 bits, about 34 years). Fixed binary
+//! fields, not JSON: they cost nothing to write or read and keep the token about 60 characters
+//! shorter than a JSON envelope; offsets, so that carrying `auth_at` costs no byte. Milliseconds,
+//! not seconds, so that "log out everywhere" followed by a new login a moment later can tell the
+//! two sessions apart (see [`crate::RevocationList`]).
 
 use std::fmt;
 
@@ -25,7 +28,8 @@ pub const SESSION_ID_LEN: usize = 16;
 /// Length of a [`SessionId`] as base64url text.
 const SESSION_ID_TEXT_LEN: usize = 22;
 
-/// A random 128-bit id, fresh for every sealed token.
+/// A random 128-bit id, fresh for every session: drawn by `seal` (a login) and kept by every
+/// `reseal` of that session.
 ///
 /// Use it to log out one device server-side ([`crate::RevocationList::revoke_session`]) or to tie
 /// server logs to a session without logging the token. Shown as 22 base64url characters.
@@ -141,8 +145,10 @@ impl<'de> Deserialize<'de> for SessionId {
     }
 }
 
-/// Bytes of the envelope before the subject: iat ‖ exp ‖ sid ‖ subject length.
-pub(crate) const ENVELOPE_FIXED_LEN: usize = 8 + 8 + SESSION_ID_LEN + 2;
+/// Bytes of the envelope before the subject: auth_at ‖ iat offset ‖ lifetime ‖ sid ‖ subject
+/// length.
+pub(crate) const ENVELOPE_FIXED_LEN: usize = 6 + 5 + 5 + SESSION_ID_LEN + 2;
+const _: () = assert!(ENVELOPE_FIXED_LEN == 34);
 /// The longest subject, in bytes: its length is written in two bytes. Sealing a longer one
 /// fails with [`Error::TooLarge`].
 ///
@@ -154,26 +160,65 @@ pub(crate) const ENVELOPE_FIXED_LEN: usize = 8 + 8 + SESSION_ID_LEN + 2;
 /// ```
 pub const MAX_SUBJECT_LEN: usize = u16::MAX as usize;
 
+/// The largest `auth_at`: 48 bits of milliseconds.
+const MAX_AUTH_AT: i64 = (1 << 48) - 1;
+/// The largest offset (`iat − auth_at`, `exp − iat`): 40 bits of milliseconds, about 34.8 years.
+pub(crate) const MAX_OFFSET: i64 = (1 << 40) - 1;
+
+/// The times of a session's token, in Unix milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Times {
+    /// When the session began (the login): carried across every reseal.
+    pub(crate) auth_at: i64,
+    /// When this token was sealed.
+    pub(crate) iat: i64,
+    /// When this token expires.
+    pub(crate) exp: i64,
+}
+
+impl Times {
+    /// Checks that the times can be written: `0 <= auth_at <= iat < exp <= MAX_MILLIS` with
+    /// the offsets within 40 bits. What a sealer writes, an opener reads back unchanged.
+    pub(crate) fn check(self) -> Result<Times, Error> {
+        if self.auth_at < 0 {
+            return Err(Error::Config("times before 1970 cannot be sealed"));
+        }
+        if self.exp > MAX_MILLIS {
+            return Err(Error::Config("the token would expire after the year 9999"));
+        }
+        if self.iat < self.auth_at || self.exp <= self.iat {
+            return Err(Error::Config("a token must expire after it is issued"));
+        }
+        if self.iat - self.auth_at > MAX_OFFSET || self.exp - self.iat > MAX_OFFSET {
+            return Err(Error::Config(
+                "a TTL or lifetime above 34 years cannot be sealed",
+            ));
+        }
+        Ok(self)
+    }
+}
+
 /// The fields of the envelope, as read when opening; `state` is the JSON that follows them.
 pub(crate) struct Envelope<'a> {
-    pub(crate) iat: i64,
-    pub(crate) exp: i64,
+    pub(crate) times: Times,
     pub(crate) sid: SessionId,
     pub(crate) subject: &'a str,
     pub(crate) state: &'a [u8],
 }
 
 /// Appends the envelope's fixed fields and subject to `out`; the state's JSON goes after them.
+/// `times` must have passed [`Times::check`].
 pub(crate) fn write_envelope_head(
     out: &mut Vec<u8>,
-    iat: i64,
-    exp: i64,
+    times: Times,
     sid: &SessionId,
     subject: &str,
 ) -> Result<(), Error> {
     let subject_len = u16::try_from(subject.len()).map_err(|_| Error::TooLarge)?;
-    out.extend_from_slice(&iat.to_be_bytes());
-    out.extend_from_slice(&exp.to_be_bytes());
+    let Times { auth_at, iat, exp } = times;
+    out.extend_from_slice(&auth_at.to_be_bytes()[2..]);
+    out.extend_from_slice(&(iat - auth_at).to_be_bytes()[3..]);
+    out.extend_from_slice(&(exp - iat).to_be_bytes()[3..]);
     out.extend_from_slice(&sid.0);
     out.extend_from_slice(&subject_len.to_be_bytes());
     out.extend_from_slice(subject.as_bytes());
@@ -181,31 +226,41 @@ pub(crate) fn write_envelope_head(
 }
 
 /// Splits a plaintext into the envelope's fields and the state's JSON.
+///
+/// Malformed if too short, if the subject is not UTF-8, or if the times are not what a sealer
+/// can write (a zero lifetime, an expiry past the year 9999).
 pub(crate) fn read_envelope(plaintext: &[u8]) -> Result<Envelope<'_>, Error> {
     let (fixed, rest) = plaintext
         .split_first_chunk::<ENVELOPE_FIXED_LEN>()
         .ok_or(Error::Malformed)?;
-    let (iat, fixed) = split_i64(fixed);
-    let (exp, fixed) = split_i64(fixed);
+    let (auth_at, fixed) = split_be(fixed, 6);
+    let (offset, fixed) = split_be(fixed, 5);
+    let (lifetime, fixed) = split_be(fixed, 5);
     let (sid, subject_len) = fixed.split_at(SESSION_ID_LEN);
     let subject_len = usize::from(u16::from_be_bytes([subject_len[0], subject_len[1]]));
+    // Within 48 + 40 + 40 bits: no sum overflows.
+    let iat = auth_at + offset;
+    let exp = iat + lifetime;
+    if lifetime == 0 || exp > MAX_MILLIS || auth_at > MAX_AUTH_AT {
+        return Err(Error::Malformed);
+    }
     if rest.len() < subject_len {
         return Err(Error::Malformed);
     }
     let (subject, state) = rest.split_at(subject_len);
     Ok(Envelope {
-        iat,
-        exp,
+        times: Times { auth_at, iat, exp },
         sid: SessionId(sid.try_into().map_err(|_| Error::Malformed)?),
         subject: std::str::from_utf8(subject).map_err(|_| Error::Malformed)?,
         state,
     })
 }
 
-fn split_i64(bytes: &[u8]) -> (i64, &[u8]) {
-    let (head, rest) = bytes.split_at(8);
+/// Reads a `len`-byte unsigned big-endian integer (at most 7 bytes) off the front of `bytes`.
+fn split_be(bytes: &[u8], len: usize) -> (i64, &[u8]) {
+    let (head, rest) = bytes.split_at(len);
     let mut word = [0u8; 8];
-    word.copy_from_slice(head);
+    word[8 - len..].copy_from_slice(head);
     (i64::from_be_bytes(word), rest)
 }
 
@@ -227,9 +282,8 @@ pub struct Session<T> {
     pub(crate) subject: String,
     pub(crate) state: T,
     pub(crate) session_id: SessionId,
-    /// Unix milliseconds, within [`MIN_MILLIS`, `MAX_MILLIS`]; turned into dates only when asked.
-    pub(crate) issued_at_ms: i64,
-    pub(crate) expires_at_ms: i64,
+    /// Unix milliseconds, within [0, `MAX_MILLIS`]; turned into dates only when asked.
+    pub(crate) times: Times,
 }
 
 impl<T> Session<T> {
@@ -274,7 +328,8 @@ impl<T> Session<T> {
         self.state
     }
 
-    /// The random id of this one sealed token.
+    /// The random id of this session: the same for every token of it (see
+    /// [`crate::Sealer::reseal`]), fresh for every login.
     ///
     /// ```
     /// # use sealed_session::{Key, Sealer};
@@ -299,22 +354,30 @@ impl<T> Session<T> {
     /// ```
     #[must_use]
     pub fn issued_at(&self) -> OffsetDateTime {
-        datetime_of_checked_millis(self.issued_at_ms)
+        datetime_of_checked_millis(self.times.iat)
     }
 
     /// When the session began: when the user logged in, that is when the `seal` that started
-    /// this session ran. Revocations are matched against it (see [`crate::RevocationList`]).
+    /// this session ran. Every [`crate::Sealer::reseal`] carries it over; revocations and the
+    /// absolute lifetime ([`crate::Sealer::with_max_lifetime`]) are counted from it.
     ///
     /// ```
-    /// # use sealed_session::{Key, Sealer};
-    /// # let sealer = Sealer::new(Key::generate(), "session");
-    /// let session = sealer.open::<u8>(&sealer.seal("user-42", &7u8)?)?;
-    /// assert_eq!(session.authenticated_at(), session.issued_at()); // a token fresh from `seal`
-    /// # Ok::<(), sealed_session::Error>(())
+    /// use sealed_session::{Key, Sealer};
+    /// use time::{Duration, OffsetDateTime};
+    ///
+    /// let sealer = Sealer::new(Key::generate(), "session");
+    /// let login = OffsetDateTime::now_utc();
+    /// let first = sealer.open_at::<u8>(&sealer.seal_at("user-42", &7u8, login)?, login)?;
+    /// assert_eq!(first.authenticated_at(), first.issued_at());
+    /// let later = login + Duration::hours(13);
+    /// let rolled = sealer.open_at::<u8>(&sealer.reseal_at(&first, &8u8, later)?, later)?;
+    /// assert_eq!(rolled.authenticated_at(), first.authenticated_at());
+    /// assert_eq!(rolled.issued_at(), later.replace_nanosecond(later.millisecond() as u32 * 1_000_000)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn authenticated_at(&self) -> OffsetDateTime {
-        datetime_of_checked_millis(self.issued_at_ms)
+        datetime_of_checked_millis(self.times.auth_at)
     }
 
     /// When the token stops opening (plus the sealer's leeway).
@@ -328,13 +391,13 @@ impl<T> Session<T> {
     /// ```
     #[must_use]
     pub fn expires_at(&self) -> OffsetDateTime {
-        datetime_of_checked_millis(self.expires_at_ms)
+        datetime_of_checked_millis(self.times.exp)
     }
 
     /// Whether, at `now`, at least half of the session's lifetime has passed.
     ///
-    /// Rolling sessions: when this is true, seal the state again and send the new token, so an
-    /// active user is never logged out while an idle one expires.
+    /// Rolling sessions: when this is true, [`crate::Sealer::reseal`] the session and send the
+    /// new token, so an active user is not logged out while an idle one expires.
     ///
     /// ```
     /// use sealed_session::{Key, Sealer};
@@ -367,8 +430,8 @@ impl<T> Session<T> {
     }
 
     fn is_past_half_life_at_millis(&self, now_ms: i64) -> bool {
-        let life = self.expires_at_ms.saturating_sub(self.issued_at_ms);
-        now_ms.saturating_sub(self.issued_at_ms) >= life / 2
+        let life = self.times.exp - self.times.iat;
+        now_ms.saturating_sub(self.times.iat) >= life / 2
     }
 }
 
@@ -428,15 +491,29 @@ pub(crate) fn duration_millis(duration: Duration) -> i64 {
     i64::try_from(millis).unwrap_or(if millis < 0 { i64::MIN } else { i64::MAX })
 }
 
-/// Applies the expiry and issued-at rules at `now_ms` with `leeway_ms` of tolerated clock skew.
+/// Applies the time rules at `now_ms`, with `leeway_ms` of tolerated clock skew and the
+/// opener's absolute lifetime `max_lifetime_ms`:
 ///
-/// A token is expired from `exp` on (`now >= exp + leeway`), and not yet valid while its
-/// issued-at lies more than the leeway ahead of `now`.
-pub(crate) fn check_times(iat: i64, exp: i64, now_ms: i64, leeway_ms: i64) -> Result<(), Error> {
-    if now_ms >= exp.saturating_add(leeway_ms) {
-        return Err(Error::Expired);
+/// - the token ends at the earlier of its expiry and its session's end of life
+///   (`auth_at + max_lifetime`), and is refused from that plus the leeway on: as
+///   [`Error::Expired`] if its own expiry came first (idle too long), as
+///   [`Error::LifetimeExceeded`] otherwise (the user must log in again);
+/// - not yet valid while `iat > now + leeway`.
+pub(crate) fn check_times(
+    times: Times,
+    now_ms: i64,
+    leeway_ms: i64,
+    max_lifetime_ms: i64,
+) -> Result<(), Error> {
+    let end_of_life = times.auth_at.saturating_add(max_lifetime_ms);
+    if now_ms >= times.exp.min(end_of_life).saturating_add(leeway_ms) {
+        return Err(if times.exp < end_of_life {
+            Error::Expired
+        } else {
+            Error::LifetimeExceeded
+        });
     }
-    if iat > now_ms.saturating_add(leeway_ms) {
+    if times.iat > now_ms.saturating_add(leeway_ms) {
         return Err(Error::NotYetValid);
     }
     Ok(())
@@ -448,16 +525,121 @@ mod tests {
 
     #[test]
     fn time_rules() {
-        assert_eq!(check_times(0, 1000, 999, 0), Ok(()));
-        assert_eq!(check_times(0, 1000, 1000, 0), Err(Error::Expired));
-        assert_eq!(check_times(0, 1000, 1049, 50), Ok(()));
-        assert_eq!(check_times(0, 1000, 1050, 50), Err(Error::Expired));
-        assert_eq!(check_times(100, 1000, 50, 50), Ok(()));
-        assert_eq!(check_times(101, 1000, 50, 50), Err(Error::NotYetValid));
+        let t = |auth_at, iat, exp| Times { auth_at, iat, exp };
+        const LONG: i64 = i64::MAX;
+        assert_eq!(check_times(t(0, 0, 1000), 999, 0, LONG), Ok(()));
         assert_eq!(
-            check_times(i64::MAX, i64::MAX, i64::MAX - 1, i64::MAX),
+            check_times(t(0, 0, 1000), 1000, 0, LONG),
+            Err(Error::Expired)
+        );
+        assert_eq!(check_times(t(0, 0, 1000), 1049, 50, LONG), Ok(()));
+        assert_eq!(
+            check_times(t(0, 0, 1000), 1050, 50, LONG),
+            Err(Error::Expired)
+        );
+        assert_eq!(check_times(t(0, 100, 1000), 50, 50, LONG), Ok(()));
+        assert_eq!(
+            check_times(t(0, 101, 1000), 50, 50, LONG),
+            Err(Error::NotYetValid)
+        );
+        // The absolute lifetime counts from auth_at, with the leeway; whichever end comes
+        // first names the error.
+        assert_eq!(check_times(t(0, 500, 1000), 599, 0, 600), Ok(()));
+        assert_eq!(
+            check_times(t(0, 500, 1000), 600, 0, 600),
+            Err(Error::LifetimeExceeded)
+        );
+        assert_eq!(check_times(t(0, 500, 1000), 649, 50, 600), Ok(()));
+        assert_eq!(
+            check_times(t(0, 500, 1000), 5000, 0, 600),
+            Err(Error::LifetimeExceeded)
+        );
+        assert_eq!(
+            check_times(t(0, 500, 600), 600, 0, 600),
+            Err(Error::LifetimeExceeded)
+        );
+        assert_eq!(
+            check_times(t(0, 500, 599), 599, 0, 600),
+            Err(Error::Expired)
+        );
+        assert_eq!(
+            check_times(t(0, 500, 599), 5000, 0, 600),
+            Err(Error::Expired)
+        );
+        assert_eq!(
+            check_times(t(LONG, LONG, LONG), LONG - 1, LONG, LONG),
             Ok(())
         );
+    }
+
+    #[test]
+    fn envelope_round_trips_and_refuses_what_no_sealer_writes() {
+        let times = Times {
+            auth_at: 1_735_689_600_000,
+            iat: 1_735_700_000_123,
+            exp: 1_735_786_400_123,
+        };
+        let sid = SessionId([7; SESSION_ID_LEN]);
+        let mut out = Vec::new();
+        write_envelope_head(&mut out, times.check().expect("valid"), &sid, "user-42")
+            .expect("fits");
+        assert_eq!(out.len(), ENVELOPE_FIXED_LEN + 7);
+        out.extend_from_slice(b"{}");
+        let read = read_envelope(&out).expect("reads");
+        assert_eq!(
+            (read.times, read.sid, read.subject, read.state),
+            (times, sid, "user-42", &b"{}"[..])
+        );
+        // A zero lifetime, and an expiry past the year 9999, are malformed.
+        let mut zero = out.clone();
+        zero[11..16].fill(0);
+        assert!(matches!(read_envelope(&zero), Err(Error::Malformed)));
+        let mut late = out.clone();
+        late[..6].fill(0xff);
+        assert!(matches!(read_envelope(&late), Err(Error::Malformed)));
+        assert!(matches!(
+            read_envelope(&out[..ENVELOPE_FIXED_LEN - 1]),
+            Err(Error::Malformed)
+        ));
+        assert!(matches!(
+            read_envelope(&out[..ENVELOPE_FIXED_LEN + 6]),
+            Err(Error::Malformed)
+        ));
+        // What cannot be written is refused before sealing.
+        for bad in [
+            Times {
+                auth_at: -1,
+                iat: 0,
+                exp: 1,
+            },
+            Times {
+                auth_at: 0,
+                iat: 0,
+                exp: 0,
+            },
+            Times {
+                auth_at: 5,
+                iat: 4,
+                exp: 10,
+            },
+            Times {
+                auth_at: 0,
+                iat: MAX_OFFSET + 1,
+                exp: MAX_OFFSET + 2,
+            },
+            Times {
+                auth_at: 0,
+                iat: 0,
+                exp: MAX_OFFSET + 1,
+            },
+            Times {
+                auth_at: MAX_MILLIS - 1,
+                iat: MAX_MILLIS - 1,
+                exp: MAX_MILLIS + 1,
+            },
+        ] {
+            assert!(matches!(bad.check(), Err(Error::Config(_))), "{bad:?}");
+        }
     }
 
     #[test]

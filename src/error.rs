@@ -26,6 +26,11 @@ pub enum Error {
     /// The token's issued-at time lies in the future by more than the leeway.
     #[error("token not yet valid")]
     NotYetValid,
+    /// The session is past its absolute lifetime ([`crate::Sealer::with_max_lifetime`]),
+    /// counted from when the user logged in: the user must log in again. (An idle session whose
+    /// token expired is [`Error::Expired`] instead.)
+    #[error("session past its maximum lifetime")]
+    LifetimeExceeded,
     /// The input is longer than `max_token_len`, the plaintext would exceed `max_state_len`, or
     /// the token being sealed would exceed `max_token_len`.
     #[error("token or state too large")]
@@ -37,6 +42,11 @@ pub enum Error {
     /// The token names a key id that is not in the keyring (a removed key, or another service's).
     #[error("unknown key id")]
     UnknownKey,
+    /// The token was compressed with a dictionary this sealer does not have (one that was
+    /// retired, or another application's): keep old dictionaries with
+    /// [`crate::Sealer::with_previous_dictionary`] while their tokens live.
+    #[error("unknown compression dictionary")]
+    UnknownDictionary,
     /// Authentication failed: the token was changed, or sealed with another key or purpose.
     #[error("invalid token")]
     Invalid,

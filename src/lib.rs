@@ -48,10 +48,14 @@ mod seal;
 mod test_vectors;
 
 pub use claims::{MAX_SUBJECT_LEN, SESSION_ID_LEN, Session, SessionId};
-pub use compress::{AUTO_MIN_LEN, Compression};
+pub use compress::{
+    AUTO_MIN_LEN, Compression, DEFAULT_LEVEL, DICTIONARY_ID_LEN, Dictionary, DictionaryId,
+    MAX_DICTIONARY_LEN,
+};
 pub use error::Error;
 pub use key::{KEY_ID_LEN, KEY_LEN, Key, KeyId, Keyring};
 pub use revocation::RevocationList;
 pub use seal::{
-    DEFAULT_LEEWAY, DEFAULT_MAX_STATE_LEN, DEFAULT_MAX_TOKEN_LEN, DEFAULT_TTL, MAX_LEEWAY, Sealer,
+    DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_STATE_LEN, DEFAULT_MAX_TOKEN_LEN,
+    DEFAULT_TTL, MAX_LEEWAY, Sealer,
 };

@@ -1,48 +1,53 @@
 //! The revocation list: "log out everywhere", "log out this device", and nothing else kept.
 //!
+//! Revocation follows the *session*, not the token: every token carries its session's id and
+//! its `auth_at`, the time of the login that started the session, and [`crate::Sealer::reseal`]
+//! keeps both. So one entry reaches every token a session ever had, including one resealed by a
+//! request that was already under way when the revocation was made.
+//!
 //! # What is stored
 //!
 //! - **Users**: `SipHash-1-3-128(key, subject) -> last_modified` (Unix ms). A token whose
-//!   issued-at is not after its subject's `last_modified` is revoked. The subject itself is not
-//!   kept: 16 bytes of keyed hash and 8 bytes of time per entry, whatever the subject's length.
-//!   The key is random per list, so an attacker who picks subjects can neither collide two of
-//!   them nor flood one hash bucket.
-//! - **Sessions**: `SipHash-1-3-128(key, session id) -> authenticated_at` (Unix ms: when the
-//!   session began, that is when its token was sealed): every token with that session id is
-//!   revoked. Session ids are hashed too, because an application may revoke ids that a client
-//!   named.
-//! - **Watermark**: a global "not before" (Unix ms): every token issued at or before it is
-//!   revoked, for every user. It only moves when a capped list is full (see
+//!   session's `auth_at` is not after its subject's `last_modified` is revoked. The subject
+//!   itself is not kept: 16 bytes of keyed hash and 8 bytes of time per entry, whatever the
+//!   subject's length. The key is random per list, so an attacker who picks subjects can neither
+//!   collide two of them nor flood one hash bucket.
+//! - **Sessions**: `SipHash-1-3-128(key, session id) -> auth_at` (Unix ms): every token with that
+//!   session id is revoked, whichever reseal made it. Session ids are hashed too, because an
+//!   application may revoke ids that a client named.
+//! - **Watermark**: a global "not before" (Unix ms): every token whose session's `auth_at` is at
+//!   or before it is revoked, for every user. It only moves when a capped list is full (see
 //!   [`RevocationList::with_max_entries`]), and is forgotten by [`RevocationList::prune_at`].
 //!
 //! # Why the rules are safe
 //!
-//! The horizon `H` is at least the TTL plus the leeway of every sealer that uses the list
-//! ([`crate::Sealer`] refuses to seal otherwise). A token issued at `iat` opens only while
-//! `now < iat + ttl + leeway <= iat + H` (all in whole milliseconds, rounded down, which only
-//! shortens the left side). So, at the list's `now`:
+//! The horizon `H` is at least the maximum lifetime plus the leeway of every sealer that uses
+//! the list ([`crate::Sealer`] refuses to seal or open otherwise). Every token of a session that
+//! began at `auth_at` expires by `auth_at + max_lifetime` (a reseal never sets a later expiry),
+//! and opens only while `now < exp + leeway <= auth_at + max_lifetime + leeway <= auth_at + H`
+//! (all in whole milliseconds). So, at the list's `now`:
 //!
-//! - a user entry `last_modified < now - H` rejects only tokens (`iat <= last_modified`) that have
-//!   all expired: it is pruned;
-//! - a session entry `authenticated_at < now - H` names a token issued at `authenticated_at`,
-//!   which has expired by the same argument: it is pruned;
+//! - a user entry `last_modified < now - H` rejects only sessions (`auth_at <= last_modified`)
+//!   whose every token has expired: it is pruned;
+//! - a session entry `auth_at < now - H` names a session whose every token has expired by the
+//!   same argument: it is pruned;
 //! - a watermark `< now - H` rejects only expired tokens: it is reset.
 //!
-//! The bound `iat + ttl + leeway <= iat + H` must hold for every token that is checked, not only
-//! for those this process seals: a token sealed elsewhere with a longer TTL, or opened with a
-//! larger leeway, would outlive its revocation. So `open` checks it for every token, and refuses
-//! (fails closed) one whose lifetime (`exp - iat`) plus the opener's leeway exceeds `H`; the
+//! The bound `exp + leeway <= auth_at + H` must hold for every token that is checked, not only
+//! for those this process seals: a token sealed elsewhere with a longer lifetime, or opened with
+//! a larger leeway, would outlive its revocation. So `open` checks it for every token, and
+//! refuses (fails closed) one whose `exp - auth_at` plus the opener's leeway exceeds `H`; the
 //! sealer's own settings are checked when it is built (`Sealer::validate`).
 //!
-//! Folding (at the cap) replaces entries by the watermark, which rejects every token issued at or
-//! before it. A user entry folds at its `last_modified`, a session entry at its `authenticated_at`:
-//! both are at or before the revocation was made (less clock skew between servers), so the
-//! watermark never lies in the future, and a login after the fold opens normally.
+//! Folding (at the cap) replaces entries by the watermark. A user entry folds at its
+//! `last_modified`, a session entry at its `auth_at`: both are at or before the revocation was
+//! made (less clock skew between servers), so the watermark never lies in the future, and a
+//! login after the fold opens normally.
 //!
-//! Issued-at times come from the sealing server's clock, revocation times from the revoking
-//! server's clock (or the one given to `revoke_user_at`). A token sealed by a server whose clock
-//! runs ahead escapes a revocation made on a slower clock less than that skew after it was
-//! sealed; keep the clocks of the servers that share a list in sync.
+//! Login times come from the sealing server's clock, revocation times from the revoking
+//! server's clock (or the one given to `revoke_user_at`). A session started by a server whose
+//! clock runs ahead escapes a revocation made on a slower clock less than that skew after the
+//! login; keep the clocks of the servers that share a list in sync.
 //!
 //! # Concurrency
 //!
@@ -99,7 +104,7 @@ const SHARDS: usize = 1 << SHARD_BITS;
 /// Length of the SipHash key.
 const HASH_KEY_LEN: usize = 16;
 
-/// "No watermark": no token a sealer can issue has an issued-at this small.
+/// "No watermark": no session a sealer can start has an `auth_at` this small.
 const NO_WATERMARK: i64 = i64::MIN;
 
 const SNAPSHOT_MAGIC: [u8; 4] = *b"SSRL";
@@ -117,8 +122,8 @@ const _: () = assert!(SNAPSHOT_HEADER_LEN == 65);
 /// back, for as long as the tokens can live (the *horizon*), and no longer: the list stays
 /// small, in memory, with no lookup over the network on `open`.
 ///
-/// - [`revoke_user`](RevocationList::revoke_user) rejects every token of a user issued until
-///   now, on every device. New logins are issued after it and open normally.
+/// - [`revoke_user`](RevocationList::revoke_user) rejects every token of every session of a
+///   user that began until now, on every device. New logins begin after it and open normally.
 /// - [`revoke_session`](RevocationList::revoke_session) rejects one token.
 /// - [`prune`](RevocationList::prune) forgets what can no longer matter; call it now and then
 ///   (for example every few minutes, or before [`snapshot`](RevocationList::snapshot)).
@@ -134,7 +139,7 @@ const _: () = assert!(SNAPSHOT_HEADER_LEN == 65);
 /// use sealed_session::{Error, Key, RevocationList, Sealer};
 /// use time::Duration;
 ///
-/// let revocations = Arc::new(RevocationList::new(Duration::days(2)));
+/// let revocations = Arc::new(RevocationList::new(Duration::days(8)));
 /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(revocations.clone());
 ///
 /// let phone = sealer.seal("alice", &())?;
@@ -154,7 +159,7 @@ pub struct RevocationList {
     /// SipHash key for subjects and session ids; wiped on drop.
     key: [u8; HASH_KEY_LEN],
     shards: Box<[Shard; SHARDS]>,
-    /// Every token issued at or before this is revoked; [`NO_WATERMARK`] when unset.
+    /// Every session that began at or before this is revoked; [`NO_WATERMARK`] when unset.
     watermark: AtomicI64,
     /// Number of user entries, over all shards.
     users: AtomicUsize,
@@ -242,11 +247,11 @@ impl Maps {
 impl RevocationList {
     /// An empty list that remembers each revocation for `horizon`.
     ///
-    /// The horizon is the longest a token checked against this list can stay valid: it must be
-    /// at least the TTL plus the leeway of every [`crate::Sealer`] the list is attached to
-    /// (`seal` fails with [`Error::Config`] otherwise, because the list could forget a revocation
-    /// while a token it rejects still opens). A longer horizon is safe and only keeps entries
-    /// longer. A negative horizon counts as zero.
+    /// The horizon is the longest a session checked against this list can stay alive: it must
+    /// be at least the maximum lifetime plus the leeway of every [`crate::Sealer`] the list is
+    /// attached to (`seal` and `open` fail with [`Error::Config`] otherwise, because the list
+    /// could forget a revocation while a token it rejects still opens). A longer horizon is safe
+    /// and only keeps entries longer. A negative horizon counts as zero.
     ///
     /// The list draws a random hash key from the operating system here; building one takes
     /// microseconds and allocates nothing per entry until something is revoked.
@@ -255,8 +260,8 @@ impl RevocationList {
     /// use sealed_session::RevocationList;
     /// use time::Duration;
     ///
-    /// // Sealers with the default 24 h TTL and 60 s leeway: 25 hours cover them.
-    /// let list = RevocationList::new(Duration::hours(25));
+    /// // Sealers with the default 7-day maximum lifetime and 60 s leeway: 8 days cover them.
+    /// let list = RevocationList::new(Duration::days(8));
     /// assert!(list.is_empty());
     /// ```
     #[must_use]
@@ -283,13 +288,13 @@ impl RevocationList {
     /// revocations can exhaust memory. Defaults to no cap. A cap of 0 counts as 1.
     ///
     /// The list never fails open. When a new entry would exceed the cap, the oldest sixteenth of
-    /// the entries (at least one) are *folded* into a global watermark: every token issued at or
-    /// before the newest folded revocation is rejected, **for every user**. So at the cap, some
+    /// the entries (at least one) are *folded* into a global watermark: every session that began
+    /// at or before the newest folded entry is rejected, **for every user**. So at the cap, some
     /// users who were not revoked are logged out too; that is the price of never forgetting a
-    /// revocation. Entries fold in the order of the latest issued-at of a token they reject: a
-    /// user's revocation time, a session's start. Both lie at or before the moment of the
-    /// revocation, so the watermark never moves into the future: a user who logs in after a
-    /// fold is issued a token after the watermark, which opens.
+    /// revocation. Entries fold in the order of the latest login they reject: a user's
+    /// revocation time, a session's start. Both lie at or before the moment of the revocation,
+    /// so the watermark never moves into the future: a user who logs in after a fold begins a
+    /// session after the watermark, which opens.
     ///
     /// Sizing: an entry is kept for one horizon after its time (a user's revocation, a
     /// session's start), so the list holds at most the revocations made within one horizon.
@@ -302,7 +307,7 @@ impl RevocationList {
     /// use sealed_session::{Error, Key, RevocationList, Sealer};
     /// use time::Duration;
     ///
-    /// let list = Arc::new(RevocationList::new(Duration::days(2)).with_max_entries(2));
+    /// let list = Arc::new(RevocationList::new(Duration::days(8)).with_max_entries(2));
     /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
     /// let tokens = ["a", "b", "c"].map(|user| sealer.seal(user, &()));
     /// for user in ["a", "b", "c"] {
@@ -329,8 +334,8 @@ impl RevocationList {
     /// plus leeway) of any token checked against this list.
     ///
     /// ```
-    /// let list = sealed_session::RevocationList::new(time::Duration::days(2));
-    /// assert_eq!(list.horizon(), time::Duration::days(2));
+    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
+    /// assert_eq!(list.horizon(), time::Duration::days(8));
     /// ```
     #[must_use]
     pub fn horizon(&self) -> Duration {
@@ -340,7 +345,7 @@ impl RevocationList {
     /// The cap set by [`RevocationList::with_max_entries`], if any.
     ///
     /// ```
-    /// let list = sealed_session::RevocationList::new(time::Duration::days(2));
+    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
     /// assert_eq!(list.max_entries(), None);
     /// assert_eq!(list.with_max_entries(10_000).max_entries(), Some(10_000));
     /// ```
@@ -349,31 +354,34 @@ impl RevocationList {
         self.max_entries
     }
 
-    /// Logs `subject` out everywhere: rejects every token of `subject` issued until now, on
-    /// every device. Use it on logout-everywhere, password change, or any change to what the
-    /// user may do that their open sessions must not outlive.
+    /// Logs `subject` out everywhere: rejects every token of every session of `subject` that
+    /// began until now, on every device, however often it is resealed later. Use it on
+    /// logout-everywhere, password change, or any change to what the user may do that their
+    /// open sessions must not outlive. (After a password change, keep the current device logged
+    /// in with [`crate::Sealer::log_out_other_sessions`].)
     ///
-    /// Tokens sealed for `subject` afterwards carry a later issued-at and open normally, even
-    /// when sealed within the same millisecond. So that a token sealed in the same millisecond
-    /// as an earlier revocation is caught too, the time recorded may lie a few milliseconds
-    /// after the clock; it is returned, to be handed to the other instances' lists with
-    /// [`RevocationList::revoke_user_at`].
+    /// Sessions that `seal` starts for `subject` afterwards begin later and open normally, even
+    /// when sealed within the same millisecond. So that a session started in the same
+    /// millisecond as an earlier revocation is caught too, the time recorded may lie a few
+    /// milliseconds after the clock; it is returned, to be handed to the other instances' lists
+    /// with [`RevocationList::revoke_user_at`].
     ///
     /// **What "until now" means when seals run concurrently.** The revocation takes effect at
     /// one instant inside the call: once it holds the list's writer lock and has made room for
-    /// the entry (folding a full list), it reads the clock. Every token of `subject` from a
-    /// `seal` that returned before that instant is rejected (its issued-at is at most the time
-    /// recorded); every `seal` that starts after `revoke_user` returns issues a token after
-    /// it, which opens; a `seal` running at that very instant may go either way. Waiting for the
-    /// lock and folding come before the instant, so no token sealed meanwhile escapes. This
-    /// assumes the system clock does not step backwards in between (keep it disciplined, e.g.
-    /// with NTP slewing), as does every time rule here.
+    /// the entry (folding a full list), it reads the clock. Every session of `subject` started
+    /// by a `seal` that returned before that instant is rejected, with every token it will ever
+    /// have (its `auth_at` is at most the time recorded, and `reseal` keeps it); every `seal`
+    /// that starts after `revoke_user` returns begins a session after it, which opens; a `seal`
+    /// running at that very instant may go either way. Waiting for the lock and folding come
+    /// before the instant, so no session started meanwhile escapes. This assumes the system
+    /// clock does not step backwards in between (keep it disciplined, e.g. with NTP slewing),
+    /// as does every time rule here.
     ///
     /// ```
     /// use std::sync::Arc;
     /// use sealed_session::{Error, Key, RevocationList, Sealer};
     ///
-    /// let list = Arc::new(RevocationList::new(time::Duration::days(2)));
+    /// let list = Arc::new(RevocationList::new(time::Duration::days(8)));
     /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
     /// let token = sealer.seal("alice", &())?;
     /// let at = list.revoke_user("alice");
@@ -404,20 +412,21 @@ impl RevocationList {
         at
     }
 
-    /// Rejects every token of `subject` issued at or before `at` (millisecond precision).
+    /// Rejects every token of every session of `subject` that began at or before `at`
+    /// (millisecond precision).
     ///
     /// For replaying revocations made elsewhere (another instance, a shared store) or recorded
     /// with their own time. A user's revocation time never moves backwards: an earlier `at`
-    /// than the one already recorded changes nothing. A time in the future rejects tokens issued
-    /// until then, and new tokens for `subject` are issued after it, so they will not open before
-    /// it (less the leeway).
+    /// than the one already recorded changes nothing. A time in the future rejects sessions that
+    /// begin until then, and new sessions for `subject` begin after it, so their tokens will not
+    /// open before it (less the leeway).
     ///
     /// ```
     /// use std::sync::Arc;
     /// use sealed_session::{Error, Key, RevocationList, Sealer};
     /// use time::{Duration, OffsetDateTime};
     ///
-    /// let list = Arc::new(RevocationList::new(Duration::days(2)));
+    /// let list = Arc::new(RevocationList::new(Duration::days(8)));
     /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
     /// let t = OffsetDateTime::now_utc();
     /// let before = sealer.seal_at("alice", &(), t - Duration::minutes(1))?;
@@ -443,7 +452,7 @@ impl RevocationList {
     /// use std::sync::Arc;
     /// use sealed_session::{Error, Key, RevocationList, Sealer};
     ///
-    /// let list = Arc::new(RevocationList::new(time::Duration::days(2)));
+    /// let list = Arc::new(RevocationList::new(time::Duration::days(8)));
     /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
     /// let phone = sealer.seal("alice", &())?;
     /// let laptop = sealer.seal("alice", &())?;
@@ -463,13 +472,13 @@ impl RevocationList {
     /// `authenticated_at` is the session's [`Session::authenticated_at`]. A later time is safe (the entry
     /// is kept longer); an earlier one is not: the entry would be forgotten while the session's
     /// tokens still open. The entry also folds at this time when a capped list is full, so a time
-    /// in the future would reject every token issued before it; pass the session's own.
+    /// in the future would reject every session that began before it; pass the session's own.
     ///
     /// ```
     /// use std::sync::Arc;
     /// use sealed_session::{Error, Key, RevocationList, Sealer};
     ///
-    /// let list = Arc::new(RevocationList::new(time::Duration::days(2)));
+    /// let list = Arc::new(RevocationList::new(time::Duration::days(8)));
     /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
     /// let token = sealer.seal("alice", &())?;
     /// let session = sealer.open::<()>(&token)?;
@@ -491,7 +500,7 @@ impl RevocationList {
     /// Checks do not wait for it (only the readers of one shard at a time, briefly).
     ///
     /// ```
-    /// let list = sealed_session::RevocationList::new(time::Duration::days(2));
+    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
     /// list.revoke_user("alice");
     /// list.prune();
     /// assert_eq!(list.len(), 1); // still within the horizon
@@ -529,7 +538,7 @@ impl RevocationList {
     /// so about 29 to 57 bytes of memory; a million entries take about 50 MiB.
     ///
     /// ```
-    /// let list = sealed_session::RevocationList::new(time::Duration::days(2));
+    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
     /// list.revoke_user("alice");
     /// list.revoke_user("alice");
     /// assert_eq!(list.len(), 1);
@@ -542,7 +551,7 @@ impl RevocationList {
     /// Whether nothing is revoked (no entries; a watermark may still be set).
     ///
     /// ```
-    /// let list = sealed_session::RevocationList::new(time::Duration::days(2));
+    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
     /// assert!(list.is_empty());
     /// ```
     #[must_use]
@@ -559,7 +568,7 @@ impl RevocationList {
     /// sensitive: store it where your session data would go, not in public logs.
     ///
     /// ```
-    /// let list = sealed_session::RevocationList::new(time::Duration::days(2));
+    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
     /// list.revoke_user("alice");
     /// let bytes = list.snapshot();
     /// assert_eq!(bytes.len(), 81 + 24);
@@ -621,7 +630,7 @@ impl RevocationList {
     /// ```
     /// use sealed_session::{Error, RevocationList};
     ///
-    /// let list = RevocationList::new(time::Duration::days(2));
+    /// let list = RevocationList::new(time::Duration::days(8));
     /// list.revoke_user("alice");
     /// let bytes = list.snapshot();
     /// let restored = RevocationList::restore(&bytes)?;
@@ -703,7 +712,8 @@ impl RevocationList {
         Self::floor_after(user, self.watermark.load(Ordering::Acquire))
     }
 
-    /// Whether a token of `subject` with this session id, issued at `issued_at_ms`, is revoked.
+    /// Whether a token of `subject` with this session id, of a session that began at
+    /// `authenticated_at_ms`, is revoked.
     /// The hot path of `open`.
     ///
     /// The watermark is read last: a fold raises it before it removes entries, so a check that
@@ -712,12 +722,12 @@ impl RevocationList {
         &self,
         subject: &str,
         session_id: &SessionId,
-        issued_at_ms: i64,
+        authenticated_at_ms: i64,
     ) -> Result<(), Error> {
         if self.users.load(Ordering::Acquire) != 0 {
             let hash = self.hash(subject.as_bytes());
             let last_modified = self.last_modified(hash);
-            if last_modified.is_some_and(|last_modified| issued_at_ms <= last_modified) {
+            if last_modified.is_some_and(|last_modified| authenticated_at_ms <= last_modified) {
                 return Err(Error::Revoked);
             }
         }
@@ -727,7 +737,7 @@ impl RevocationList {
                 return Err(Error::Revoked);
             }
         }
-        if issued_at_ms <= self.watermark.load(Ordering::Acquire) {
+        if authenticated_at_ms <= self.watermark.load(Ordering::Acquire) {
             return Err(Error::Revoked);
         }
         Ok(())
@@ -882,7 +892,7 @@ impl Drop for RevocationList {
 mod tests {
     use super::*;
 
-    const HORIZON: Duration = Duration::days(2);
+    const HORIZON: Duration = Duration::days(8);
     const SID: SessionId = SessionId([1; 16]);
 
     /// Heap bytes of one map, from its capacity: hashbrown keeps `buckets` slots of the entry
@@ -958,7 +968,7 @@ mod tests {
         let debug = format!("{list:?}");
         assert_eq!(
             debug,
-            "RevocationList { horizon: 2d, \
+            "RevocationList { horizon: 8d, \
              max_entries: None, users: 1, sessions: 0, watermark_ms: None, .. }"
         );
         assert!(!debug.contains("171")); // 0xab

@@ -1,8 +1,12 @@
 //! Format stability: tokens sealed by earlier releases keep opening.
 
-use sealed_session::{Key, Sealer};
+use sealed_session::{Dictionary, Key, Sealer, SessionId};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+
+fn time(value: &serde_json::Value) -> OffsetDateTime {
+    OffsetDateTime::parse(value.as_str().expect("a time"), &Rfc3339).expect("RFC 3339")
+}
 
 #[test]
 fn tokens_sealed_by_earlier_releases_keep_opening() {
@@ -17,22 +21,48 @@ fn tokens_sealed_by_earlier_releases_keep_opening() {
         .step_by(2)
         .map(|i| u8::from_str_radix(&key_hex[i..i + 2], 16).expect("hex"))
         .collect();
-    let sealer = Sealer::new(
-        Key::try_from(&key_bytes[..]).expect("key"),
-        file["purpose"].as_str().expect("purpose"),
-    );
-    let open_at =
-        OffsetDateTime::parse(file["open_at"].as_str().expect("time"), &Rfc3339).expect("time");
-    let sealed_at =
-        OffsetDateTime::parse(file["sealed_at"].as_str().expect("time"), &Rfc3339).expect("time");
+    let key = Key::try_from(&key_bytes[..]).expect("key");
+    let purpose = file["purpose"].as_str().expect("purpose");
+    let dictionary = Dictionary::new(file["dictionary"].as_str().expect("dictionary"));
+    // The dictionary as the current one, and as a previous one behind a newer dictionary.
+    let openers = [
+        Sealer::new(key.clone(), purpose).with_dictionary(dictionary.clone()),
+        Sealer::new(key.clone(), purpose)
+            .with_dictionary(Dictionary::new("a newer dictionary"))
+            .with_previous_dictionary(dictionary),
+    ];
+    let plain = Sealer::new(key, purpose);
+    let (open_at, sealed_at) = (time(&file["open_at"]), time(&file["sealed_at"]));
     let tokens = file["tokens"].as_array().expect("tokens");
-    assert!(tokens.len() >= 2);
+    assert_eq!(tokens.len(), 4);
     for case in tokens {
-        let session = sealer
-            .open_at::<serde_json::Value>(case["token"].as_str().expect("token"), open_at)
-            .unwrap_or_else(|error| panic!("{}: {error}", case["name"]));
-        assert_eq!(session.state(), &case["state"], "{}", case["name"]);
-        assert_eq!(session.subject(), file["subject"], "{}", case["name"]);
-        assert_eq!(session.issued_at(), sealed_at, "{}", case["name"]);
+        let name = &case["name"];
+        let token = case["token"].as_str().expect("token");
+        for opener in &openers {
+            let session = opener
+                .open_at::<serde_json::Value>(token, open_at)
+                .unwrap_or_else(|error| panic!("{name}: {error}"));
+            assert_eq!(session.state(), &case["state"], "{name}");
+            assert_eq!(session.subject(), file["subject"], "{name}");
+            assert_eq!(session.issued_at(), sealed_at, "{name}");
+            assert_eq!(
+                session.authenticated_at(),
+                time(&case["authenticated_at"]),
+                "{name}"
+            );
+            let sid = SessionId::parse(case["session_id"].as_str().expect("id")).expect("id");
+            assert_eq!(session.session_id(), sid, "{name}");
+        }
+        // Without the dictionary, the tokens that need it say so; the others open.
+        let without = plain.open_at::<serde_json::Value>(token, open_at);
+        if case["with_dictionary"] == true {
+            assert_eq!(
+                without,
+                Err(sealed_session::Error::UnknownDictionary),
+                "{name}"
+            );
+        } else {
+            assert!(without.is_ok(), "{name}");
+        }
     }
 }

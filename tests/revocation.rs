@@ -14,8 +14,8 @@ use time::{Duration, OffsetDateTime};
 
 /// A fixed instant, so that no test depends on the clock.
 const T0: OffsetDateTime = datetime!(2030-06-01 12:00 UTC);
-/// Covers the default sealer: 24 h TTL plus 60 s leeway.
-const HORIZON: Duration = Duration::days(2);
+/// Covers the default sealer: 7-day maximum lifetime plus 60 s leeway.
+const HORIZON: Duration = Duration::days(8);
 
 fn sealer_with(list: RevocationList) -> (Arc<RevocationList>, Sealer) {
     let list = Arc::new(list);
@@ -223,6 +223,7 @@ fn pruning_never_brings_a_revoked_token_back() {
         let list = Arc::new(RevocationList::new(horizon).with_max_entries(1));
         let sealer = Sealer::new(Key::generate(), "session")
             .with_ttl(ttl)
+            .with_max_lifetime(ttl)
             .with_leeway(leeway)
             .with_revocations(list.clone());
         let issued = T0 + span(&mut rng, 3);
@@ -254,7 +255,10 @@ fn pruning_never_brings_a_revoked_token_back() {
             list.prune_at(now);
             let opened = open(&sealer, &token, now);
             assert!(
-                matches!(opened, Err(Error::Revoked | Error::Expired)),
+                matches!(
+                    opened,
+                    Err(Error::Revoked | Error::Expired | Error::LifetimeExceeded)
+                ),
                 "round {round}: {opened:?} at {now}"
             );
         }
@@ -606,16 +610,17 @@ fn at_the_cap_the_list_fails_closed() {
 }
 
 #[test]
-fn a_horizon_shorter_than_ttl_plus_leeway_is_refused() {
-    let (_, short) = sealer_with(RevocationList::new(Duration::hours(24)));
+fn a_horizon_shorter_than_max_lifetime_plus_leeway_is_refused() {
+    let (_, short) = sealer_with(RevocationList::new(Duration::days(7)));
     assert!(matches!(short.seal("alice", &()), Err(Error::Config(_))));
     assert!(matches!(
         short.seal_at("alice", &(), T0),
         Err(Error::Config(_))
     ));
-    // Exactly TTL plus leeway is enough.
+    assert!(matches!(short.validate(), Err(Error::Config(_))));
+    // Exactly the maximum lifetime plus the leeway is enough.
     let (_, exact) = sealer_with(RevocationList::new(
-        Duration::hours(24) + Duration::seconds(60),
+        Duration::days(7) + Duration::seconds(60),
     ));
     assert!(exact.seal("alice", &()).is_ok());
     // A negative horizon counts as zero, and covers nothing.
@@ -637,6 +642,7 @@ fn regression_open_refuses_tokens_that_outlive_the_horizon() {
     let list = Arc::new(RevocationList::new(Duration::hours(2)));
     let opener = Sealer::new(key, "session")
         .with_ttl(Duration::hours(1))
+        .with_max_lifetime(Duration::hours(1))
         .with_revocations(list.clone());
     assert_eq!(opener.validate(), Ok(()));
     let now = T0 + Duration::minutes(1);
@@ -645,9 +651,10 @@ fn regression_open_refuses_tokens_that_outlive_the_horizon() {
     let later = now + Duration::hours(3);
     list.prune_at(later);
     assert!(list.is_empty());
+    // Now the opener's own absolute lifetime refuses it too; either way, it never opens.
     assert!(matches!(
         open(&opener, &token, later),
-        Err(Error::Config(_))
+        Err(Error::Config(_) | Error::LifetimeExceeded)
     ));
 
     // The bound is the token's lifetime plus the opener's leeway: exactly the horizon opens,
@@ -656,6 +663,7 @@ fn regression_open_refuses_tokens_that_outlive_the_horizon() {
     let list = Arc::new(RevocationList::new(horizon));
     let opener = Sealer::new(Key::try_from(&[3; 32][..]).expect("32"), "session")
         .with_ttl(Duration::hours(1))
+        .with_max_lifetime(Duration::hours(1))
         .with_revocations(list);
     let fits = seal(
         &opener

@@ -73,7 +73,10 @@ fn every_single_character_change_is_rejected() {
             assert!(
                 matches!(
                     result,
-                    Err(Error::Invalid | Error::Malformed | Error::UnknownKey)
+                    Err(Error::Invalid
+                        | Error::Malformed
+                        | Error::UnknownKey
+                        | Error::UnknownDictionary)
                 ),
                 "position {position}: {result:?}"
             );

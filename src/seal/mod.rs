@@ -1,0 +1,762 @@
+//! The [`Sealer`]: its settings, and seal, reseal and open.
+//!
+//! `format.rs` writes and reads the token's bytes; `scratch.rs` holds the per-thread buffers
+//! and the randomness. `docs/FORMAT.md` specifies the format.
+
+mod format;
+mod scratch;
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use time::{Duration, OffsetDateTime};
+
+use crate::Error;
+use crate::aead::NONCE_LEN;
+use crate::claims::{
+    MAX_OFFSET, SESSION_ID_LEN, Session, SessionId, Times, duration_millis, now_millis, unix_millis,
+};
+use crate::compress::{Compression, DEFAULT_LEVEL, Dictionary};
+use crate::key::Keyring;
+use crate::revocation::RevocationList;
+pub(crate) use format::SUBKEY_INFO;
+use format::SealingKey;
+use scratch::os_random;
+
+/// Default lifetime of a token: 24 hours. With [`Sealer::reseal`], the idle timeout.
+pub const DEFAULT_TTL: Duration = Duration::hours(24);
+/// Default absolute lifetime of a session, counted from the login: 7 days.
+pub const DEFAULT_MAX_LIFETIME: Duration = Duration::days(7);
+/// Default clock skew tolerated on expiry and issued-at: 60 seconds.
+pub const DEFAULT_LEEWAY: Duration = Duration::seconds(60);
+/// Default longest token, in characters: 4000, so that the token, a cookie name of up to 30
+/// characters and the default cookie attributes fit the 4096 bytes every browser accepts.
+pub const DEFAULT_MAX_TOKEN_LEN: usize = 4000;
+/// Default largest plaintext (the envelope: the serialized, uncompressed state with its subject,
+/// times and id): 64 KiB.
+pub const DEFAULT_MAX_STATE_LEN: usize = 64 * 1024;
+/// The largest leeway a sealer accepts: one hour. Clocks further apart than that are broken, and
+/// a larger leeway would keep expired tokens opening for longer than anyone expects.
+pub const MAX_LEEWAY: Duration = Duration::hours(1);
+
+/// Seals session state into tokens and opens them again, for one purpose.
+///
+/// Build one per purpose (`"session"`, `"remember_me"`, `"csrf"`…) at start-up and share it:
+/// it is `Send + Sync`, cheap to clone, and cheap to build.
+///
+/// ```
+/// use sealed_session::{Key, Sealer};
+/// use time::Duration;
+///
+/// let key = Key::generate(); // in production: Key::from_base64(&env_var)?
+/// let sealer = Sealer::new(key, "session").with_ttl(Duration::hours(8));
+///
+/// let token = sealer.seal("user-42", &("admin", 3))?;
+/// let session = sealer.open::<(String, u32)>(&token)?;
+/// assert_eq!(session.subject(), "user-42");
+/// assert_eq!(session.state(), &("admin".to_string(), 3));
+/// # Ok::<(), sealed_session::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Sealer {
+    keys: Arc<[SealingKey]>,
+    purpose: Arc<str>,
+    ttl: Duration,
+    max_lifetime: Duration,
+    leeway: Duration,
+    max_token_len: usize,
+    max_state_len: usize,
+    compression: Compression,
+    level: u32,
+    /// The dictionary new tokens are compressed with.
+    dictionary: Option<Dictionary>,
+    /// Dictionaries that still open the tokens they compressed, but compress no new ones.
+    previous_dictionaries: Arc<[Dictionary]>,
+    revocations: Option<Arc<RevocationList>>,
+    /// What is wrong with the settings, if anything: found by every builder, reported by every
+    /// `seal`, `reseal` and `open` (see [`Sealer::validate`]).
+    config_error: Option<&'static str>,
+}
+
+impl Sealer {
+    /// A sealer for `purpose` with the default settings: 24-hour TTL, 7-day maximum lifetime,
+    /// 60 s leeway, 4000-character tokens, 64 KiB states, [`Compression::Auto`] at level 2, no
+    /// dictionary, no revocation list.
+    ///
+    /// A token sealed for one purpose never opens under another, even with the same key: the
+    /// purpose (its UTF-8 bytes, as given) selects the encryption subkey and is authenticated
+    /// with every token.
+    ///
+    /// ```
+    /// use sealed_session::{Error, Key, Sealer};
+    ///
+    /// let key = Key::generate();
+    /// let session = Sealer::new(key.clone(), "session");
+    /// let remember = Sealer::new(key, "remember_me");
+    /// let token = session.seal("alice", &())?;
+    /// assert_eq!(remember.open::<()>(&token).unwrap_err(), Error::Invalid);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn new(keyring: impl Into<Keyring>, purpose: &str) -> Sealer {
+        let keyring = keyring.into();
+        let keys = keyring
+            .keys()
+            .map(|key| SealingKey {
+                id: key.id(),
+                subkey: key.derive(&[SUBKEY_INFO, purpose.as_bytes()]),
+            })
+            .collect();
+        Sealer {
+            keys,
+            purpose: purpose.into(),
+            ttl: DEFAULT_TTL,
+            max_lifetime: DEFAULT_MAX_LIFETIME,
+            leeway: DEFAULT_LEEWAY,
+            max_token_len: DEFAULT_MAX_TOKEN_LEN,
+            max_state_len: DEFAULT_MAX_STATE_LEN,
+            compression: Compression::Auto,
+            level: DEFAULT_LEVEL,
+            dictionary: None,
+            previous_dictionaries: Arc::new([]),
+            revocations: None,
+            config_error: None,
+        }
+    }
+
+    /// Checks the settings against each other: what `seal`, `reseal` and `open` report as
+    /// [`Error::Config`] until the settings are fixed. Call it at start-up to fail early.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a TTL or maximum lifetime that is not positive or above 34 years,
+    /// a leeway above [`MAX_LEEWAY`], a compression level outside 1 to 9, two dictionaries that
+    /// share an id, or a revocation list whose horizon is shorter than the maximum lifetime
+    /// plus the leeway.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sealed_session::{Error, Key, RevocationList, Sealer};
+    /// use time::Duration;
+    ///
+    /// let list = Arc::new(RevocationList::new(Duration::hours(2)));
+    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list);
+    /// assert!(matches!(sealer.validate(), Err(Error::Config(_)))); // 7-day lifetime, 2 h horizon
+    /// let short = sealer.with_ttl(Duration::minutes(30)).with_max_lifetime(Duration::hours(1));
+    /// assert!(short.validate().is_ok());
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn validate(&self) -> Result<(), Error> {
+        self.config_error
+            .map_or(Ok(()), |error| Err(Error::Config(error)))
+    }
+
+    /// Finds what is wrong with the settings; every builder calls it last.
+    fn checked(mut self) -> Sealer {
+        let (ttl, lifetime) = (
+            duration_millis(self.ttl),
+            duration_millis(self.max_lifetime),
+        );
+        let dictionaries: Vec<&Dictionary> = self.dictionaries().collect();
+        let clash = dictionaries
+            .iter()
+            .enumerate()
+            .any(|(i, a)| dictionaries[..i].iter().any(|b| a.id() == b.id() && a != b));
+        self.config_error = if ttl <= 0 {
+            Some("the TTL must be positive")
+        } else if lifetime <= 0 {
+            Some("the maximum lifetime must be positive")
+        } else if ttl > MAX_OFFSET || lifetime > MAX_OFFSET {
+            Some("a TTL or lifetime above 34 years cannot be sealed")
+        } else if self.leeway > MAX_LEEWAY {
+            Some("the leeway must be at most one hour")
+        } else if !(1..=9).contains(&self.level) {
+            Some("the compression level must be 1 to 9")
+        } else if clash {
+            Some("two dictionaries share an id: change a byte of one of them")
+        } else if self.revocations.as_ref().is_some_and(|revocations| {
+            revocations.horizon() < self.max_lifetime.saturating_add(self.leeway)
+        }) {
+            Some("the revocation horizon is shorter than the sealer's maximum lifetime plus leeway")
+        } else {
+            None
+        };
+        self
+    }
+
+    /// How long a token stays valid after it is sealed or resealed: the idle timeout. Defaults
+    /// to 24 hours.
+    ///
+    /// There is always a TTL: a token that never expires can never be taken back once the
+    /// revocation list forgets it. A zero or negative TTL, or one above 34 years, makes `seal`
+    /// and `open` fail with [`Error::Config`], and so does an expiry past the year 9999 (at
+    /// `seal`, from the time of sealing). A token never outlives the session's maximum lifetime
+    /// ([`Sealer::with_max_lifetime`]), whatever the TTL.
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session")
+    ///     .with_ttl(time::Duration::minutes(30));
+    /// ```
+    #[must_use]
+    pub fn with_ttl(mut self, ttl: Duration) -> Sealer {
+        self.ttl = ttl;
+        self.checked()
+    }
+
+    /// The absolute lifetime of a session, counted from the login (its
+    /// [`Session::authenticated_at`]), however often it is resealed. Defaults to 7 days.
+    ///
+    /// `open` refuses a token whose session is older than this (plus the leeway) with
+    /// [`Error::LifetimeExceeded`] — "log in again", told apart from [`Error::Expired`], "idle
+    /// too long" — and `reseal` never sets an expiry past it. A stolen token can therefore be
+    /// rolled for this long at most. Seven days: an active user logs in again once a week,
+    /// which suits most consumer sites; for sensitive applications set hours (OWASP's session
+    /// cheat sheet suggests 4 to 8 hours for office applications). A revocation list must
+    /// remember revocations this long plus the leeway (its horizon).
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session")
+    ///     .with_ttl(time::Duration::minutes(30))
+    ///     .with_max_lifetime(time::Duration::hours(8));
+    /// ```
+    #[must_use]
+    pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Sealer {
+        self.max_lifetime = max_lifetime;
+        self.checked()
+    }
+
+    /// Clock skew tolerated between the servers that seal and open. Defaults to 60 seconds.
+    ///
+    /// A token still opens up to this long after it expires (or its session reaches its
+    /// maximum lifetime), and opens when its issued-at lies up to this far in the future. A
+    /// negative leeway counts as zero; one above [`MAX_LEEWAY`] (one hour) makes `seal` and
+    /// `open` fail with [`Error::Config`].
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session")
+    ///     .with_leeway(time::Duration::seconds(5));
+    /// ```
+    #[must_use]
+    pub fn with_leeway(mut self, leeway: Duration) -> Sealer {
+        self.leeway = leeway.max(Duration::ZERO);
+        self.checked()
+    }
+
+    /// The longest token, in characters (a token is ASCII, so characters and bytes agree).
+    /// Defaults to 4000, which fits one cookie.
+    ///
+    /// `seal` refuses to produce a longer token and `open` refuses longer input before decoding
+    /// it, both with [`Error::TooLarge`].
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session")
+    ///     .with_max_token_len(2048);
+    /// ```
+    #[must_use]
+    pub fn with_max_token_len(mut self, max_token_len: usize) -> Sealer {
+        self.max_token_len = max_token_len;
+        self
+    }
+
+    /// The largest plaintext: the whole envelope (the state as JSON with its subject, times and
+    /// id, 34 bytes more than the subject and the JSON), before compression. A plaintext of
+    /// exactly this size passes. Defaults to 64 KiB.
+    ///
+    /// Opening stops inflating at this size, so a small token that would decompress to
+    /// gigabytes costs no more than this much memory; past it, [`Error::TooLarge`]. Each thread
+    /// that opens compressed tokens keeps its inflate buffer for the next one: a power of two
+    /// large enough for the largest state it has inflated (and at least four times that token's
+    /// compressed payload), never more than this limit plus one byte.
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session")
+    ///     .with_max_state_len(16 * 1024);
+    /// ```
+    #[must_use]
+    pub fn with_max_state_len(mut self, max_state_len: usize) -> Sealer {
+        self.max_state_len = max_state_len;
+        self
+    }
+
+    /// When to compress. Defaults to [`Compression::Auto`]; see [`Compression`] for when to
+    /// turn it off.
+    ///
+    /// ```
+    /// use sealed_session::{Compression, Key, Sealer};
+    /// let sealer = Sealer::new(Key::generate(), "session").with_compression(Compression::Never);
+    /// ```
+    #[must_use]
+    pub fn with_compression(mut self, compression: Compression) -> Sealer {
+        self.compression = compression;
+        self
+    }
+
+    /// The DEFLATE level, 1 (fastest) to 9 (smallest). Defaults to [`crate::DEFAULT_LEVEL`], 2:
+    /// on session JSON of 1 to 4 KB it gives tokens 15 to 20% shorter than level 1 for about
+    /// twice the time, and levels above it save a few percent more for 10 to 40% more time
+    /// (docs/PERFORMANCE.md). Another level makes `seal` fail with [`Error::Config`]. Openers
+    /// read every level.
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session")
+    ///     .with_compression_level(1);
+    /// ```
+    #[must_use]
+    pub fn with_compression_level(mut self, level: u32) -> Sealer {
+        self.level = level;
+        self.checked()
+    }
+
+    /// Compresses new tokens starting from `dictionary` (see [`Dictionary`] for how to make a
+    /// good one), so that small states shrink too. Under [`Compression::Auto`], every state is
+    /// then compressed whenever that makes the token shorter.
+    ///
+    /// The dictionary is named in each token's header (2 bytes) and its digest is
+    /// authenticated; an opener needs the same dictionary, and answers
+    /// [`Error::UnknownDictionary`] for a token compressed with one it does not have. To ship a
+    /// new dictionary, keep the old one with [`Sealer::with_previous_dictionary`] until the
+    /// tokens it compressed have expired (the maximum lifetime plus the leeway). Replaces the
+    /// current dictionary, if any (keep that one as previous too, if tokens still use it).
+    ///
+    /// ```
+    /// use sealed_session::{Dictionary, Key, Sealer};
+    ///
+    /// let old = Dictionary::new(r#"{"user_id":0,"roles":[]}"#);
+    /// let new = Dictionary::new(r#"{"user_id":0,"roles":[],"theme":"dark"}"#);
+    /// let key = Key::generate();
+    /// let token = Sealer::new(key.clone(), "session").with_dictionary(old.clone()).seal("a", &())?;
+    /// let sealer = Sealer::new(key, "session").with_dictionary(new).with_previous_dictionary(old);
+    /// assert!(sealer.open::<()>(&token).is_ok());
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_dictionary(mut self, dictionary: Dictionary) -> Sealer {
+        self.dictionary = Some(dictionary);
+        self.checked()
+    }
+
+    /// Adds a dictionary that still opens the tokens it compressed, but compresses no new ones.
+    /// Adding one that is already present does nothing.
+    ///
+    /// ```
+    /// use sealed_session::{Dictionary, Key, Sealer};
+    /// let sealer = Sealer::new(Key::generate(), "session")
+    ///     .with_dictionary(Dictionary::new("{\"v\":2}"))
+    ///     .with_previous_dictionary(Dictionary::new("{\"v\":1}"));
+    /// ```
+    #[must_use]
+    pub fn with_previous_dictionary(mut self, dictionary: Dictionary) -> Sealer {
+        if !self.dictionaries().any(|known| *known == dictionary) {
+            let mut previous = self.previous_dictionaries.to_vec();
+            previous.push(dictionary);
+            self.previous_dictionaries = previous.into();
+        }
+        self.checked()
+    }
+
+    /// Checks every opened token against `revocations`, and starts new sessions after their
+    /// subject's last revocation, so that logging in right after "log out everywhere" works.
+    ///
+    /// The list's horizon must cover this sealer's maximum lifetime plus leeway; `seal`,
+    /// `reseal` and `open` fail with [`Error::Config`] otherwise (see [`Sealer::validate`]),
+    /// since the list could forget a revocation while a session it rejects is still alive. And
+    /// since a token may have been sealed elsewhere with other settings, `open` also refuses,
+    /// with [`Error::Config`], every token whose lifetime (from its session's login to its
+    /// expiry) plus this sealer's leeway exceeds the horizon: it fails closed rather than trust
+    /// a list that may already have forgotten the token's revocation.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sealed_session::{Error, Key, RevocationList, Sealer};
+    /// use time::Duration;
+    ///
+    /// let revocations = Arc::new(RevocationList::new(Duration::days(8)));
+    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(revocations.clone());
+    /// let token = sealer.seal("alice", &())?;
+    /// revocations.revoke_user("alice"); // log out everywhere
+    /// assert_eq!(sealer.open::<()>(&token).unwrap_err(), Error::Revoked);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_revocations(mut self, revocations: Arc<RevocationList>) -> Sealer {
+        self.revocations = Some(revocations);
+        self.checked()
+    }
+
+    /// The purpose this sealer was built for.
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
+    /// assert_eq!(sealer.purpose(), "session");
+    /// ```
+    #[must_use]
+    pub fn purpose(&self) -> &str {
+        &self.purpose
+    }
+
+    /// The TTL given to new tokens.
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
+    /// assert_eq!(sealer.ttl(), time::Duration::hours(24));
+    /// ```
+    #[must_use]
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// The absolute lifetime of a session.
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
+    /// assert_eq!(sealer.max_lifetime(), time::Duration::days(7));
+    /// ```
+    #[must_use]
+    pub fn max_lifetime(&self) -> Duration {
+        self.max_lifetime
+    }
+
+    /// The clock skew tolerated on expiry and issued-at.
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
+    /// assert_eq!(sealer.leeway(), time::Duration::seconds(60));
+    /// ```
+    #[must_use]
+    pub fn leeway(&self) -> Duration {
+        self.leeway
+    }
+
+    /// The dictionary new tokens are compressed with, if any.
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
+    /// assert!(sealer.dictionary().is_none());
+    /// ```
+    #[must_use]
+    pub fn dictionary(&self) -> Option<&Dictionary> {
+        self.dictionary.as_ref()
+    }
+
+    /// Every dictionary that opens tokens: the current one first, then the previous ones.
+    fn dictionaries(&self) -> impl Iterator<Item = &Dictionary> {
+        self.dictionary
+            .iter()
+            .chain(self.previous_dictionaries.iter())
+    }
+
+    /// Starts a session: seals `state` for `subject` (a user id), with a fresh session id,
+    /// authenticated now, valid for the TTL.
+    ///
+    /// Call it when the user logs in. To roll an existing session (a new token for the same
+    /// session, as its state changes or its token ages), use [`Sealer::reseal`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooLarge`] if the state, the subject ([`crate::MAX_SUBJECT_LEN`]) or the token
+    /// exceeds its limit, [`Error::Serialize`] if the state cannot be written as JSON,
+    /// [`Error::Config`] for settings that [`Sealer::validate`] refuses or a time that cannot
+    /// be sealed (before 1970, or an expiry past the year 9999), [`Error::Random`] if the
+    /// operating system cannot supply randomness.
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
+    /// let token = sealer.seal("user-42", &serde_json::json!({"roles": ["admin"]}))?;
+    /// assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn seal<T: Serialize + ?Sized>(&self, subject: &str, state: &T) -> Result<String, Error> {
+        self.seal_at_millis(subject, state, now_millis())
+    }
+
+    /// [`Sealer::seal`] as if the time were `now`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sealer::seal`].
+    ///
+    /// ```
+    /// use time::macros::datetime;
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
+    /// let token = sealer.seal_at("alice", &1u8, datetime!(2030-01-01 0:00 UTC))?;
+    /// let session = sealer.open_at::<u8>(&token, datetime!(2030-01-01 12:00 UTC))?;
+    /// assert_eq!(session.expires_at(), datetime!(2030-01-02 0:00 UTC));
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn seal_at<T: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        state: &T,
+        now: OffsetDateTime,
+    ) -> Result<String, Error> {
+        self.seal_at_millis(subject, state, unix_millis(now))
+    }
+
+    fn seal_at_millis<T: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        state: &T,
+        now_ms: i64,
+    ) -> Result<String, Error> {
+        self.validate()?;
+        let random = os_random::<{ SESSION_ID_LEN + NONCE_LEN }>()?;
+        let (sid, nonce) = format::split_random(&random);
+        self.seal_new(subject, state, now_ms, sid, nonce)
+    }
+
+    /// A new session with the given id and nonce: the deterministic core of `seal_at`.
+    pub(crate) fn seal_new<T: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        state: &T,
+        now_ms: i64,
+        sid: SessionId,
+        nonce: &[u8; NONCE_LEN],
+    ) -> Result<String, Error> {
+        let mut auth_at = now_ms;
+        if let Some(revocations) = &self.revocations {
+            // Start after the subject's last revocation, even within the same millisecond.
+            if let Some(floor) = revocations.issue_floor_millis(subject) {
+                auth_at = auth_at.max(floor);
+            }
+        }
+        let life = duration_millis(self.ttl).min(duration_millis(self.max_lifetime));
+        let times = Times {
+            auth_at,
+            iat: auth_at,
+            exp: auth_at.saturating_add(life),
+        };
+        self.seal_with(subject, state, times.check()?, sid, nonce)
+    }
+
+    /// Rolls a session: a new token for `state`, for the same session — same subject, same
+    /// session id, same [`Session::authenticated_at`] — with a fresh nonce, issued now and
+    /// valid for the TTL, but never past the session's maximum lifetime.
+    ///
+    /// The usual call, on a request whose session [`Session::is_past_half_life`] or whose state
+    /// changed. Because the session keeps its id and its login time, `revoke_session` and
+    /// `revoke_user` reach every token it ever had, including those resealed after the
+    /// revocation by a request already under way.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LifetimeExceeded`] once the session has reached its maximum lifetime (the user
+    /// must log in again), [`Error::Expired`] if its token has expired, [`Error::Revoked`] if
+    /// an attached revocation list rejects it, and the errors of [`Sealer::seal`].
+    ///
+    /// ```
+    /// use sealed_session::{Key, Sealer};
+    ///
+    /// let sealer = Sealer::new(Key::generate(), "session");
+    /// let session = sealer.open::<u32>(&sealer.seal("alice", &1u32)?)?;
+    /// let rolled = sealer.open::<u32>(&sealer.reseal(&session, &2u32)?)?;
+    /// assert_eq!(rolled.session_id(), session.session_id());
+    /// assert_eq!(rolled.authenticated_at(), session.authenticated_at());
+    /// assert_eq!(*rolled.state(), 2);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn reseal<T: Serialize + ?Sized, S>(
+        &self,
+        session: &Session<S>,
+        state: &T,
+    ) -> Result<String, Error> {
+        self.reseal_at_millis(session, state, now_millis())
+    }
+
+    /// [`Sealer::reseal`] as if the time were `now`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sealer::reseal`].
+    ///
+    /// ```
+    /// use sealed_session::{Error, Key, Sealer};
+    /// use time::{Duration, OffsetDateTime};
+    ///
+    /// let sealer = Sealer::new(Key::generate(), "session")
+    ///     .with_ttl(Duration::hours(1))
+    ///     .with_max_lifetime(Duration::hours(2));
+    /// let login = OffsetDateTime::now_utc();
+    /// let session = sealer.open_at::<()>(&sealer.seal_at("alice", &(), login)?, login)?;
+    /// let mut rolled = session.clone();
+    /// for minutes in [50, 100] {
+    ///     let now = login + Duration::minutes(minutes);
+    ///     rolled = sealer.open_at::<()>(&sealer.reseal_at(&rolled, &(), now)?, now)?;
+    /// }
+    /// // Resealed at 1 h 40 min: valid for the TTL, but not past the 2-hour limit.
+    /// assert_eq!(rolled.expires_at() - session.authenticated_at(), Duration::hours(2));
+    /// let end = login + Duration::hours(2);
+    /// assert_eq!(sealer.reseal_at(&rolled, &(), end), Err(Error::LifetimeExceeded));
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn reseal_at<T: Serialize + ?Sized, S>(
+        &self,
+        session: &Session<S>,
+        state: &T,
+        now: OffsetDateTime,
+    ) -> Result<String, Error> {
+        self.reseal_at_millis(session, state, unix_millis(now))
+    }
+
+    fn reseal_at_millis<T: Serialize + ?Sized, S>(
+        &self,
+        session: &Session<S>,
+        state: &T,
+        now_ms: i64,
+    ) -> Result<String, Error> {
+        self.validate()?;
+        let nonce = os_random::<NONCE_LEN>()?;
+        self.reseal_with(session, state, now_ms, &nonce)
+    }
+
+    /// Reseals with the given nonce: the deterministic core of `reseal_at`.
+    pub(crate) fn reseal_with<T: Serialize + ?Sized, S>(
+        &self,
+        session: &Session<S>,
+        state: &T,
+        now_ms: i64,
+        nonce: &[u8; NONCE_LEN],
+    ) -> Result<String, Error> {
+        let Times { auth_at, exp, .. } = session.times;
+        let leeway = duration_millis(self.leeway);
+        if now_ms >= exp.saturating_add(leeway) {
+            return Err(Error::Expired);
+        }
+        if let Some(revocations) = &self.revocations {
+            revocations.check(&session.subject, &session.session_id, auth_at)?;
+        }
+        let iat = now_ms.max(auth_at);
+        let end_of_life = auth_at.saturating_add(duration_millis(self.max_lifetime));
+        if iat >= end_of_life {
+            return Err(Error::LifetimeExceeded);
+        }
+        let times = Times {
+            auth_at,
+            iat,
+            exp: iat
+                .saturating_add(duration_millis(self.ttl))
+                .min(end_of_life),
+        };
+        self.seal_with(
+            &session.subject,
+            state,
+            times.check()?,
+            session.session_id,
+            nonce,
+        )
+    }
+
+    /// "Log out everywhere but here", after a password change: revokes every session of the
+    /// session's user, this one included, then starts a new session for this device with
+    /// `state`, authenticated after the revocation. Send the token it returns.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] if no revocation list is attached, and the errors of [`Sealer::seal`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sealed_session::{Error, Key, RevocationList, Sealer};
+    ///
+    /// let list = Arc::new(RevocationList::new(time::Duration::days(8)));
+    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list);
+    /// let phone = sealer.seal("alice", &())?;
+    /// let laptop = sealer.seal("alice", &())?;
+    /// let here = sealer.open::<()>(&laptop)?;
+    /// let fresh = sealer.log_out_other_sessions(&here, &())?; // the new cookie for the laptop
+    /// assert_eq!(sealer.open::<()>(&phone).unwrap_err(), Error::Revoked);
+    /// assert_eq!(sealer.open::<()>(&laptop).unwrap_err(), Error::Revoked);
+    /// assert!(sealer.open::<()>(&fresh).is_ok());
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn log_out_other_sessions<T: Serialize + ?Sized, S>(
+        &self,
+        session: &Session<S>,
+        state: &T,
+    ) -> Result<String, Error> {
+        let revocations = self.revocations.as_ref().ok_or(Error::Config(
+            "logging out other sessions needs a revocation list",
+        ))?;
+        revocations.revoke_user(&session.subject);
+        self.seal(&session.subject, state)
+    }
+
+    /// Opens a token: checks its length, decodes, authenticates, decrypts, inflates, parses,
+    /// checks the session's lifetime, the token's expiry and the revocation list, and returns
+    /// the session.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooLarge`], [`Error::Malformed`], [`Error::UnknownKey`],
+    /// [`Error::UnknownDictionary`], [`Error::Invalid`], [`Error::StateMismatch`],
+    /// [`Error::LifetimeExceeded`], [`Error::Expired`], [`Error::NotYetValid`],
+    /// [`Error::Revoked`] or [`Error::Config`]: see [`Error`]. Log them; answer the client as
+    /// if it were logged out.
+    ///
+    /// ```
+    /// use sealed_session::{Error, Key, Sealer};
+    ///
+    /// let sealer = Sealer::new(Key::generate(), "session");
+    /// let token = sealer.seal("alice", &42u64)?;
+    /// assert_eq!(*sealer.open::<u64>(&token)?.state(), 42);
+    /// assert_eq!(sealer.open::<String>(&token).unwrap_err(), Error::StateMismatch);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn open<T: DeserializeOwned>(&self, token: &str) -> Result<Session<T>, Error> {
+        self.validate()?;
+        self.open_token(token, now_millis())
+    }
+
+    /// [`Sealer::open`] as if the time were `now`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sealer::open`].
+    ///
+    /// ```
+    /// use sealed_session::{Error, Key, Sealer};
+    /// use time::{Duration, OffsetDateTime};
+    ///
+    /// let sealer = Sealer::new(Key::generate(), "session").with_ttl(Duration::hours(1));
+    /// let now = OffsetDateTime::now_utc();
+    /// let token = sealer.seal_at("alice", &(), now)?;
+    /// let later = now + Duration::hours(2);
+    /// assert_eq!(sealer.open_at::<()>(&token, later).unwrap_err(), Error::Expired);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn open_at<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> Result<Session<T>, Error> {
+        self.validate()?;
+        self.open_token(token, unix_millis(now))
+    }
+}
+
+impl fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sealer")
+            .field("purpose", &self.purpose)
+            .field(
+                "key_ids",
+                &self.keys.iter().map(|key| key.id).collect::<Vec<_>>(),
+            )
+            .field("ttl", &self.ttl)
+            .field("max_lifetime", &self.max_lifetime)
+            .field("leeway", &self.leeway)
+            .field("max_token_len", &self.max_token_len)
+            .field("max_state_len", &self.max_state_len)
+            .field("compression", &self.compression)
+            .field("level", &self.level)
+            .field(
+                "dictionary_ids",
+                &self.dictionaries().map(Dictionary::id).collect::<Vec<_>>(),
+            )
+            .field("revocations", &self.revocations.is_some())
+            .field("config_error", &self.config_error)
+            .finish()
+    }
+}
