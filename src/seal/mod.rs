@@ -16,7 +16,8 @@ use time::{Duration, OffsetDateTime};
 use crate::Error;
 use crate::aead::NONCE_LEN;
 use crate::claims::{
-    MAX_OFFSET, SESSION_ID_LEN, Session, SessionId, Times, duration_millis, now_millis, unix_millis,
+    self, MAX_OFFSET, SESSION_ID_LEN, Session, SessionId, Times, duration_millis, now_millis,
+    unix_millis,
 };
 use crate::compress::{Compression, DEFAULT_LEVEL, Dictionary};
 use crate::key::Keyring;
@@ -619,16 +620,20 @@ impl Sealer {
         now_ms: i64,
         nonce: &[u8; NONCE_LEN],
     ) -> Result<String, Error> {
-        let Times { auth_at, exp, .. } = session.times;
-        let leeway = duration_millis(self.leeway);
-        if now_ms >= exp.saturating_add(leeway) {
-            return Err(Error::Expired);
-        }
+        let auth_at = session.times.auth_at;
+        let max_lifetime = duration_millis(self.max_lifetime);
+        // An expired session is not brought back, and one past its lifetime is told so.
+        claims::check_times(
+            session.times,
+            now_ms,
+            duration_millis(self.leeway),
+            max_lifetime,
+        )?;
         if let Some(revocations) = &self.revocations {
             revocations.check(&session.subject, &session.session_id, auth_at)?;
         }
         let iat = now_ms.max(auth_at);
-        let end_of_life = auth_at.saturating_add(duration_millis(self.max_lifetime));
+        let end_of_life = auth_at.saturating_add(max_lifetime);
         if iat >= end_of_life {
             return Err(Error::LifetimeExceeded);
         }
