@@ -745,6 +745,7 @@ impl fmt::Debug for Sealer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sealer")
             .field("purpose", &self.purpose)
+            .field("aead", &crate::aead::BACKEND)
             .field(
                 "key_ids",
                 &self.keys.iter().map(|key| key.id).collect::<Vec<_>>(),

@@ -1,16 +1,32 @@
-//! XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha-03), built from HChaCha20 and ChaCha20-Poly1305.
+//! XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha-03), on one of two backends, chosen by cargo
+//! feature:
 //!
-//! XChaCha20-Poly1305 with key `k` and 24-byte nonce `n` is, by definition, ChaCha20-Poly1305
-//! (RFC 8439) with the subkey `HChaCha20(k, n[0..16])` and the 12-byte nonce `0u32 ‖ n[16..24]`.
-//! We compute HChaCha20 with the `chacha20` crate and run the AEAD in `ring`, whose assembly is
-//! several times faster than a portable implementation on the short messages sessions are. The
-//! tests check this against the draft's vector and every Wycheproof XChaCha20-Poly1305 case, and
-//! against RustCrypto's `chacha20poly1305` on random inputs.
+//! - `ring` (default): HChaCha20 from the `chacha20` crate, then ChaCha20-Poly1305 in `ring`,
+//!   whose assembly is several times faster than a portable implementation on the short
+//!   messages sessions are. XChaCha20-Poly1305 with key `k` and 24-byte nonce `n` is, by
+//!   definition, ChaCha20-Poly1305 (RFC 8439) with the subkey `HChaCha20(k, n[0..16])` and the
+//!   12-byte nonce `0u32 ‖ n[16..24]`.
+//! - `rust-crypto`: RustCrypto's pure-Rust `chacha20poly1305`, for targets where `ring`'s
+//!   assembly is unwanted or unavailable.
+//!
+//! Cargo features add up: a build with both uses `ring`. Both pass the same tests: the draft's
+//! vector, every Wycheproof XChaCha20-Poly1305 case, and agreement with RustCrypto's
+//! implementation on random inputs.
 
-use chacha20::R20;
-use chacha20::hchacha;
-use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, Tag, UnboundKey};
-use zeroize::Zeroize as _;
+#[cfg(not(any(feature = "ring", feature = "rust-crypto")))]
+compile_error!(
+    "sealed-session needs an AEAD backend: enable the `ring` (default) or `rust-crypto` feature"
+);
+
+#[cfg(feature = "ring")]
+mod ring;
+#[cfg(feature = "ring")]
+use ring as backend;
+
+#[cfg(all(feature = "rust-crypto", not(feature = "ring")))]
+mod rust_crypto;
+#[cfg(all(feature = "rust-crypto", not(feature = "ring")))]
+use rust_crypto as backend;
 
 use crate::key::KEY_LEN;
 
@@ -19,33 +35,12 @@ pub(crate) const NONCE_LEN: usize = 24;
 /// Poly1305 tag length.
 pub(crate) const TAG_LEN: usize = 16;
 
+/// The name of the backend this build uses, for `Debug` output and the benchmarks.
+pub(crate) const BACKEND: &str = backend::NAME;
+
 /// The authentication check failed. Deliberately carries nothing.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct AuthFailed;
-
-/// Derives the ChaCha20-Poly1305 key and nonce for one XChaCha20-Poly1305 message.
-fn inner_key(key: &[u8; KEY_LEN], nonce: &[u8; NONCE_LEN]) -> (LessSafeKey, Nonce) {
-    let (head, tail) = nonce.split_at(16);
-    let head: &[u8; 16] = match head.try_into() {
-        Ok(head) => head,
-        Err(_) => unreachable!("a 24-byte nonce splits into 16 and 8 bytes"),
-    };
-    // Our copy of the subkey is wiped when it goes out of scope. (The working state inside
-    // `hchacha` and the key schedule inside `ring` are theirs: neither crate wipes them.)
-    let mut subkey = hchacha::<R20>(key.into(), head.into());
-    let mut inner_nonce = [0u8; 12];
-    inner_nonce[4..].copy_from_slice(tail);
-    let unbound = UnboundKey::new(&CHACHA20_POLY1305, &subkey);
-    subkey.as_mut_slice().zeroize();
-    let unbound = match unbound {
-        Ok(unbound) => unbound,
-        Err(_) => unreachable!("ChaCha20-Poly1305 takes 32-byte keys"),
-    };
-    (
-        LessSafeKey::new(unbound),
-        Nonce::assume_unique_for_key(inner_nonce),
-    )
-}
 
 /// Encrypts `in_out` in place and returns the tag.
 pub(crate) fn seal_in_place(
@@ -54,16 +49,7 @@ pub(crate) fn seal_in_place(
     aad: &[u8],
     in_out: &mut [u8],
 ) -> [u8; TAG_LEN] {
-    let (cipher, inner_nonce) = inner_key(key, nonce);
-    match cipher.seal_in_place_separate_tag(inner_nonce, Aad::from(aad), in_out) {
-        Ok(tag) => {
-            let mut out = [0u8; TAG_LEN];
-            out.copy_from_slice(tag.as_ref());
-            out
-        }
-        // ring refuses only messages longer than ChaCha20's 256 GiB limit.
-        Err(_) => unreachable!("message within ChaCha20's length limit"),
-    }
+    backend::seal_in_place(key, nonce, aad, in_out)
 }
 
 /// Checks `tag` and decrypts `in_out` in place; on failure `in_out` holds no plaintext.
@@ -74,12 +60,7 @@ pub(crate) fn open_in_place(
     in_out: &mut [u8],
     tag: &[u8; TAG_LEN],
 ) -> Result<(), AuthFailed> {
-    let (cipher, inner_nonce) = inner_key(key, nonce);
-    let tag = Tag::from(*tag);
-    cipher
-        .open_in_place_separate_tag(inner_nonce, Aad::from(aad), tag, in_out, 0..)
-        .map(|_| ())
-        .map_err(|_| AuthFailed)
+    backend::open_in_place(key, nonce, aad, in_out, tag)
 }
 
 #[cfg(test)]
