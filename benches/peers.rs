@@ -8,6 +8,8 @@
 //! |---------------------|-------------------------------------------------------------------|
 //! | `ours`              | `Sealer` with default settings (`Compression::Auto`)              |
 //! | `ours-never`        | `Sealer` with `Compression::Never`                                |
+//! | `ours-dict`         | `Sealer` with default settings and a [`Dictionary`] built from     |
+//! |                     | [`dictionary_sample`]: the same state type, other values           |
 //! | `cookie-private`    | `cookie` private jar (AES-256-GCM): `{"exp","data"}` as the value |
 //! | `pasetors-v4-local` | PASETO v4.local, `exp` set and validated, state as claim `data`   |
 //! | `branca`            | Branca (XChaCha20-Poly1305, base62), TTL checked on decode        |
@@ -33,7 +35,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, SamplingMode, Throughput};
 use rand::RngCore as _;
-use sealed_session::{Compression, Key, Sealer};
+use sealed_session::{Compression, Dictionary, Key, Sealer};
 use serde::{Deserialize, Serialize};
 
 // ---------------------------------------------------------------------------------------------
@@ -307,6 +309,64 @@ pub fn state(size: &str) -> SessionState {
     }
 }
 
+/// Another user's state of the same type, for `ours-dict`'s dictionary: the same fields, other
+/// values (a support agent in Sweden with another cart and a smaller set of permissions, drawn
+/// from the same permission vocabulary) — never the benchmarked value itself.
+#[must_use]
+pub fn dictionary_sample() -> SessionState {
+    SessionState {
+        user_id: 90_071,
+        name: "jonas.lindqvist".to_owned(),
+        roles: strings(&["support-tier1", "viewer"]),
+        csrf: "Hk2mZq7Rb0cYt4Lw9XsVn1Pd6JfA8eUg".to_owned(),
+        prefs: Some(Preferences {
+            locale: "sv-SE".to_owned(),
+            timezone: "Europe/Stockholm".to_owned(),
+            currency: "SEK".to_owned(),
+            theme: "light".to_owned(),
+            page_size: 24,
+            email_digest: false,
+            recently_viewed: vec![2_208_431, 40_917, 1_187_005],
+            last_search: "rain jacket men size L".to_owned(),
+        }),
+        cart: vec![
+            item(
+                "JACK-RN-2210-NVY",
+                "Stormline 2.5-layer rain jacket",
+                1,
+                32_900,
+                &["size:L", "color:navy"],
+            ),
+            item("CAP-WL-0031", "Wool beanie, ribbed", 2, 2_490, &["color:charcoal"]),
+        ],
+        permissions: strings(&[
+            "orders:read",
+            "orders:create",
+            "customers:read",
+            "catalog:read",
+            "inventory:read",
+            "shipments:read",
+            "shipments:label:print",
+            "returns:read",
+            "returns:approve",
+            "support:tickets:read",
+            "support:tickets:assign",
+            "support:tickets:close",
+            "support:chat:join",
+            "reports:sales:view",
+            "reviews:reply",
+            "loyalty:points:adjust",
+            "giftcards:issue",
+            "payments:refund:partial",
+            "audit:log:read",
+            "users:invite",
+            "feature-flags:view",
+            "project:5b21e0aa:logs:tail",
+            "tenant:se-sto-01:switch",
+        ]),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The candidates
 // ---------------------------------------------------------------------------------------------
@@ -326,6 +386,7 @@ pub fn candidates() -> Vec<(&'static str, Box<dyn Candidate>)> {
     vec![
         ("ours", Box::new(Ours::auto())),
         ("ours-never", Box::new(Ours::never())),
+        ("ours-dict", Box::new(Ours::dictionary())),
         ("cookie-private", Box::new(CookiePrivate::new())),
         ("pasetors-v4-local", Box::new(PasetoV4Local::new())),
         ("branca", Box::new(Branca::new())),
@@ -367,6 +428,14 @@ impl Ours {
                 .with_compression(Compression::Never)
                 .with_max_token_len(64 * 1024),
         )
+    }
+}
+
+impl Ours {
+    /// Default settings and a dictionary made from another user's state of the same type.
+    fn dictionary() -> Ours {
+        let dictionary = Dictionary::from_sample(&dictionary_sample()).expect("serializes");
+        Ours(Sealer::new(Key::generate(), "session").with_dictionary(dictionary))
     }
 }
 

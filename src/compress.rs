@@ -64,6 +64,17 @@ pub const AUTO_MIN_LEN: usize = 512;
 /// The compression level sealers use unless told otherwise ([`crate::Sealer::with_compression_level`]).
 pub const DEFAULT_LEVEL: u32 = 2;
 
+/// Plaintexts shorter than this are compressed at level 1 whatever the level set: its fixed
+/// Huffman codes make streams as short as level 2's dynamic ones there (measured with the
+/// benchmark's dictionary: 110 against 111 bytes at 150 bytes of JSON, 137 against 135 at 200)
+/// in half the time, since building dynamic codes costs more than so few symbols save.
+pub(crate) const SMALL_PLAINTEXT_LEN: usize = 256;
+
+/// The level a plaintext of `len` bytes is compressed at, for the `level` set.
+pub(crate) fn level_for(len: usize, level: u32) -> u32 {
+    if len < SMALL_PLAINTEXT_LEN { 1 } else { level }
+}
+
 /// The longest dictionary that DEFLATE can use: its window, 32 KiB.
 pub const MAX_DICTIONARY_LEN: usize = 32 * 1024;
 

@@ -129,7 +129,8 @@ impl Sealer {
             if let Some(budget) = budget {
                 packed.clear();
                 let plaintext = &binary[PAYLOAD_START..];
-                if compress::deflate_into(plaintext, packed, budget, self.level, dictionary) {
+                let level = compress::level_for(plaintext_len, self.level);
+                if compress::deflate_into(plaintext, packed, budget, level, dictionary) {
                     binary[PAYLOAD_START..].zeroize();
                     binary.truncate(PAYLOAD_START);
                     binary.extend_from_slice(packed);
