@@ -337,7 +337,13 @@ pub fn dictionary_sample() -> SessionState {
                 32_900,
                 &["size:L", "color:navy"],
             ),
-            item("CAP-WL-0031", "Wool beanie, ribbed", 2, 2_490, &["color:charcoal"]),
+            item(
+                "CAP-WL-0031",
+                "Wool beanie, ribbed",
+                2,
+                2_490,
+                &["color:charcoal"],
+            ),
         ],
         permissions: strings(&[
             "orders:read",

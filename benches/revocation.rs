@@ -61,7 +61,7 @@ fn resident_bytes() -> Option<u64> {
 fn big_list() -> Arc<RevocationList> {
     let before = resident_bytes();
     let start = Instant::now();
-    let list = RevocationList::new(time::Duration::days(2));
+    let list = RevocationList::new(time::Duration::days(8));
     let revoked_at = T0 - time::Duration::hours(1);
     for i in 0..ENTRIES {
         list.revoke_user_at(&format!("user-{i}"), revoked_at);
@@ -99,7 +99,7 @@ fn bench_open(c: &mut Criterion) {
     let plain = Sealer::new(key.clone(), "session");
     let empty = plain
         .clone()
-        .with_revocations(Arc::new(RevocationList::new(time::Duration::days(2))));
+        .with_revocations(Arc::new(RevocationList::new(time::Duration::days(8))));
     let big = plain.clone().with_revocations(big_list());
 
     let state = state();

@@ -1,11 +1,12 @@
-//! A user logs in, gets a sealed cookie, comes back with it, and logs out everywhere.
+//! A user logs in, gets a sealed cookie, comes back with it, rolls the session, and logs out
+//! everywhere.
 //!
 //! Run with `cargo run --example demo`. Set `SESSION_KEY` (43 characters of base64, from
 //! `Key::generate().to_base64()`) to use a fixed key; otherwise a fresh one is drawn.
 
 use std::sync::Arc;
 
-use sealed_session::{Error, Key, RevocationList, Sealer};
+use sealed_session::{Dictionary, Error, Key, RevocationList, Sealer};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
@@ -26,12 +27,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
 
-    // One revocation list per process; its horizon covers the longest token lifetime.
-    let ttl = Duration::hours(8);
-    let revocations = Arc::new(RevocationList::new(ttl + Duration::hours(1)));
+    // One revocation list per process; its horizon covers the longest session.
+    let (ttl, max_lifetime) = (Duration::hours(8), Duration::days(1));
+    let revocations = Arc::new(RevocationList::new(max_lifetime + Duration::hours(1)));
+    // A dictionary from a made-up state of the same type: field names and common values.
+    let dictionary = Dictionary::from_sample(&UserSession {
+        user_id: 10_000,
+        name: "Firstname Lastname".into(),
+        roles: vec!["viewer".into(), "editor".into(), "admin".into()],
+        csrf: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into(),
+    })?;
     let sealer = Sealer::new(key, "session")
         .with_ttl(ttl)
+        .with_max_lifetime(max_lifetime)
+        .with_dictionary(dictionary)
         .with_revocations(Arc::clone(&revocations));
+    sealer.validate()?;
 
     println!("\n1. Log in");
     let state = UserSession {
@@ -45,7 +56,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "   state: {} bytes of JSON",
         serde_json::to_vec(&state)?.len()
     );
-    println!("   sealed cookie value: {} bytes", token.len());
+    println!(
+        "   sealed cookie value: {} bytes (compressed with the dictionary)",
+        token.len()
+    );
     println!(
         "   Set-Cookie: session={token}; Path=/; Max-Age=28800; HttpOnly; Secure; SameSite=Lax"
     );
@@ -55,7 +69,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("   subject:    {}", session.subject());
     println!("   state:      {:?}", session.state());
     println!("   session id: {}", session.session_id());
+    println!("   logged in:  {}", session.authenticated_at());
     println!("   expires at: {}", session.expires_at());
+
+    println!("\n2b. Five hours later, past half its life: roll the session");
+    let later = OffsetDateTime::now_utc() + Duration::hours(5);
+    let session = sealer.open_at::<UserSession>(&token, later)?;
+    if session.is_past_half_life_at(later) {
+        let rolled = sealer.reseal_at(&session, session.state(), later)?;
+        let rolled = sealer.open_at::<UserSession>(&rolled, later)?;
+        println!(
+            "   same session id: {}; new expiry: {}",
+            rolled.session_id() == session.session_id(),
+            rolled.expires_at()
+        );
+    }
 
     println!("\n3. What an attacker gets");
     let mut tampered = token.clone().into_bytes();
@@ -70,6 +98,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     show(
         "the same cookie 9 hours later",
         sealer.open_at::<UserSession>(&token, later),
+    );
+    // Rolled every 5 hours, the session still ends a day after the login.
+    let login = OffsetDateTime::now_utc();
+    let mut rolled = sealer.open_at::<UserSession>(&token, login)?;
+    let mut last = token.clone();
+    for hours in [5, 10, 15, 20] {
+        let now = login + Duration::hours(hours);
+        last = sealer.reseal_at(&rolled, rolled.state(), now)?;
+        rolled = sealer.open_at::<UserSession>(&last, now)?;
+    }
+    show(
+        "a cookie rolled every 5 hours, 24 h after the login",
+        sealer.open_at::<UserSession>(&last, login + Duration::hours(24) + Duration::minutes(2)),
     );
     let other_purpose = Sealer::new(Key::generate(), "session");
     show(

@@ -32,10 +32,22 @@
 //! # Ok::<(), sealed_session::Error>(())
 //! ```
 //!
+//! Sessions roll with [`Sealer::reseal`], which keeps the session's id and login time, and end
+//! at an absolute lifetime ([`Sealer::with_max_lifetime`]). A [`Dictionary`] makes small states
+//! compress too. A [`RevocationList`] takes sessions back: one user everywhere, or one device.
+//!
 //! # Features
 //!
-//! The crate has no optional features yet: the core (keys, sealing, compression, revocation)
-//! is always on. The wire format is specified in `docs/FORMAT.md`.
+//! The core (keys, sealing, compression, revocation) is always on. The AEAD backend is chosen
+//! by cargo feature:
+//!
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `ring` | yes | XChaCha20-Poly1305 as HChaCha20 (`chacha20`) + ChaCha20-Poly1305 in `ring`'s assembly, about 3× faster on session-sized tokens |
+//! | `rust-crypto` | no | XChaCha20-Poly1305 from RustCrypto's pure-Rust `chacha20poly1305`, for targets where `ring`'s assembly is unwanted |
+//!
+//! Features add up: a build with both uses `ring`; a build with neither does not compile. The
+//! wire format is specified, and frozen, in `docs/FORMAT.md`.
 
 mod aead;
 mod claims;

@@ -2,25 +2,35 @@
 //!
 //! Its own test binary: the counting allocator (dhat) is global to the process.
 
-use sealed_session::{Compression, Error, Key, Sealer};
+use sealed_session::{Compression, Dictionary, Error, Key, Sealer};
 use time::macros::datetime;
 
 #[global_allocator]
 static ALLOCATOR: dhat::Alloc = dhat::Alloc;
 
+/// With and without a dictionary, in one test: dhat's profiler is global, one at a time.
 #[test]
 fn bomb_is_refused_within_the_cap() {
+    bomb(None);
+    bomb(Some(Dictionary::new("0".repeat(4096))));
+}
+
+fn bomb(dictionary: Option<Dictionary>) {
     const INFLATED: usize = 16 << 20;
     const CAP: usize = 64 << 10;
     let now = datetime!(2030-01-01 0:00 UTC);
     let key = Key::try_from(&[3u8; 32][..]).expect("32 bytes");
-    let bomb = Sealer::new(key.clone(), "session")
+    let with = |sealer: Sealer| match &dictionary {
+        Some(dictionary) => sealer.with_dictionary(dictionary.clone()),
+        None => sealer,
+    };
+    let bomb = with(Sealer::new(key.clone(), "session"))
         .with_compression(Compression::Always)
         .with_max_state_len(usize::MAX)
         .with_max_token_len(usize::MAX)
         .seal_at("u", &"0".repeat(INFLATED), now)
         .expect("seals");
-    let opener = Sealer::new(key, "session")
+    let opener = with(Sealer::new(key, "session"))
         .with_max_state_len(CAP)
         .with_max_token_len(bomb.len());
 
@@ -35,9 +45,14 @@ fn bomb_is_refused_within_the_cap() {
     let budget = bomb.len() + CAP + (96 << 10);
     assert!(
         stats.max_bytes <= budget,
-        "peak {} bytes while opening a {}-character bomb of {} bytes (budget {budget})",
+        "peak {} bytes while opening a {}-character bomb of {} bytes (budget {budget}, {})",
         stats.max_bytes,
         bomb.len(),
-        INFLATED
+        INFLATED,
+        if dictionary.is_some() {
+            "with a dictionary"
+        } else {
+            "no dictionary"
+        }
     );
 }

@@ -8,13 +8,14 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
-use sealed_session::{Key, Sealer, SessionId};
+use sealed_session::{Dictionary, Key, Sealer, SessionId};
 use time::macros::datetime;
 
 fuzz_target!(|data: &[u8]| {
     let key = Key::try_from(&[0x42; 32][..]).expect("32 bytes");
     let id = key.id();
-    let sealer = Sealer::new(key, "session");
+    let dictionary = Dictionary::new(r#"{"user_id":0,"roles":["admin"]}"#);
+    let sealer = Sealer::new(key, "session").with_dictionary(dictionary.clone());
     let now = datetime!(2030-01-01 0:00 UTC);
     let Some((&mode, rest)) = data.split_first() else {
         return;
@@ -22,8 +23,13 @@ fuzz_target!(|data: &[u8]| {
     let text = if mode & 1 == 0 {
         String::from_utf8_lossy(rest).into_owned()
     } else {
-        let mut binary = vec![1, (mode >> 1) & 1];
+        // A well-formed header of every kind: plain, DEFLATE, DEFLATE with the dictionary.
+        let flags = (mode >> 1) & 3;
+        let mut binary = vec![1, flags];
         binary.extend_from_slice(id.as_bytes());
+        if flags & 2 != 0 {
+            binary.extend_from_slice(dictionary.id().as_bytes());
+        }
         binary.extend_from_slice(rest);
         URL_SAFE_NO_PAD.encode(binary)
     };
