@@ -63,6 +63,11 @@ pub enum Error {
     /// Key material of the wrong length or encoding.
     #[error("invalid key: expected 32 bytes")]
     InvalidKey,
+    /// The token would need more cookies, or more bytes of `Cookie` header, than the session
+    /// cookie's budget allows (see `http::SessionCookie::plan`). Nothing was written: keep the
+    /// state smaller, or raise the budget if every proxy on the way allows it.
+    #[error("session does not fit the cookie budget")]
+    CookieBudget,
     /// A revocation snapshot that is corrupt, truncated or of an unknown version.
     #[error("corrupt revocation snapshot")]
     CorruptSnapshot,

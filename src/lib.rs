@@ -45,6 +45,7 @@
 //! |---|---|---|
 //! | `ring` | yes | XChaCha20-Poly1305 as HChaCha20 (`chacha20`) + ChaCha20-Poly1305 in `ring`'s assembly, about 3× faster on session-sized tokens |
 //! | `rust-crypto` | no | XChaCha20-Poly1305 from RustCrypto's pure-Rust `chacha20poly1305`, for targets where `ring`'s assembly is unwanted |
+//! | `cookie` | no | [`http::SessionCookie`]: the token as a secure cookie, chunked within a budget when it does not fit one, read back strictly (on the `cookie` crate) |
 //!
 //! Features add up: a build with both uses `ring`; a build with neither does not compile. The
 //! wire format is specified, and frozen, in `docs/FORMAT.md`.
@@ -53,6 +54,9 @@ mod aead;
 mod claims;
 mod compress;
 mod error;
+#[cfg(feature = "cookie")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cookie")))]
+pub mod http;
 mod key;
 mod revocation;
 mod seal;

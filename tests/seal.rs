@@ -377,6 +377,9 @@ fn display_strings_are_pinned() {
         Error::CorruptSnapshot,
         Error::Config("the TTL must be positive"),
         Error::Random,
+        Error::LifetimeExceeded,
+        Error::UnknownDictionary,
+        Error::CookieBudget,
     ]
     .iter()
     .map(ToString::to_string)
@@ -397,6 +400,9 @@ fn display_strings_are_pinned() {
             "corrupt revocation snapshot",
             "invalid configuration: the TTL must be positive",
             "random number generator failed",
+            "session past its maximum lifetime",
+            "unknown compression dictionary",
+            "session does not fit the cookie budget",
         ]
     );
 }

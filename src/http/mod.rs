@@ -1,0 +1,14 @@
+//! The HTTP edge: the session as a cookie (feature `cookie`).
+//!
+//! [`SessionCookie`] turns a token into `Set-Cookie` header values — one cookie, or numbered
+//! chunks when it does not fit one, always within a budget — and reads it back from a request's
+//! `Cookie` headers, refusing duplicates, gaps and mixed forms.
+
+mod session_cookie;
+
+pub use self::session_cookie::{
+    CookiePlan, CookieProblem, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_COOKIE_BYTES,
+    DEFAULT_MAX_REQUEST_COOKIE_BYTES, MAX_COOKIE_LEN, ReadCookie, SessionCookie,
+};
+/// The `SameSite` attribute, from the `cookie` crate.
+pub use ::cookie::SameSite;
