@@ -1,9 +1,11 @@
-//! The HTTP edge: the session as a cookie (feature `cookie`).
+//! The HTTP edge: the session as a cookie (feature `cookie`), on `http` types (feature `http`).
 //!
 //! [`SessionCookie`] turns a token into `Set-Cookie` header values — one cookie, or numbered
 //! chunks when it does not fit one, always within a budget — and reads it back from a request's
 //! `Cookie` headers, refusing duplicates, gaps and mixed forms.
 
+#[cfg(feature = "http")]
+mod headers;
 mod session_cookie;
 
 pub use self::session_cookie::{
