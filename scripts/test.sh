@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite (README Quickstart, command 2): every test, doctest and example, on each
-# AEAD backend. Needs only cargo.
+# AEAD backend, and the browser test (headless Chromium through chromedriver, installed here
+# when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "=== tests, default features and every feature (the ring backend)"
+bash scripts/install-browser.sh
+
+echo "=== tests, every feature (the ring backend, cookies, axum, the browser test)"
 cargo test --all-features
 echo "=== tests, the rust-crypto backend alone"
 cargo test --no-default-features --features rust-crypto

@@ -45,7 +45,9 @@
 //! |---|---|---|
 //! | `ring` | yes | XChaCha20-Poly1305 as HChaCha20 (`chacha20`) + ChaCha20-Poly1305 in `ring`'s assembly, about 3× faster on session-sized tokens |
 //! | `rust-crypto` | no | XChaCha20-Poly1305 from RustCrypto's pure-Rust `chacha20poly1305`, for targets where `ring`'s assembly is unwanted |
-//! | `cookie` | no | [`http::SessionCookie`]: the token as a secure cookie, chunked within a budget when it does not fit one, read back strictly (on the `cookie` crate) |
+//! | `cookie` | no | `http::SessionCookie`: the token as a secure cookie, chunked within a budget when it does not fit one, read back strictly (on the `cookie` crate) |
+//! | `http` | no | `cookie`, plus reading from an `http::HeaderMap` and appending `Set-Cookie` headers |
+//! | `axum` | no | `http`, plus `http::SessionLayer` and the `http::SessionHandle` extractor |
 //!
 //! Features add up: a build with both uses `ring`; a build with neither does not compile. The
 //! wire format is specified, and frozen, in `docs/FORMAT.md`.

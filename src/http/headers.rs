@@ -66,7 +66,10 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.append(COOKIE, HeaderValue::from_static("s.1=CD; a=b"));
         headers.append(COOKIE, HeaderValue::from_static("s.0=AB"));
-        headers.append(COOKIE, HeaderValue::from_bytes(b"s.2=\xff").expect("opaque bytes"));
+        headers.append(
+            COOKIE,
+            HeaderValue::from_bytes(b"s.2=\xff").expect("opaque bytes"),
+        );
         assert_eq!(cookie.read_headers(&headers).token.as_deref(), Some("ABCD"));
         let mut response = HeaderMap::new();
         response.append(SET_COOKIE, HeaderValue::from_static("other=1"));

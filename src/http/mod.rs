@@ -1,12 +1,19 @@
-//! The HTTP edge: the session as a cookie (feature `cookie`), on `http` types (feature `http`).
+//! The HTTP edge: the session as a cookie (feature `cookie`), on `http` types (feature `http`),
+//! in axum (feature `axum`).
 //!
 //! [`SessionCookie`] turns a token into `Set-Cookie` header values — one cookie, or numbered
 //! chunks when it does not fit one, always within a budget — and reads it back from a request's
 //! `Cookie` headers, refusing duplicates, gaps and mixed forms.
 
+#[cfg(feature = "axum")]
+mod axum_layer;
 #[cfg(feature = "http")]
 mod headers;
 mod session_cookie;
+
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use self::axum_layer::{SessionHandle, SessionLayer, SessionService};
 
 pub use self::session_cookie::{
     CookiePlan, CookieProblem, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_COOKIE_BYTES,
