@@ -48,6 +48,7 @@
 //! | `cookie` | no | `http::SessionCookie`: the token as a secure cookie, chunked within a budget when it does not fit one, read back strictly (on the `cookie` crate) |
 //! | `http` | no | `cookie`, plus reading from an `http::HeaderMap` and appending `Set-Cookie` headers |
 //! | `axum` | no | `http`, plus `http::SessionLayer` and the `http::SessionHandle` extractor |
+//! | `lambda` | no | `http`, plus `lambda_http` for the entry point of `examples/serverless.rs` |
 //!
 //! Features add up: a build with both uses `ring`; a build with neither does not compile. The
 //! wire format is specified, and frozen, in `docs/FORMAT.md`.
