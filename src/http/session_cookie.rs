@@ -11,6 +11,7 @@
 //! before it tries, and the writer always clears every form and index it is not using.
 
 use std::fmt;
+use std::sync::Arc;
 
 use cookie::{Cookie, SameSite};
 use time::{Duration, OffsetDateTime};
@@ -74,6 +75,11 @@ pub struct SessionCookie {
     max_chunks: usize,
     max_cookie_bytes: usize,
     max_request_cookie_bytes: usize,
+    /// The removals of the single cookie, then of chunks 0 to `max_chunks − 1`, as `Set-Cookie`
+    /// values: fixed by the settings, so written once, when they change.
+    removals: Arc<[String]>,
+    /// The length of the attributes after `name=value`, with the widest `Max-Age`.
+    attributes_len: usize,
 }
 
 /// Why a request's session cookie could not be used. The request then has no session, and the
@@ -159,6 +165,28 @@ impl SessionCookie {
             max_chunks: DEFAULT_MAX_CHUNKS,
             max_cookie_bytes: DEFAULT_MAX_COOKIE_BYTES,
             max_request_cookie_bytes: DEFAULT_MAX_REQUEST_COOKIE_BYTES,
+            removals: Arc::new([]),
+            attributes_len: 0,
+        }
+        .with_removals()
+    }
+
+    /// Writes the removals for the current settings; every builder that changes them calls it.
+    fn with_removals(mut self) -> SessionCookie {
+        let chunks = self.max_chunks.min(MAX_CHUNKS_LIMIT);
+        self.attributes_len = self.attributes(Some(WIDEST_MAX_AGE)).len();
+        self.removals = std::iter::once(self.removal(&self.name))
+            .chain((0..chunks).map(|index| self.removal(&self.chunk_name(index))))
+            .collect();
+        self
+    }
+
+    /// The removal of the single cookie (`None`) or of chunk `index`.
+    fn removal_of(&self, chunk: Option<usize>) -> String {
+        let at = chunk.map_or(0, |index| index + 1);
+        match self.removals.get(at) {
+            Some(removal) => removal.clone(),
+            None => self.removal(&chunk.map_or_else(|| self.name.clone(), |i| self.chunk_name(i))),
         }
     }
 
@@ -180,7 +208,7 @@ impl SessionCookie {
     #[must_use]
     pub fn with_path(mut self, path: &str) -> SessionCookie {
         self.path = path.to_owned();
-        self
+        self.with_removals()
     }
 
     /// Shares the cookie with `domain` and its subdomains. Defaults to none (this host only),
@@ -193,7 +221,7 @@ impl SessionCookie {
     #[must_use]
     pub fn with_domain(mut self, domain: &str) -> SessionCookie {
         self.domain = Some(domain.to_owned());
-        self
+        self.with_removals()
     }
 
     /// `SameSite=Strict` (not sent when arriving from another site's link either) or `None`
@@ -207,7 +235,7 @@ impl SessionCookie {
     #[must_use]
     pub fn with_same_site(mut self, same_site: SameSite) -> SessionCookie {
         self.same_site = same_site;
-        self
+        self.with_removals()
     }
 
     /// Drops `Secure`, so the cookie also travels over plain HTTP, where anyone on the path can
@@ -220,7 +248,7 @@ impl SessionCookie {
     #[must_use]
     pub fn dangerous_without_secure(mut self) -> SessionCookie {
         self.secure = false;
-        self
+        self.with_removals()
     }
 
     /// Drops `HttpOnly`, so page scripts (and any script an attacker injects) can read the
@@ -232,7 +260,7 @@ impl SessionCookie {
     #[must_use]
     pub fn dangerous_without_http_only(mut self) -> SessionCookie {
         self.http_only = false;
-        self
+        self.with_removals()
     }
 
     /// The most chunks a session may take (1 to 100; 1 forbids chunking). Defaults to 3.
@@ -243,7 +271,7 @@ impl SessionCookie {
     #[must_use]
     pub fn with_max_chunks(mut self, max_chunks: usize) -> SessionCookie {
         self.max_chunks = max_chunks;
-        self
+        self.with_removals()
     }
 
     /// The most bytes the session's cookies may add to the browser's `Cookie` header. Defaults
@@ -413,7 +441,7 @@ impl SessionCookie {
     /// ```
     pub fn plan(&self, token: &str) -> Result<CookiePlan, Error> {
         self.validate()?;
-        let attributes_len = self.attributes(Some(WIDEST_MAX_AGE)).len();
+        let attributes_len = self.attributes_len;
         let single_len = self.name.len() + 1 + token.len();
         let (cookies, pairs_len) = if single_len + attributes_len <= MAX_COOKIE_LEN {
             (1, single_len)
@@ -470,9 +498,9 @@ impl SessionCookie {
         let mut headers = Vec::with_capacity(self.max_chunks + 1);
         if plan.cookies == 1 {
             headers.push(self.cookie(&self.name, token, Some(max_age)));
-            headers.extend((0..self.max_chunks).map(|index| self.removal(&self.chunk_name(index))));
+            headers.extend((0..self.max_chunks).map(|index| self.removal_of(Some(index))));
         } else {
-            let attributes_len = self.attributes(Some(WIDEST_MAX_AGE)).len();
+            let attributes_len = self.attributes_len;
             let mut rest = token;
             for (index, size) in self
                 .chunk_sizes(token.len(), attributes_len)?
@@ -483,10 +511,9 @@ impl SessionCookie {
                 headers.push(self.cookie(&self.chunk_name(index), chunk, Some(max_age)));
                 rest = tail;
             }
-            headers.push(self.removal(&self.name));
-            headers.extend(
-                (plan.cookies..self.max_chunks).map(|index| self.removal(&self.chunk_name(index))),
-            );
+            headers.push(self.removal_of(None));
+            headers
+                .extend((plan.cookies..self.max_chunks).map(|index| self.removal_of(Some(index))));
         }
         Ok(headers)
     }
@@ -517,8 +544,8 @@ impl SessionCookie {
     /// ```
     #[must_use]
     pub fn clear(&self) -> Vec<String> {
-        std::iter::once(self.removal(&self.name))
-            .chain((0..self.max_chunks).map(|index| self.removal(&self.chunk_name(index))))
+        std::iter::once(self.removal_of(None))
+            .chain((0..self.max_chunks).map(|index| self.removal_of(Some(index))))
             .collect()
     }
 
@@ -569,10 +596,11 @@ impl SessionCookie {
     }
 
     /// The removal of cookie `name`: the same attributes (so it matches what it deletes), an
-    /// empty value, `Max-Age=0` and an expiry in the past.
+    /// empty value, `Max-Age=0` and an expiry in the past (the Unix epoch, for clients that
+    /// predate `Max-Age`).
     fn removal(&self, name: &str) -> String {
-        let mut cookie = self.builder(name, "", None);
-        cookie.make_removal();
+        let mut cookie = self.builder(name, "", Some(Duration::ZERO));
+        cookie.set_expires(OffsetDateTime::UNIX_EPOCH);
         cookie.to_string()
     }
 
