@@ -86,7 +86,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use rand::RngCore as _;
+use rand::{RngCore as _, TryRngCore as _};
 use sha2::{Digest as _, Sha256};
 use siphasher::sip128::SipHasher13;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
@@ -267,7 +267,11 @@ impl RevocationList {
     #[must_use]
     pub fn new(horizon: Duration) -> RevocationList {
         let mut key = [0u8; HASH_KEY_LEN];
-        rand::rng().fill_bytes(&mut key);
+        // From the OS, so that lists built in forked children differ too; the thread generator
+        // (itself seeded by the OS) only if the OS cannot answer.
+        if rand::rngs::OsRng.try_fill_bytes(&mut key).is_err() {
+            rand::rng().fill_bytes(&mut key);
+        }
         RevocationList::with_key(horizon.max(Duration::ZERO), key)
     }
 
