@@ -309,11 +309,10 @@ impl<T: Serialize + DeserializeOwned + Clone> SessionHandle<T> {
                 .session
                 .as_ref()
                 .and_then(|session| {
-                    let token = shared
+                    let (token, rolled) = shared
                         .sealer
-                        .reseal_at(session, session.state(), now)
+                        .roll_session(session, session.state().clone(), now)
                         .ok()?;
-                    let rolled = shared.sealer.open_at::<T>(&token, now).ok()?;
                     shared
                         .cookie
                         .write_at(&token, rolled.expires_at(), now)
@@ -342,8 +341,8 @@ impl<T: Serialize + DeserializeOwned + Clone> SessionHandle<T> {
     /// [`Error::CookieBudget`], and the errors of [`Sealer::seal`].
     pub fn log_in(&self, subject: &str, state: T) -> Result<(), Error> {
         let now = OffsetDateTime::now_utc();
-        let token = self.shared.sealer.seal_at(subject, &state, now)?;
-        self.accept(&token, now)
+        let sealed = self.shared.sealer.start_session(subject, state, now)?;
+        self.accept(sealed)
     }
 
     /// Replaces the state of the current session (resealed: same session id and login time),
@@ -355,24 +354,23 @@ impl<T: Serialize + DeserializeOwned + Clone> SessionHandle<T> {
     /// errors of [`Sealer::reseal`].
     pub fn update(&self, state: T) -> Result<(), Error> {
         let now = OffsetDateTime::now_utc();
-        let token = {
+        let sealed = {
             let slot = self.lock();
             let session = slot
                 .session
                 .as_ref()
                 .ok_or(Error::Config("no session to update: log in first"))?;
-            self.shared.sealer.reseal_at(session, &state, now)?
+            self.shared.sealer.roll_session(session, state, now)?
         };
-        self.accept(&token, now)
+        self.accept(sealed)
     }
 
-    /// Opens our own fresh token (so that the rest of the handler sees the new session), checks
-    /// the budget, and records the write.
-    fn accept(&self, token: &str, now: OffsetDateTime) -> Result<(), Error> {
-        let session = self.shared.sealer.open_at::<T>(token, now)?;
-        self.shared.cookie.plan(token)?;
+    /// Checks the new token against the budget and records the write; the rest of the handler
+    /// sees the new session.
+    fn accept(&self, (token, session): (String, Session<T>)) -> Result<(), Error> {
+        self.shared.cookie.plan(&token)?;
         let mut slot = self.lock();
-        slot.change = Change::Token(token.to_owned(), session.expires_at());
+        slot.change = Change::Token(token, session.expires_at());
         slot.session = Some(session);
         slot.problem = None;
         Ok(())

@@ -440,11 +440,16 @@ impl SessionCookie {
     /// # Ok::<(), sealed_session::Error>(())
     /// ```
     pub fn plan(&self, token: &str) -> Result<CookiePlan, Error> {
+        self.layout(token).map(|(plan, _)| plan)
+    }
+
+    /// The plan of `token`, and the sizes of its chunks (none when it fits one cookie).
+    fn layout(&self, token: &str) -> Result<(CookiePlan, Vec<usize>), Error> {
         self.validate()?;
         let attributes_len = self.attributes_len;
         let single_len = self.name.len() + 1 + token.len();
-        let (cookies, pairs_len) = if single_len + attributes_len <= MAX_COOKIE_LEN {
-            (1, single_len)
+        let (sizes, pairs_len) = if single_len + attributes_len <= MAX_COOKIE_LEN {
+            (Vec::new(), single_len)
         } else {
             let sizes = self.chunk_sizes(token.len(), attributes_len)?;
             let pairs = sizes
@@ -452,17 +457,19 @@ impl SessionCookie {
                 .enumerate()
                 .map(|(index, size)| self.chunk_name(index).len() + 1 + size)
                 .sum();
-            (sizes.len(), pairs)
+            (sizes, pairs)
         };
+        let cookies = sizes.len().max(1);
         let cookie_header_bytes = pairs_len + 2 * (cookies - 1);
         if cookie_header_bytes > self.max_cookie_bytes {
             return Err(Error::CookieBudget);
         }
-        Ok(CookiePlan {
+        let plan = CookiePlan {
             cookies,
             cookie_header_bytes,
             set_cookie_bytes: pairs_len + cookies * attributes_len,
-        })
+        };
+        Ok((plan, sizes))
     }
 
     /// The `Set-Cookie` header values that store `token` until `expires_at`: one cookie or its
@@ -493,20 +500,15 @@ impl SessionCookie {
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<Vec<String>, Error> {
-        let plan = self.plan(token)?;
+        let (plan, sizes) = self.layout(token)?;
         let max_age = (expires_at - now).max(Duration::ZERO);
         let mut headers = Vec::with_capacity(self.max_chunks + 1);
-        if plan.cookies == 1 {
+        if sizes.is_empty() {
             headers.push(self.cookie(&self.name, token, Some(max_age)));
             headers.extend((0..self.max_chunks).map(|index| self.removal_of(Some(index))));
         } else {
-            let attributes_len = self.attributes_len;
             let mut rest = token;
-            for (index, size) in self
-                .chunk_sizes(token.len(), attributes_len)?
-                .into_iter()
-                .enumerate()
-            {
+            for (index, size) in sizes.into_iter().enumerate() {
                 let (chunk, tail) = rest.split_at(size);
                 headers.push(self.cookie(&self.chunk_name(index), chunk, Some(max_age)));
                 rest = tail;

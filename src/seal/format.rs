@@ -379,7 +379,8 @@ mod tests {
                 sid,
                 &nonce,
             )
-            .expect("seals");
+            .expect("seals")
+            .0;
 
         let subkey = key.derive(&[SUBKEY_INFO, purpose.as_bytes()]);
         let binary = URL_SAFE_NO_PAD.decode(&token).expect("base64url");

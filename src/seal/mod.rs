@@ -508,9 +508,33 @@ impl Sealer {
         let random = os_random::<{ SESSION_ID_LEN + NONCE_LEN }>()?;
         let (sid, nonce) = format::split_random(&random);
         self.seal_new(subject, state, now_ms, sid, nonce)
+            .map(|(token, _)| token)
     }
 
-    /// A new session with the given id and nonce: the deterministic core of `seal_at`.
+    /// [`Sealer::seal_at`], returning the new session too, so that a caller that holds the
+    /// state (the axum layer) need not open its own token again.
+    #[cfg(feature = "axum")]
+    pub(crate) fn start_session<T: Serialize>(
+        &self,
+        subject: &str,
+        state: T,
+        now: OffsetDateTime,
+    ) -> Result<(String, Session<T>), Error> {
+        self.validate()?;
+        let random = os_random::<{ SESSION_ID_LEN + NONCE_LEN }>()?;
+        let (session_id, nonce) = format::split_random(&random);
+        let (token, times) = self.seal_new(subject, &state, unix_millis(now), session_id, nonce)?;
+        let session = Session {
+            subject: subject.to_owned(),
+            state,
+            session_id,
+            times,
+        };
+        Ok((token, session))
+    }
+
+    /// A new session with the given id and nonce: the deterministic core of `seal_at`. Returns
+    /// the token and its times.
     pub(crate) fn seal_new<T: Serialize + ?Sized>(
         &self,
         subject: &str,
@@ -518,7 +542,7 @@ impl Sealer {
         now_ms: i64,
         sid: SessionId,
         nonce: &[u8; NONCE_LEN],
-    ) -> Result<String, Error> {
+    ) -> Result<(String, Times), Error> {
         let mut auth_at = now_ms;
         if let Some(revocations) = &self.revocations {
             // Start after the subject's last revocation, even within the same millisecond.
@@ -531,8 +555,10 @@ impl Sealer {
             auth_at,
             iat: auth_at,
             exp: auth_at.saturating_add(life),
-        };
-        self.seal_with(subject, state, times.check()?, sid, nonce)
+        }
+        .check()?;
+        let token = self.seal_with(subject, state, times, sid, nonce)?;
+        Ok((token, times))
     }
 
     /// Rolls a session: a new token for `state`, for the same session — same subject, same
@@ -613,16 +639,39 @@ impl Sealer {
         self.validate()?;
         let nonce = os_random::<NONCE_LEN>()?;
         self.reseal_with(session, state, now_ms, &nonce)
+            .map(|(token, _)| token)
     }
 
-    /// Reseals with the given nonce: the deterministic core of `reseal_at`.
+    /// [`Sealer::reseal_at`], returning the rolled session too (see
+    /// [`Sealer::start_session`]).
+    #[cfg(feature = "axum")]
+    pub(crate) fn roll_session<T: Serialize, S>(
+        &self,
+        session: &Session<S>,
+        state: T,
+        now: OffsetDateTime,
+    ) -> Result<(String, Session<T>), Error> {
+        self.validate()?;
+        let nonce = os_random::<NONCE_LEN>()?;
+        let (token, times) = self.reseal_with(session, &state, unix_millis(now), &nonce)?;
+        let rolled = Session {
+            subject: session.subject.clone(),
+            state,
+            session_id: session.session_id,
+            times,
+        };
+        Ok((token, rolled))
+    }
+
+    /// Reseals with the given nonce: the deterministic core of `reseal_at`. Returns the token
+    /// and its times.
     pub(crate) fn reseal_with<T: Serialize + ?Sized, S>(
         &self,
         session: &Session<S>,
         state: &T,
         now_ms: i64,
         nonce: &[u8; NONCE_LEN],
-    ) -> Result<String, Error> {
+    ) -> Result<(String, Times), Error> {
         let auth_at = session.times.auth_at;
         let max_lifetime = duration_millis(self.max_lifetime);
         // An expired session is not brought back, and one past its lifetime is told so.
@@ -646,14 +695,10 @@ impl Sealer {
             exp: iat
                 .saturating_add(duration_millis(self.ttl))
                 .min(end_of_life),
-        };
-        self.seal_with(
-            &session.subject,
-            state,
-            times.check()?,
-            session.session_id,
-            nonce,
-        )
+        }
+        .check()?;
+        let token = self.seal_with(&session.subject, state, times, session.session_id, nonce)?;
+        Ok((token, times))
     }
 
     /// "Log out everywhere but here", after a password change: revokes every session of the
