@@ -75,6 +75,19 @@ pub enum Error {
     /// tokens it must cover.
     #[error("invalid configuration: {0}")]
     Config(&'static str),
+    /// A signed JWT's `alg` is not the algorithm of the key its `kid` names (`alg: none`, an
+    /// HMAC under a public key…): the key alone decides the algorithm.
+    #[error("token algorithm does not match its key")]
+    AlgorithmMismatch,
+    /// A signed JWT from another issuer than the verifier's (or without `iss`).
+    #[error("wrong token issuer")]
+    WrongIssuer,
+    /// A signed JWT for other audiences than the verifier's (or without `aud`).
+    #[error("wrong token audience")]
+    WrongAudience,
+    /// A JSON Web Key or JWK Set that cannot be used, and why.
+    #[error("invalid JWK: {0}")]
+    InvalidJwk(&'static str),
     /// The operating system's random number generator failed.
     #[error("random number generator failed")]
     Random,

@@ -153,8 +153,8 @@ impl Key {
         subkey
     }
 
-    /// The secret bytes, for the crate's own encoders.
-    #[cfg(test)]
+    /// The secret bytes, for the crate's own encoders and for a JWE key used as it is.
+    #[cfg(any(test, feature = "jwt"))]
     pub(crate) fn bytes(&self) -> &[u8; KEY_LEN] {
         &self.bytes
     }

@@ -45,6 +45,7 @@
 //! |---|---|---|
 //! | `ring` | yes | XChaCha20-Poly1305 as HChaCha20 (`chacha20`) + ChaCha20-Poly1305 in `ring`'s assembly, about 3× faster on session-sized tokens |
 //! | `rust-crypto` | no | XChaCha20-Poly1305 from RustCrypto's pure-Rust `chacha20poly1305`, for targets where `ring`'s assembly is unwanted |
+//! | `jwt` | yes | [`jwt`]: signed JWTs on `jsonwebtoken` (HS256, EdDSA) with JWK Sets, and [`Format::Jwe`], the session as a standard JWE (`dir`, `XC20P`, `zip: DEF`) |
 //! | `cookie` | no | `http::SessionCookie`: the token as a secure cookie, chunked within a budget when it does not fit one, read back strictly (on the `cookie` crate) |
 //! | `http` | no | `cookie`, plus reading from an `http::HeaderMap` and appending `Set-Cookie` headers |
 //! | `axum` | no | `http`, plus `http::SessionLayer` and the `http::SessionHandle` extractor |
@@ -60,6 +61,9 @@ mod error;
 #[cfg(feature = "cookie")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cookie")))]
 pub mod http;
+#[cfg(feature = "jwt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
+pub mod jwt;
 mod key;
 mod revocation;
 mod seal;
@@ -76,5 +80,5 @@ pub use key::{KEY_ID_LEN, KEY_LEN, Key, KeyId, Keyring};
 pub use revocation::RevocationList;
 pub use seal::{
     DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_STATE_LEN, DEFAULT_MAX_TOKEN_LEN,
-    DEFAULT_TTL, MAX_LEEWAY, Sealer,
+    DEFAULT_TTL, Format, MAX_LEEWAY, Sealer,
 };

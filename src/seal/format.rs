@@ -55,10 +55,25 @@ const fn deflate_bound(n: usize) -> usize {
 pub(crate) const SUBKEY_INFO: &[u8] = b"sealed-session v1 token:";
 
 /// One key of the keyring, prepared for this sealer's purpose.
-pub(super) struct SealingKey {
-    pub(super) id: KeyId,
+pub(crate) struct SealingKey {
+    pub(crate) id: KeyId,
     /// Boxed: collecting the keys into the `Arc` moves this struct, never the key bytes.
-    pub(super) subkey: Box<Zeroizing<[u8; KEY_LEN]>>,
+    pub(crate) subkey: Box<Zeroizing<[u8; KEY_LEN]>>,
+    /// The key of JWE tokens: another subkey, so that a service given it (to read JWEs) can
+    /// forge no compact token.
+    #[cfg(feature = "jwt")]
+    pub(crate) jwe_subkey: Box<Zeroizing<[u8; KEY_LEN]>>,
+}
+
+impl SealingKey {
+    pub(super) fn new(key: &crate::Key, purpose: &str) -> SealingKey {
+        SealingKey {
+            id: key.id(),
+            subkey: key.derive(&[SUBKEY_INFO, purpose.as_bytes()]),
+            #[cfg(feature = "jwt")]
+            jwe_subkey: key.derive(&[crate::jwt::JWE_SUBKEY_INFO, purpose.as_bytes()]),
+        }
+    }
 }
 
 /// Length of the unpadded base64 text of `bytes` bytes.
@@ -82,6 +97,10 @@ impl Sealer {
         sid: SessionId,
         nonce: &[u8; NONCE_LEN],
     ) -> Result<String, Error> {
+        #[cfg(feature = "jwt")]
+        if self.format == super::Format::Jwe {
+            return self.seal_jwe(subject, state, times, sid, nonce);
+        }
         let key = &self.keys[0];
         with_scratch(|scratch| {
             let Scratch {
@@ -185,6 +204,10 @@ impl Sealer {
         if token.len() > self.max_token_len {
             return Err(Error::TooLarge);
         }
+        #[cfg(feature = "jwt")]
+        if self.format == super::Format::Jwe {
+            return self.open_jwe(token, now_ms);
+        }
         with_scratch(|scratch| {
             let Scratch {
                 binary,
@@ -281,7 +304,16 @@ impl Sealer {
         plaintext: &[u8],
         now_ms: i64,
     ) -> Result<Session<T>, Error> {
-        let envelope = claims::read_envelope(plaintext)?;
+        self.accept_envelope(claims::read_envelope(plaintext)?, now_ms)
+    }
+
+    /// Applies the time rules and the revocation list to an authentic envelope, and parses the
+    /// state: the last step of opening, for every format.
+    pub(crate) fn accept_envelope<T: DeserializeOwned>(
+        &self,
+        envelope: claims::Envelope<'_>,
+        now_ms: i64,
+    ) -> Result<Session<T>, Error> {
         let times = envelope.times;
         let leeway = duration_millis(self.leeway);
         claims::check_times(times, now_ms, leeway, duration_millis(self.max_lifetime))?;
@@ -320,7 +352,7 @@ pub(super) fn split_random(
 }
 
 /// Parses the state's JSON; tells a state of the wrong type apart from JSON that is broken.
-fn parse_state<T: DeserializeOwned>(json: &[u8]) -> Result<T, Error> {
+pub(crate) fn parse_state<T: DeserializeOwned>(json: &[u8]) -> Result<T, Error> {
     serde_json::from_slice::<T>(json).map_err(|_| {
         match serde_json::from_slice::<IgnoredAny>(json) {
             Ok(_) => Error::StateMismatch,

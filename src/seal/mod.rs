@@ -4,7 +4,7 @@
 //! and the randomness. `docs/FORMAT.md` specifies the format.
 
 mod format;
-mod scratch;
+pub(crate) mod scratch;
 
 use std::fmt;
 use std::sync::Arc;
@@ -22,8 +22,7 @@ use crate::claims::{
 use crate::compress::{Compression, DEFAULT_LEVEL, Dictionary};
 use crate::key::Keyring;
 use crate::revocation::RevocationList;
-pub(crate) use format::SUBKEY_INFO;
-use format::SealingKey;
+pub(crate) use format::{SealingKey, encoded_len, parse_state};
 use scratch::os_random;
 
 /// Default lifetime of a token: 24 hours. With [`Sealer::reseal`], the idle timeout.
@@ -41,6 +40,57 @@ pub const DEFAULT_MAX_STATE_LEN: usize = 64 * 1024;
 /// The largest leeway a sealer accepts: one hour. Clocks further apart than that are broken, and
 /// a larger leeway would keep expired tokens opening for longer than anyone expects.
 pub const MAX_LEEWAY: Duration = Duration::hours(1);
+
+/// The text form of the tokens a [`Sealer`] seals and opens.
+///
+/// A sealer accepts only its own format: a token of the other kind is [`Error::Malformed`],
+/// whatever it looks like. The kind is never guessed from the token's shape.
+///
+/// ```
+/// use sealed_session::{Error, Format, Key, Sealer};
+///
+/// let key = Key::generate();
+/// let compact = Sealer::new(key.clone(), "session");
+/// # #[cfg(feature = "jwt")] {
+/// let jwe = Sealer::new(key, "session").with_format(Format::Jwe);
+/// let token = jwe.seal("alice", &1u8)?;
+/// assert_eq!(token.split('.').count(), 5); // header..iv.ciphertext.tag
+/// assert_eq!(*jwe.open::<u8>(&token)?.state(), 1);
+/// assert_eq!(compact.open::<u8>(&token).unwrap_err(), Error::Malformed);
+/// # }
+/// # Ok::<(), sealed_session::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Format {
+    /// The crate's own compact token (`docs/FORMAT.md`): the shortest, and the only one that
+    /// takes a [`Dictionary`]. Times in milliseconds.
+    #[default]
+    Compact,
+    /// A standard encrypted JWT (RFC 7516 compact serialization, `alg: dir`, `enc: XC20P`,
+    /// `zip: DEF` when compressed), which other JOSE implementations decrypt with the key
+    /// [`Sealer::export_jwe_keys_secret`] exports. Times in whole seconds. `docs/FORMAT.md`,
+    /// "JWE profile", specifies it.
+    #[cfg(feature = "jwt")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
+    Jwe,
+}
+
+impl Format {
+    /// The smallest step of a token's times, in milliseconds: JWT times are whole seconds.
+    pub(crate) const fn quantum_millis(self) -> i64 {
+        match self {
+            Format::Compact => 1,
+            #[cfg(feature = "jwt")]
+            Format::Jwe => 1000,
+        }
+    }
+}
+
+/// `millis` rounded down to a multiple of `quantum`.
+fn round_down(millis: i64, quantum: i64) -> i64 {
+    millis - millis.rem_euclid(quantum)
+}
 
 /// Seals session state into tokens and opens them again, for one purpose.
 ///
@@ -62,20 +112,21 @@ pub const MAX_LEEWAY: Duration = Duration::hours(1);
 /// ```
 #[derive(Clone)]
 pub struct Sealer {
-    keys: Arc<[SealingKey]>,
-    purpose: Arc<str>,
-    ttl: Duration,
-    max_lifetime: Duration,
-    leeway: Duration,
-    max_token_len: usize,
-    max_state_len: usize,
-    compression: Compression,
-    level: u32,
+    pub(crate) keys: Arc<[SealingKey]>,
+    pub(crate) purpose: Arc<str>,
+    pub(crate) format: Format,
+    pub(crate) ttl: Duration,
+    pub(crate) max_lifetime: Duration,
+    pub(crate) leeway: Duration,
+    pub(crate) max_token_len: usize,
+    pub(crate) max_state_len: usize,
+    pub(crate) compression: Compression,
+    pub(crate) level: u32,
     /// The dictionary new tokens are compressed with.
     dictionary: Option<Dictionary>,
     /// Dictionaries that still open the tokens they compressed, but compress no new ones.
     previous_dictionaries: Arc<[Dictionary]>,
-    revocations: Option<Arc<RevocationList>>,
+    pub(crate) revocations: Option<Arc<RevocationList>>,
     /// What is wrong with the settings, if anything: found by every builder, reported by every
     /// `seal`, `reseal` and `open` (see [`Sealer::validate`]).
     config_error: Option<&'static str>,
@@ -105,14 +156,12 @@ impl Sealer {
         let keyring = keyring.into();
         let keys = keyring
             .keys()
-            .map(|key| SealingKey {
-                id: key.id(),
-                subkey: key.derive(&[SUBKEY_INFO, purpose.as_bytes()]),
-            })
+            .map(|key| SealingKey::new(key, purpose))
             .collect();
         Sealer {
             keys,
             purpose: purpose.into(),
+            format: Format::Compact,
             ttl: DEFAULT_TTL,
             max_lifetime: DEFAULT_MAX_LIFETIME,
             leeway: DEFAULT_LEEWAY,
@@ -177,6 +226,8 @@ impl Sealer {
             Some("the compression level must be 1 to 9")
         } else if clash {
             Some("two dictionaries share an id: change a byte of one of them")
+        } else if self.format != Format::Compact && self.dictionary.is_some() {
+            Some("a JWE cannot use a preset dictionary: other implementations do not have it")
         } else if self.revocations.as_ref().is_some_and(|revocations| {
             revocations.horizon() < self.max_lifetime.saturating_add(self.leeway)
         }) {
@@ -185,6 +236,35 @@ impl Sealer {
             None
         };
         self
+    }
+
+    /// The text form of the tokens: [`Format::Compact`] (the default) or, with the `jwt`
+    /// feature, [`Format::Jwe`]. The sealer then seals, reseals and opens that format only.
+    ///
+    /// A JWE sealer refuses a [`Dictionary`] ([`Error::Config`]): other implementations could
+    /// not inflate its tokens. Its times are whole seconds, as JWT times are: a token is issued
+    /// at the second it is sealed in, and expires at a whole second (at most a second before
+    /// the TTL is up).
+    ///
+    /// ```
+    /// use sealed_session::{Format, Key, Sealer};
+    /// let sealer = Sealer::new(Key::generate(), "session").with_format(Format::Compact);
+    /// ```
+    #[must_use]
+    pub fn with_format(mut self, format: Format) -> Sealer {
+        self.format = format;
+        self.checked()
+    }
+
+    /// The text form of this sealer's tokens.
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
+    /// assert_eq!(sealer.format(), sealed_session::Format::Compact);
+    /// ```
+    #[must_use]
+    pub fn format(&self) -> Format {
+        self.format
     }
 
     /// How long a token stays valid after it is sealed or resealed: the idle timeout. Defaults
@@ -445,7 +525,7 @@ impl Sealer {
     }
 
     /// Every dictionary that opens tokens: the current one first, then the previous ones.
-    fn dictionaries(&self) -> impl Iterator<Item = &Dictionary> {
+    pub(crate) fn dictionaries(&self) -> impl Iterator<Item = &Dictionary> {
         self.dictionary
             .iter()
             .chain(self.previous_dictionaries.iter())
@@ -543,18 +623,22 @@ impl Sealer {
         sid: SessionId,
         nonce: &[u8; NONCE_LEN],
     ) -> Result<(String, Times), Error> {
-        let mut auth_at = now_ms;
+        let quantum = self.format.quantum_millis();
+        let mut auth_at = round_down(now_ms, quantum);
         if let Some(revocations) = &self.revocations {
-            // Start after the subject's last revocation, even within the same millisecond.
+            // Start after the subject's last revocation, even within the same millisecond
+            // (JWE: the next whole second after it).
             if let Some(floor) = revocations.issue_floor_millis(subject) {
-                auth_at = auth_at.max(floor);
+                if floor > auth_at {
+                    auth_at = round_down(floor.saturating_add(quantum - 1), quantum);
+                }
             }
         }
         let life = duration_millis(self.ttl).min(duration_millis(self.max_lifetime));
         let times = Times {
             auth_at,
             iat: auth_at,
-            exp: auth_at.saturating_add(life),
+            exp: round_down(auth_at.saturating_add(life), quantum),
         }
         .check()?;
         let token = self.seal_with(subject, state, times, sid, nonce)?;
@@ -684,16 +768,16 @@ impl Sealer {
         if let Some(revocations) = &self.revocations {
             revocations.check(&session.subject, &session.session_id, auth_at)?;
         }
-        let iat = now_ms.max(auth_at);
-        let end_of_life = auth_at.saturating_add(max_lifetime);
+        let quantum = self.format.quantum_millis();
+        let iat = round_down(now_ms, quantum).max(auth_at);
+        let end_of_life = round_down(auth_at.saturating_add(max_lifetime), quantum);
         if iat >= end_of_life {
             return Err(Error::LifetimeExceeded);
         }
         let times = Times {
             auth_at,
             iat,
-            exp: iat
-                .saturating_add(duration_millis(self.ttl))
+            exp: round_down(iat.saturating_add(duration_millis(self.ttl)), quantum)
                 .min(end_of_life),
         }
         .check()?;
@@ -793,6 +877,7 @@ impl fmt::Debug for Sealer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sealer")
             .field("purpose", &self.purpose)
+            .field("format", &self.format)
             .field("aead", &crate::aead::BACKEND)
             .field(
                 "key_ids",

@@ -14,15 +14,15 @@ use crate::Error;
 /// written from its start and only up to its length, and the bytes past the length were wiped
 /// by an earlier call: wiping up to the length wipes all it holds.
 #[derive(Default)]
-pub(super) struct Scratch {
+pub(crate) struct Scratch {
     /// The compressed plaintext, while sealing.
-    pub(super) packed: Vec<u8>,
+    pub(crate) packed: Vec<u8>,
     /// The token's bytes before base64 (sealing) or after it (opening).
-    pub(super) binary: Vec<u8>,
+    pub(crate) binary: Vec<u8>,
     /// The inflated plaintext, while opening.
-    pub(super) inflated: Vec<u8>,
+    pub(crate) inflated: Vec<u8>,
     /// The additional authenticated data: header ‖ dictionary digest ‖ purpose.
-    pub(super) aad: Vec<u8>,
+    pub(crate) aad: Vec<u8>,
 }
 
 impl Scratch {
@@ -41,7 +41,7 @@ thread_local! {
 }
 
 /// Runs `work` with this thread's buffers, and wipes them after it.
-pub(super) fn with_scratch<R>(work: impl FnOnce(&mut Scratch) -> R) -> R {
+pub(crate) fn with_scratch<R>(work: impl FnOnce(&mut Scratch) -> R) -> R {
     let mut work = Some(work);
     let mut run = |scratch: &mut Scratch| {
         let result = work.take().map(|work| work(scratch));
@@ -71,7 +71,7 @@ pub(super) fn with_scratch<R>(work: impl FnOnce(&mut Scratch) -> R) -> R {
 /// two tokens with the same nonce under the same key (keystream and Poly1305-key reuse, which
 /// allows forgery). It costs about 0.4 µs per seal on Linux 6.18 with glibc 2.36
 /// (docs/PERFORMANCE.md), less where the C library answers `getrandom` from the vDSO.
-pub(super) fn os_random<const N: usize>() -> Result<[u8; N], Error> {
+pub(crate) fn os_random<const N: usize>() -> Result<[u8; N], Error> {
     let mut bytes = [0u8; N];
     rand::rngs::OsRng
         .try_fill_bytes(&mut bytes)

@@ -1,0 +1,454 @@
+//! [`Format::Jwe`](crate::Format::Jwe): the sealed session as a standard encrypted JWT.
+//!
+//! ```text
+//! token      = BASE64URL(header) ‖ ".." ‖ BASE64URL(iv) ‖ "." ‖ BASE64URL(ciphertext) ‖ "." ‖ BASE64URL(tag)
+//! header     = {"alg":"dir","enc":"XC20P","zip":"DEF","kid":"<key id, 8 hex digits>"}  ("zip" only if compressed)
+//! key        = HKDF-SHA256(ikm = key, no salt, info = "sealed-session v1 jwe:" ‖ purpose)
+//! iv         = 24 random bytes; tag = 16 bytes (XChaCha20-Poly1305)
+//! AAD        = the ASCII of the first segment, exactly as sent or received
+//! plaintext  = {"sub":…,"jti":…,"auth_time":…,"iat":…,"exp":…,"state":…}, raw DEFLATE if "zip"
+//! ```
+//!
+//! `docs/FORMAT.md`, "JWE profile", is the long form, with a worked example.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use zeroize::Zeroize as _;
+
+use crate::aead::{self, NONCE_LEN, TAG_LEN};
+use crate::claims::{Envelope, MAX_MILLIS, SessionId, Times};
+use crate::compress::{self, AUTO_MIN_LEN, Compression};
+use crate::key::KEY_ID_LEN;
+use crate::seal::scratch::{Scratch, with_scratch};
+use crate::seal::{SealingKey, encoded_len};
+use crate::{Error, Sealer, Session};
+
+/// HKDF `info` prefix of the per-purpose JWE key.
+pub(crate) const JWE_SUBKEY_INFO: &[u8] = b"sealed-session v1 jwe:";
+
+/// The longest protected header accepted, in characters: ours are under 90.
+const MAX_HEADER_CHARS: usize = 512;
+/// The latest time a JWE claim may carry: 9999-12-31T23:59:59Z, in Unix seconds.
+const MAX_SECONDS: i64 = MAX_MILLIS / 1000;
+
+/// The claims a JWE carries, as sealed.
+#[derive(Serialize)]
+struct ClaimsOut<'a, T: ?Sized> {
+    sub: &'a str,
+    jti: SessionId,
+    auth_time: i64,
+    iat: i64,
+    exp: i64,
+    state: &'a T,
+}
+
+/// The claims a JWE carries, as opened: each required, each once (a second `exp` is an error,
+/// not a new value), times as JSON integers. Other claims are ignored.
+#[derive(Deserialize)]
+struct ClaimsIn<'a> {
+    #[serde(borrow)]
+    sub: Cow<'a, str>,
+    jti: SessionId,
+    auth_time: i64,
+    iat: i64,
+    exp: i64,
+    #[serde(borrow)]
+    state: &'a RawValue,
+}
+
+/// The protected header, as opened. Members other than these (`crit` among them) are refused:
+/// an extension we do not know could change what the token means.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header<'a> {
+    alg: &'a str,
+    enc: &'a str,
+    zip: Option<&'a str>,
+    kid: Option<&'a str>,
+    #[allow(dead_code)]
+    typ: Option<&'a str>,
+}
+
+impl Sealer {
+    /// The JWE keys of this sealer's purpose as a JWK Set (RFC 7517) of `oct` keys, current key
+    /// first: what another service needs to decrypt (and to forge) this purpose's JWE tokens.
+    ///
+    /// **Secret**: whoever holds it can read and make sessions of this purpose. Give it only to
+    /// services you trust as much as this one, over a secret channel. It opens no compact token
+    /// and no other purpose's token (each is a key of its own, derived from the keyring).
+    ///
+    /// ```
+    /// use sealed_session::{Key, Sealer};
+    ///
+    /// let sealer = Sealer::new(Key::generate(), "session");
+    /// let set: serde_json::Value = serde_json::from_str(&sealer.export_jwe_secret_keys())?;
+    /// assert_eq!(set["keys"][0]["kty"], "oct");
+    /// assert_eq!(set["keys"][0]["alg"], "dir");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[must_use]
+    pub fn export_jwe_secret_keys(&self) -> String {
+        let keys: Vec<serde_json::Value> = self
+            .keys
+            .iter()
+            .map(|key| {
+                serde_json::json!({
+                    "kty": "oct",
+                    "kid": key.id.to_string(),
+                    "use": "enc",
+                    "alg": "dir",
+                    "k": URL_SAFE_NO_PAD.encode(&key.jwe_subkey[..]),
+                })
+            })
+            .collect();
+        serde_json::json!({ "keys": keys }).to_string()
+    }
+
+    /// A [`Format::Jwe`](crate::Format::Jwe) sealer whose JWE key is `key` itself, not a
+    /// key derived from it: for tokens another implementation seals with a key it shares as an
+    /// `oct` JWK (read its `k` with [`crate::Key::from_base64`]). Its `kid` is `key`'s
+    /// [`crate::Key::id`]; tokens without a `kid` open too.
+    ///
+    /// Nothing binds such a key to `purpose`: use each shared key for one purpose only.
+    /// Between Rust services, prefer [`Sealer::new`] with [`Sealer::with_format`], whose JWE
+    /// key is bound to the purpose.
+    ///
+    /// ```
+    /// use sealed_session::{Format, Key, Sealer};
+    ///
+    /// let shared = Key::generate(); // as received: Key::from_base64(&jwk_k)?
+    /// let sealer = Sealer::from_jwe_key(shared, "session");
+    /// assert_eq!(sealer.format(), Format::Jwe);
+    /// let token = sealer.seal("alice", &7u8)?;
+    /// assert_eq!(*sealer.open::<u8>(&token)?.state(), 7);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn from_jwe_key(key: crate::Key, purpose: &str) -> Sealer {
+        let mut sealer = Sealer::new(key.clone(), purpose).with_format(crate::Format::Jwe);
+        if let Some(first) =
+            std::sync::Arc::get_mut(&mut sealer.keys).and_then(|keys| keys.first_mut())
+        {
+            first.jwe_subkey.copy_from_slice(key.bytes());
+        }
+        sealer
+    }
+
+    /// Seals a JWE: the [`Format::Jwe`](crate::Format::Jwe) branch of `seal_with`. `times`
+    /// are whole seconds and have passed [`Times::check`].
+    pub(crate) fn seal_jwe<T: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        state: &T,
+        times: Times,
+        sid: SessionId,
+        nonce: &[u8; NONCE_LEN],
+    ) -> Result<String, Error> {
+        if subject.len() > crate::MAX_SUBJECT_LEN {
+            return Err(Error::TooLarge);
+        }
+        let key = &self.keys[0];
+        with_scratch(|scratch| {
+            let Scratch { packed, binary, .. } = scratch;
+            binary.clear();
+            let claims = ClaimsOut {
+                sub: subject,
+                jti: sid,
+                auth_time: times.auth_at / 1000,
+                iat: times.iat / 1000,
+                exp: times.exp / 1000,
+                state,
+            };
+            serde_json::to_writer(&mut *binary, &claims).map_err(|_| Error::Serialize)?;
+            if binary.len() > self.max_state_len {
+                return Err(Error::TooLarge);
+            }
+            let plain_header = header(key, false);
+            let zip_header = header(key, true);
+            let budget = match self.compression {
+                Compression::Never => None,
+                Compression::Auto if binary.len() < AUTO_MIN_LEN => None,
+                // Only a token with fewer characters than the plain one is worth it.
+                Compression::Auto => {
+                    let extra = zip_header.len() - plain_header.len();
+                    encoded_len(binary.len())
+                        .checked_sub(extra + 1)
+                        .map(|chars| chars * 3 / 4)
+                        .filter(|&budget| budget > 0)
+                }
+                Compression::Always => Some(binary.len() + binary.len() / 4096 * 5 + 64),
+            };
+            packed.clear();
+            let level = compress::level_for(binary.len(), self.level);
+            let zipped = budget
+                .is_some_and(|budget| compress::deflate_into(binary, packed, budget, level, None));
+            let (header, payload) = if zipped {
+                binary.zeroize();
+                (zip_header, &mut *packed)
+            } else {
+                (plain_header, &mut *binary)
+            };
+            let len = header.len()
+                + 2
+                + encoded_len(NONCE_LEN)
+                + 1
+                + encoded_len(payload.len())
+                + 1
+                + encoded_len(TAG_LEN);
+            if len > self.max_token_len {
+                return Err(Error::TooLarge);
+            }
+            let tag = aead::seal_in_place(&key.jwe_subkey, nonce, header.as_bytes(), payload);
+            let mut token = header;
+            token.reserve_exact(len - token.len());
+            token.push_str("..");
+            URL_SAFE_NO_PAD.encode_string(nonce, &mut token);
+            token.push('.');
+            URL_SAFE_NO_PAD.encode_string(&payload[..], &mut token);
+            token.push('.');
+            URL_SAFE_NO_PAD.encode_string(tag, &mut token);
+            Ok(token)
+        })
+    }
+
+    /// Opens a JWE: the [`Format::Jwe`](crate::Format::Jwe) branch of `open_token`. The
+    /// token's length has been checked.
+    pub(crate) fn open_jwe<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        now_ms: i64,
+    ) -> Result<Session<T>, Error> {
+        self.with_jwe_plaintext(token, |plaintext| {
+            let claims: ClaimsIn<'_> =
+                serde_json::from_slice(plaintext).map_err(|_| Error::Malformed)?;
+            let envelope = Envelope {
+                times: times_of(&claims)?,
+                sid: claims.jti,
+                subject: &claims.sub,
+                state: claims.state.get().as_bytes(),
+            };
+            self.accept_envelope(envelope, now_ms)
+        })
+    }
+
+    /// Checks, authenticates, decrypts and inflates a JWE, and hands its plaintext to `read`
+    /// (in a buffer wiped afterwards).
+    fn with_jwe_plaintext<R>(
+        &self,
+        token: &str,
+        read: impl FnOnce(&[u8]) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let mut segments = token.split('.');
+        let (Some(header_text), Some(encrypted_key), Some(iv), Some(ciphertext), Some(tag), None) = (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        ) else {
+            return Err(Error::Malformed);
+        };
+        // `dir`: the key is the content key; a key carried in the token would be ignored by
+        // some implementations and used by others.
+        if !encrypted_key.is_empty() || header_text.len() > MAX_HEADER_CHARS {
+            return Err(Error::Malformed);
+        }
+        let header_json = URL_SAFE_NO_PAD
+            .decode(header_text)
+            .map_err(|_| Error::Malformed)?;
+        let header: Header<'_> =
+            serde_json::from_slice(&header_json).map_err(|_| Error::Malformed)?;
+        let zipped = match header.zip {
+            None => false,
+            Some("DEF") => true,
+            Some(_) => return Err(Error::Malformed),
+        };
+        if header.alg != "dir" || header.enc != "XC20P" {
+            return Err(Error::Malformed);
+        }
+        let nonce: [u8; NONCE_LEN] = decode_exact(iv)?;
+        let tag: [u8; TAG_LEN] = decode_exact(tag)?;
+        let keys = self.keys_for(header.kid)?;
+
+        with_scratch(|scratch| {
+            let Scratch {
+                binary, inflated, ..
+            } = scratch;
+            binary.clear();
+            URL_SAFE_NO_PAD
+                .decode_vec(ciphertext, binary)
+                .map_err(|_| Error::Malformed)?;
+            let aad = header_text.as_bytes();
+            let original = (keys.len() > 1).then(|| binary.clone());
+            let mut opened = false;
+            for key in &keys {
+                if let Some(original) = &original {
+                    binary.copy_from_slice(original);
+                }
+                if aead::open_in_place(&key.jwe_subkey, &nonce, aad, binary, &tag).is_ok() {
+                    opened = true;
+                    break;
+                }
+            }
+            if let Some(mut original) = original {
+                original.zeroize();
+            }
+            if !opened {
+                return Err(Error::Invalid);
+            }
+            if zipped {
+                read(compress::inflate_into(
+                    binary,
+                    self.max_state_len,
+                    inflated,
+                    None,
+                )?)
+            } else if binary.len() > self.max_state_len {
+                Err(Error::TooLarge)
+            } else {
+                read(binary)
+            }
+        })
+    }
+
+    /// The keys a token's `kid` names: those with that id (two keys of a keyring share one
+    /// with chance 2^-32), or the only key when the token names none.
+    fn keys_for(&self, kid: Option<&str>) -> Result<Vec<&SealingKey>, Error> {
+        let keys: Vec<&SealingKey> = match kid {
+            Some(kid) => {
+                let id = parse_kid(kid).ok_or(Error::UnknownKey)?;
+                self.keys
+                    .iter()
+                    .filter(|key| key.id.as_bytes() == &id)
+                    .collect()
+            }
+            None if self.keys.len() == 1 => self.keys.iter().collect(),
+            None => Vec::new(),
+        };
+        if keys.is_empty() {
+            return Err(Error::UnknownKey);
+        }
+        Ok(keys)
+    }
+}
+
+/// The protected header of a token sealed with `key`, as base64url text.
+fn header(key: &SealingKey, zip: bool) -> String {
+    let mut json = String::with_capacity(64);
+    json.push_str(r#"{"alg":"dir","enc":"XC20P","#);
+    if zip {
+        json.push_str(r#""zip":"DEF","#);
+    }
+    let _ = write!(json, r#""kid":"{}"}}"#, key.id);
+    URL_SAFE_NO_PAD.encode(json)
+}
+
+/// A key id written as 8 lowercase hex digits.
+fn parse_kid(kid: &str) -> Option<[u8; KEY_ID_LEN]> {
+    let digits = kid.as_bytes();
+    if digits.len() != 2 * KEY_ID_LEN {
+        return None;
+    }
+    let mut id = [0u8; KEY_ID_LEN];
+    for (byte, pair) in id.iter_mut().zip(digits.chunks_exact(2)) {
+        let nibble = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
+        *byte = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(id)
+}
+
+/// Decodes a segment that must hold exactly `N` bytes.
+fn decode_exact<const N: usize>(text: &str) -> Result<[u8; N], Error> {
+    if text.len() != encoded_len(N) {
+        return Err(Error::Malformed);
+    }
+    let mut bytes = [0u8; N];
+    match URL_SAFE_NO_PAD.decode_slice(text, &mut bytes) {
+        Ok(n) if n == N => Ok(bytes),
+        _ => Err(Error::Malformed),
+    }
+}
+
+/// The claims' times in milliseconds: whole seconds from 1970 to 9999, the session's start
+/// at or before the token's issue, the issue before the expiry.
+fn times_of(claims: &ClaimsIn<'_>) -> Result<Times, Error> {
+    let in_range = |seconds: i64| (0..=MAX_SECONDS).contains(&seconds);
+    if !(in_range(claims.auth_time) && in_range(claims.iat) && in_range(claims.exp))
+        || claims.auth_time > claims.iat
+        || claims.iat >= claims.exp
+    {
+        return Err(Error::Malformed);
+    }
+    Ok(Times {
+        auth_at: claims.auth_time * 1000,
+        iat: claims.iat * 1000,
+        exp: claims.exp * 1000,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kid_is_eight_lowercase_hex_digits() {
+        assert_eq!(parse_kid("0a1b2c3d"), Some([0x0a, 0x1b, 0x2c, 0x3d]));
+        for bad in [
+            "",
+            "0a1b2c3",
+            "0a1b2c3d4",
+            "0A1B2C3D",
+            "0a1b2c3g",
+            "0a1b2c\u{e9}",
+        ] {
+            assert_eq!(parse_kid(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn segments_of_fixed_length_decode_exactly() {
+        assert_eq!(decode_exact::<2>("AAE"), Ok([0, 1]));
+        assert_eq!(
+            decode_exact::<2>("AAF"),
+            Err(Error::Malformed),
+            "trailing bits"
+        );
+        assert_eq!(decode_exact::<2>("AAE="), Err(Error::Malformed), "padding");
+        assert_eq!(decode_exact::<2>("AA"), Err(Error::Malformed), "short");
+    }
+
+    #[test]
+    fn claims_times_are_checked() {
+        let json = |auth: i64, iat: i64, exp: i64| {
+            format!(
+                r#"{{"sub":"a","jti":"AAAAAAAAAAAAAAAAAAAAAA","auth_time":{auth},"iat":{iat},"exp":{exp},"state":1}}"#
+            )
+        };
+        let ok = json(1, 2, 3);
+        let claims: ClaimsIn<'_> = serde_json::from_str(&ok).expect("parses");
+        assert_eq!(
+            times_of(&claims),
+            Ok(Times {
+                auth_at: 1000,
+                iat: 2000,
+                exp: 3000
+            })
+        );
+        for (auth, iat, exp) in [(-1, 2, 3), (3, 2, 4), (1, 3, 3), (1, 2, MAX_SECONDS + 1)] {
+            let text = json(auth, iat, exp);
+            let claims: ClaimsIn<'_> = serde_json::from_str(&text).expect("parses");
+            assert_eq!(times_of(&claims), Err(Error::Malformed), "{text}");
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! JWTs, for services in other languages and for tokens between services (feature `jwt`).
+//!
+//! Two modes:
+//!
+//! - **Signed** (JWS, RFC 7515) on the `jsonwebtoken` crate: a [`JwsIssuer`] signs with
+//!   HS256 or EdDSA (Ed25519) and publishes its public keys as a JWK Set; a [`JwsVerifier`]
+//!   checks tokens against [`VerifyingKeys`], each fixed to one algorithm, and against the
+//!   [`RevocationList`](crate::RevocationList). The claims are readable by anyone who holds
+//!   the token: put nothing secret in them.
+//! - **Encrypted** (JWE, RFC 7516): [`Format::Jwe`](crate::Format::Jwe) makes a
+//!   [`Sealer`](crate::Sealer) seal the session as a standard JWE (`dir`, `XC20P`, `zip:
+//!   DEF`), which other JOSE implementations decrypt with the key
+//!   [`Sealer::export_jwe_secret_keys`](crate::Sealer::export_jwe_secret_keys) exports.
+//!   `docs/FORMAT.md`, "JWE profile", specifies it.
+//!
+//! ```
+//! use sealed_session::jwt::{JwsIssuer, JwsSigningKey, JwsVerifier, VerifyingKeys};
+//!
+//! let issuer = JwsIssuer::new(JwsSigningKey::generate_ed25519()?, "https://auth.example");
+//! let verifier = JwsVerifier::new(
+//!     VerifyingKeys::from_jwk_set(&issuer.public_jwk_set())?,
+//!     "https://auth.example",
+//!     "orders",
+//! );
+//! let token = issuer.issue("user-42", "orders", &serde_json::json!({"scope": "read"}))?;
+//! assert_eq!(verifier.verify::<serde_json::Value>(&token)?.subject(), "user-42");
+//! # Ok::<(), sealed_session::Error>(())
+//! ```
+
+mod claims;
+mod jwe;
+mod jwk;
+mod jws;
+mod provider;
+
+pub(crate) use jwe::JWE_SUBKEY_INFO;
+pub use jwk::{MIN_HS256_SECRET_LEN, VerifyingKeys};
+pub use jws::{
+    DEFAULT_JWS_TTL, DEFAULT_MAX_JWS_LEN, JwsIssuer, JwsSigningKey, JwsVerifier, Verified,
+};

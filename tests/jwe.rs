@@ -1,0 +1,496 @@
+//! `Format::Jwe`: the sealed session as a standard JWE (dir, XC20P, zip DEF), through the
+//! public API, with explicit clocks.
+
+mod common;
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chacha20poly1305::XChaCha20Poly1305;
+use chacha20poly1305::aead::{AeadInPlace, KeyInit};
+use common::{T0, profile};
+use sealed_session::{Compression, Dictionary, Error, Format, Key, RevocationList, Sealer};
+use serde_json::{Value, json};
+use time::Duration;
+
+fn key() -> Key {
+    Key::try_from(&[7u8; 32][..]).expect("32 bytes")
+}
+
+fn jwe() -> Sealer {
+    Sealer::new(key(), "session").with_format(Format::Jwe)
+}
+
+fn segments(token: &str) -> Vec<&str> {
+    token.split('.').collect()
+}
+
+fn header(token: &str) -> Value {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(segments(token)[0])
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON header")
+}
+
+/// The JWE key of `sealer`, from its exported JWK Set.
+fn exported_key(sealer: &Sealer) -> [u8; 32] {
+    let set: Value = serde_json::from_str(&sealer.export_jwe_secret_keys()).expect("JSON");
+    let k = set["keys"][0]["k"].as_str().expect("k");
+    URL_SAFE_NO_PAD
+        .decode(k)
+        .expect("base64url")
+        .try_into()
+        .expect("32 bytes")
+}
+
+/// A JWE sealed by hand, as another implementation would: `header` as given, `plaintext`
+/// raw-DEFLATEd when `zip`.
+fn foreign(key: &[u8; 32], header: &str, plaintext: &[u8], zip: bool) -> String {
+    let protected = URL_SAFE_NO_PAD.encode(header);
+    let mut payload = if zip {
+        miniz_oxide::deflate::compress_to_vec(plaintext, 9)
+    } else {
+        plaintext.to_vec()
+    };
+    let iv = [9u8; 24];
+    let tag = XChaCha20Poly1305::new(key.into())
+        .encrypt_in_place_detached((&iv).into(), protected.as_bytes(), &mut payload)
+        .expect("seals");
+    format!(
+        "{protected}..{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(iv),
+        URL_SAFE_NO_PAD.encode(&payload),
+        URL_SAFE_NO_PAD.encode(tag)
+    )
+}
+
+fn claims(exp: i64) -> String {
+    format!(
+        r#"{{"sub":"alice","jti":"AAAAAAAAAAAAAAAAAAAAAA","auth_time":1906545600,"iat":1906545600,"exp":{exp},"state":{{"n":1}}}}"#
+    )
+}
+
+#[test]
+fn round_trip_keeps_the_session_and_uses_whole_seconds() {
+    let sealer = jwe();
+    let now = T0 + Duration::milliseconds(1234);
+    let token = sealer.seal_at("user-42", &profile(), now).expect("seals");
+    assert_eq!(segments(&token).len(), 5);
+    assert_eq!(segments(&token)[1], "", "dir: no encrypted key");
+    let header = header(&token);
+    assert_eq!(header["alg"], "dir");
+    assert_eq!(header["enc"], "XC20P");
+    assert_eq!(header["kid"], key().id().to_string());
+    let session = sealer
+        .open_at::<common::Profile>(&token, now)
+        .expect("opens");
+    assert_eq!(session.state(), &profile());
+    assert_eq!(session.subject(), "user-42");
+    assert_eq!(
+        session.issued_at(),
+        T0 + Duration::seconds(1),
+        "rounded down to the second"
+    );
+    assert_eq!(session.authenticated_at(), session.issued_at());
+    assert_eq!(
+        session.expires_at(),
+        session.issued_at() + Duration::hours(24)
+    );
+
+    let later = now + Duration::hours(13);
+    let rolled = sealer
+        .reseal_at(&session, &profile(), later)
+        .expect("reseals");
+    let rolled = sealer
+        .open_at::<common::Profile>(&rolled, later)
+        .expect("opens");
+    assert_eq!(rolled.session_id(), session.session_id());
+    assert_eq!(rolled.authenticated_at(), session.authenticated_at());
+    assert_eq!(
+        rolled.issued_at(),
+        T0 + Duration::seconds(1) + Duration::hours(13)
+    );
+}
+
+#[test]
+fn compresses_with_zip_def_only_when_it_pays() {
+    let sealer = jwe();
+    let small = sealer.seal_at("u", &1u8, T0).expect("seals");
+    assert!(header(&small).get("zip").is_none());
+    let big_state = json!({"items": vec!["the same words again and again"; 60]});
+    let big = sealer.seal_at("u", &big_state, T0).expect("seals");
+    assert_eq!(header(&big)["zip"], "DEF");
+    let plain = sealer
+        .clone()
+        .with_compression(Compression::Never)
+        .seal_at("u", &big_state, T0)
+        .expect("seals");
+    assert!(header(&plain).get("zip").is_none());
+    assert!(
+        big.len() < plain.len() / 4,
+        "{} vs {}",
+        big.len(),
+        plain.len()
+    );
+    let forced = sealer
+        .clone()
+        .with_compression(Compression::Always)
+        .seal_at("u", &1u8, T0)
+        .expect("seals");
+    assert_eq!(header(&forced)["zip"], "DEF");
+    for token in [small, big, plain, forced] {
+        assert!(sealer.open_at::<Value>(&token, T0).is_ok());
+    }
+}
+
+#[test]
+fn exported_key_decrypts_and_is_bound_to_the_purpose() {
+    let sealer = jwe();
+    let token = sealer
+        .seal_at("alice", &json!({"n": 1}), T0)
+        .expect("seals");
+    let parts = segments(&token);
+    let iv: [u8; 24] = URL_SAFE_NO_PAD
+        .decode(parts[2])
+        .expect("iv")
+        .try_into()
+        .expect("24");
+    let mut plaintext = URL_SAFE_NO_PAD.decode(parts[3]).expect("ciphertext");
+    let tag = URL_SAFE_NO_PAD.decode(parts[4]).expect("tag");
+    XChaCha20Poly1305::new((&exported_key(&sealer)).into())
+        .decrypt_in_place_detached(
+            (&iv).into(),
+            parts[0].as_bytes(),
+            &mut plaintext,
+            tag.as_slice().into(),
+        )
+        .expect("the exported key decrypts");
+    let claims: Value = serde_json::from_slice(&plaintext).expect("JSON claims");
+    assert_eq!(claims["sub"], "alice");
+    assert_eq!(claims["state"], json!({"n": 1}));
+    assert_eq!(claims["auth_time"], claims["iat"]);
+    assert_eq!(claims["jti"].as_str().map(str::len), Some(22));
+
+    let other = Sealer::new(key(), "remember_me").with_format(Format::Jwe);
+    assert_ne!(exported_key(&other), exported_key(&sealer));
+    assert_eq!(
+        other.open_at::<Value>(&token, T0).err(),
+        Some(Error::Invalid)
+    );
+}
+
+#[test]
+fn tokens_sealed_elsewhere_open_with_and_without_zip() {
+    let sealer = jwe();
+    let key = exported_key(&sealer);
+    let kid = key_id();
+    for zip in [false, true] {
+        let head = if zip {
+            format!(r#"{{"alg":"dir","enc":"XC20P","zip":"DEF","kid":"{kid}"}}"#)
+        } else {
+            format!(r#"{{"kid":"{kid}","enc":"XC20P","alg":"dir"}}"#)
+        };
+        let token = foreign(&key, &head, claims(1906549200).as_bytes(), zip);
+        let session = sealer.open_at::<Value>(&token, T0).expect("opens");
+        assert_eq!(session.state(), &json!({"n": 1}));
+    }
+    // No kid: the only key.
+    let token = foreign(
+        &key,
+        r#"{"alg":"dir","enc":"XC20P"}"#,
+        claims(1906549200).as_bytes(),
+        false,
+    );
+    assert!(sealer.open_at::<Value>(&token, T0).is_ok());
+}
+
+fn key_id() -> String {
+    key().id().to_string()
+}
+
+#[test]
+fn tampering_is_refused() {
+    let sealer = jwe();
+    let token = sealer.seal_at("alice", &profile(), T0).expect("seals");
+    let bytes = token.as_bytes();
+    for index in 0..bytes.len() {
+        if bytes[index] == b'.' {
+            continue;
+        }
+        let mut changed = bytes.to_vec();
+        changed[index] = if changed[index] == b'A' { b'B' } else { b'A' };
+        let changed = String::from_utf8(changed).expect("ASCII");
+        let result = sealer.open_at::<Value>(&changed, T0);
+        assert!(
+            matches!(
+                result,
+                Err(Error::Invalid | Error::Malformed | Error::UnknownKey)
+            ),
+            "byte {index}: {result:?}"
+        );
+    }
+}
+
+#[test]
+fn header_rules() {
+    let sealer = jwe();
+    let key = exported_key(&sealer);
+    let kid = key_id();
+    let body = claims(1906549200);
+    let cases = [
+        (
+            format!(r#"{{"alg":"A256KW","enc":"XC20P","kid":"{kid}"}}"#),
+            Error::Malformed,
+        ),
+        (
+            format!(r#"{{"alg":"dir","enc":"A256GCM","kid":"{kid}"}}"#),
+            Error::Malformed,
+        ),
+        (
+            format!(r#"{{"alg":"dir","enc":"XC20P","zip":"GZIP","kid":"{kid}"}}"#),
+            Error::Malformed,
+        ),
+        (
+            format!(r#"{{"alg":"dir","enc":"XC20P","kid":"{kid}","crit":["exp"],"exp":1}}"#),
+            Error::Malformed,
+        ),
+        (
+            format!(r#"{{"alg":"dir","enc":"XC20P","kid":"{kid}","kid":"{kid}"}}"#),
+            Error::Malformed,
+        ),
+        (
+            r#"{"alg":"dir","enc":"XC20P","kid":"00000000"}"#.to_owned(),
+            Error::UnknownKey,
+        ),
+        (
+            r#"{"alg":"dir","enc":"XC20P","kid":"a name"}"#.to_owned(),
+            Error::UnknownKey,
+        ),
+    ];
+    for (head, expected) in cases {
+        let token = foreign(&key, &head, body.as_bytes(), false);
+        assert_eq!(
+            sealer.open_at::<Value>(&token, T0).err(),
+            Some(expected),
+            "{head}"
+        );
+    }
+    // An encrypted key with dir, five segments exactly.
+    let good = foreign(
+        &key,
+        r#"{"alg":"dir","enc":"XC20P"}"#,
+        body.as_bytes(),
+        false,
+    );
+    let parts = segments(&good);
+    let with_key = format!("{}.AAAA.{}.{}.{}", parts[0], parts[2], parts[3], parts[4]);
+    assert_eq!(
+        sealer.open_at::<Value>(&with_key, T0).err(),
+        Some(Error::Malformed)
+    );
+    assert_eq!(
+        sealer.open_at::<Value>(&format!("{good}."), T0).err(),
+        Some(Error::Malformed)
+    );
+    let four = parts[..4].join(".");
+    assert_eq!(
+        sealer.open_at::<Value>(&four, T0).err(),
+        Some(Error::Malformed)
+    );
+    // Several keys and no kid: which one is not guessed.
+    let ring = sealed_session::Keyring::new(key_two()).with_previous(self::key());
+    let two = Sealer::new(ring, "session").with_format(Format::Jwe);
+    assert_eq!(
+        two.open_at::<Value>(&good, T0).err(),
+        Some(Error::UnknownKey)
+    );
+}
+
+fn key_two() -> Key {
+    Key::try_from(&[8u8; 32][..]).expect("32 bytes")
+}
+
+#[test]
+fn claims_rules() {
+    let sealer = jwe();
+    let key = exported_key(&sealer);
+    let head = r#"{"alg":"dir","enc":"XC20P"}"#;
+    let open = |plaintext: &str| {
+        sealer.open_at::<Value>(&foreign(&key, head, plaintext.as_bytes(), false), T0)
+    };
+    let base =
+        r#""sub":"alice","jti":"AAAAAAAAAAAAAAAAAAAAAA","auth_time":1906545600,"iat":1906545600"#;
+    assert!(
+        open(&format!(
+            r#"{{{base},"exp":1906549200,"state":1,"other":"ignored"}}"#
+        ))
+        .is_ok()
+    );
+    for bad in [
+        format!(r#"{{{base},"exp":"1906549200","state":1}}"#),
+        format!(r#"{{{base},"exp":1906549200.0,"state":1}}"#),
+        format!(r#"{{{base},"exp":1e10,"state":1}}"#),
+        format!(r#"{{{base},"exp":99999999999999999999,"state":1}}"#),
+        format!(r#"{{{base},"exp":-1,"state":1}}"#),
+        format!(r#"{{{base},"exp":1906549200,"exp":4000000000,"state":1}}"#),
+        format!(r#"{{{base},"exp":1906549200,"state":1,"sub":"admin"}}"#),
+        format!(r#"{{{base},"state":1}}"#),
+        format!(r#"{{{base},"exp":1906549200}}"#),
+        format!(r#"{{{base},"exp":1906545600,"state":1}}"#),
+        r#"{"sub":"alice","jti":"x","auth_time":1,"iat":1,"exp":2,"state":1}"#.to_owned(),
+        "not json".to_owned(),
+    ] {
+        assert_eq!(open(&bad).err(), Some(Error::Malformed), "{bad}");
+    }
+}
+
+#[test]
+fn expiry_and_future_issue_with_an_explicit_clock() {
+    let sealer = jwe()
+        .with_ttl(Duration::minutes(10))
+        .with_leeway(Duration::seconds(5));
+    let token = sealer.seal_at("u", &(), T0).expect("seals");
+    let expiry = T0 + Duration::minutes(10);
+    assert!(
+        sealer
+            .open_at::<()>(&token, expiry + Duration::seconds(4))
+            .is_ok()
+    );
+    assert_eq!(
+        sealer
+            .open_at::<()>(&token, expiry + Duration::seconds(5))
+            .err(),
+        Some(Error::Expired)
+    );
+    assert!(
+        sealer
+            .open_at::<()>(&token, T0 - Duration::seconds(5))
+            .is_ok()
+    );
+    assert_eq!(
+        sealer
+            .open_at::<()>(&token, T0 - Duration::seconds(6))
+            .err(),
+        Some(Error::NotYetValid)
+    );
+    let short = jwe().with_max_lifetime(Duration::hours(1));
+    let token = short.seal_at("u", &(), T0).expect("seals");
+    assert_eq!(
+        short.open_at::<()>(&token, T0 + Duration::hours(2)).err(),
+        Some(Error::LifetimeExceeded)
+    );
+}
+
+#[test]
+fn formats_never_open_each_other() {
+    let compact = Sealer::new(key(), "session");
+    let jwe = jwe();
+    let compact_token = compact.seal_at("u", &1u8, T0).expect("seals");
+    let jwe_token = jwe.seal_at("u", &1u8, T0).expect("seals");
+    assert_eq!(
+        jwe.open_at::<u8>(&compact_token, T0).err(),
+        Some(Error::Malformed)
+    );
+    assert_eq!(
+        compact.open_at::<u8>(&jwe_token, T0).err(),
+        Some(Error::Malformed)
+    );
+    let session = compact.open_at::<u8>(&compact_token, T0).expect("opens");
+    let rolled = jwe
+        .reseal_at(&session, &2u8, T0)
+        .expect("a session rolls into the other format");
+    assert_eq!(
+        compact.open_at::<u8>(&rolled, T0).err(),
+        Some(Error::Malformed)
+    );
+}
+
+#[test]
+fn a_dictionary_is_refused() {
+    let sealer = jwe().with_dictionary(Dictionary::new("{\"roles\":[]}"));
+    assert!(matches!(sealer.validate(), Err(Error::Config(_))));
+    assert!(matches!(
+        sealer.seal_at("u", &(), T0),
+        Err(Error::Config(_))
+    ));
+}
+
+#[test]
+fn oversized_tokens_and_zip_bombs_are_too_large() {
+    let sealer = jwe();
+    let long = "a".repeat(sealed_session::DEFAULT_MAX_TOKEN_LEN + 1);
+    assert_eq!(
+        sealer.open_at::<Value>(&long, T0).err(),
+        Some(Error::TooLarge)
+    );
+    let huge_state = json!({"blob": URL_SAFE_NO_PAD.encode(vec![1u8; 8000])});
+    assert_eq!(
+        sealer
+            .clone()
+            .with_compression(Compression::Never)
+            .seal_at("u", &huge_state, T0)
+            .err(),
+        Some(Error::TooLarge)
+    );
+    // 10 MiB of claims JSON in a few KiB of DEFLATE, sealed with the right key.
+    let bomb = format!(
+        r#"{{"sub":"u","jti":"AAAAAAAAAAAAAAAAAAAAAA","auth_time":1906545600,"iat":1906545600,"exp":1906549200,"state":"{}"}}"#,
+        "A".repeat(10 << 20)
+    );
+    let token = foreign(
+        &exported_key(&sealer),
+        r#"{"alg":"dir","enc":"XC20P","zip":"DEF"}"#,
+        bomb.as_bytes(),
+        true,
+    );
+    assert!(token.len() < 16 * 1024, "{}", token.len());
+    let roomy = sealer.with_max_token_len(64 * 1024);
+    assert_eq!(
+        roomy.open_at::<Value>(&token, T0).err(),
+        Some(Error::TooLarge)
+    );
+}
+
+#[test]
+fn revocation_applies_to_jwe_sessions() {
+    let list = Arc::new(RevocationList::new(Duration::days(8)));
+    let sealer = jwe().with_revocations(list.clone());
+    let now = time::OffsetDateTime::now_utc();
+    let first = sealer.seal_at("alice", &(), now).expect("seals");
+    let second = sealer.seal_at("alice", &(), now).expect("seals");
+    let session = sealer.open_at::<()>(&second, now).expect("opens");
+    list.revoke_session(&session);
+    assert!(sealer.open_at::<()>(&first, now).is_ok());
+    assert_eq!(
+        sealer.open_at::<()>(&second, now).err(),
+        Some(Error::Revoked)
+    );
+    let revoked_at = list.revoke_user("alice");
+    assert_eq!(
+        sealer.open_at::<()>(&first, revoked_at).err(),
+        Some(Error::Revoked)
+    );
+    // A login right after "log out everywhere" starts at the next whole second, and opens.
+    let fresh = sealer.seal_at("alice", &(), revoked_at).expect("seals");
+    let session = sealer
+        .open_at::<()>(&fresh, revoked_at + Duration::seconds(1))
+        .expect("a new login opens");
+    assert!(session.authenticated_at() > revoked_at);
+}
+
+#[test]
+fn a_shared_raw_key_opens_tokens_sealed_with_it() {
+    let raw = [5u8; 32];
+    let sealer = Sealer::from_jwe_key(Key::try_from(&raw[..]).expect("32 bytes"), "session");
+    let token = foreign(
+        &raw,
+        r#"{"alg":"dir","enc":"XC20P"}"#,
+        claims(1906549200).as_bytes(),
+        false,
+    );
+    assert!(sealer.open_at::<Value>(&token, T0).is_ok());
+    let ours = sealer.seal_at("u", &1u8, T0).expect("seals");
+    assert_eq!(exported_key(&sealer), raw);
+    assert!(sealer.open_at::<u8>(&ours, T0).is_ok());
+}
