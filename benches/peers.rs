@@ -564,19 +564,19 @@ struct JwtClaims<T> {
 
 /// `jsonwebtoken` HS256: signed, readable by the client, not encrypted.
 struct JwtHs256 {
-    encoding: jsonwebtoken::EncodingKey,
-    decoding: jsonwebtoken::DecodingKey,
-    validation: jsonwebtoken::Validation,
+    encoding: jsonwebtoken10::EncodingKey,
+    decoding: jsonwebtoken10::DecodingKey,
+    validation: jsonwebtoken10::Validation,
 }
 
 impl JwtHs256 {
     fn new() -> JwtHs256 {
         let secret = random_key();
         // Validates the signature, the algorithm and `exp` (required), with 60 s leeway.
-        let validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        let validation = jsonwebtoken10::Validation::new(jsonwebtoken10::Algorithm::HS256);
         JwtHs256 {
-            encoding: jsonwebtoken::EncodingKey::from_secret(&secret),
-            decoding: jsonwebtoken::DecodingKey::from_secret(&secret),
+            encoding: jsonwebtoken10::EncodingKey::from_secret(&secret),
+            decoding: jsonwebtoken10::DecodingKey::from_secret(&secret),
             validation,
         }
     }
@@ -589,12 +589,12 @@ impl Candidate for JwtHs256 {
             exp: unix_secs() + TTL_SECS,
             data: state,
         };
-        let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
-        jsonwebtoken::encode(&header, &claims, &self.encoding).expect("encode")
+        let header = jsonwebtoken10::Header::new(jsonwebtoken10::Algorithm::HS256);
+        jsonwebtoken10::encode(&header, &claims, &self.encoding).expect("encode")
     }
 
     fn open(&self, token: &str) -> SessionState {
-        jsonwebtoken::decode::<JwtClaims<SessionState>>(token, &self.decoding, &self.validation)
+        jsonwebtoken10::decode::<JwtClaims<SessionState>>(token, &self.decoding, &self.validation)
             .expect("decode")
             .claims
             .data

@@ -239,7 +239,7 @@ impl Sealer {
 
     /// Checks, authenticates, decrypts and inflates a JWE, and hands its plaintext to `read`
     /// (in a buffer wiped afterwards).
-    fn with_jwe_plaintext<R>(
+    pub(super) fn with_jwe_plaintext<R>(
         &self,
         token: &str,
         read: impl FnOnce(&[u8]) -> Result<R, Error>,

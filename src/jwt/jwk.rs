@@ -59,8 +59,9 @@ struct RawJwk {
 }
 
 #[derive(Deserialize)]
-struct RawJwkSet {
-    keys: Vec<serde_json::Value>,
+struct RawJwkSet<'a> {
+    #[serde(borrow)]
+    keys: Vec<&'a serde_json::value::RawValue>,
 }
 
 impl VerifyingKeys {
@@ -100,8 +101,8 @@ impl VerifyingKeys {
         let set: RawJwkSet =
             serde_json::from_str(json).map_err(|_| Error::InvalidJwk("not a JWK Set"))?;
         let mut keys = VerifyingKeys::new();
-        for value in set.keys {
-            let jwk: RawJwk = serde_json::from_value(value)
+        for text in set.keys {
+            let jwk: RawJwk = serde_json::from_str(text.get())
                 .map_err(|_| Error::InvalidJwk("a key is not a JWK"))?;
             if let Some(entry) = entry_of(jwk)? {
                 keys = keys.with(entry)?;

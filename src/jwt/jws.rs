@@ -785,7 +785,7 @@ impl JwsVerifier {
 
     /// The signature layer: checks the shape, the header, the key and the signature, and
     /// returns the payload's bytes (not yet read as claims).
-    fn authentic_payload(&self, token: &str) -> Result<Vec<u8>, Error> {
+    pub(super) fn authentic_payload(&self, token: &str) -> Result<Vec<u8>, Error> {
         provider::ensure_installed()?;
         if token.len() > self.max_token_len {
             return Err(Error::TooLarge);

@@ -32,6 +32,8 @@ mod jwe;
 mod jwk;
 mod jws;
 mod provider;
+#[cfg(test)]
+mod vectors;
 
 pub(crate) use jwe::JWE_SUBKEY_INFO;
 pub use jwk::{MIN_HS256_SECRET_LEN, VerifyingKeys};

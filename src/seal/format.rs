@@ -196,7 +196,7 @@ impl Sealer {
 
     /// Decodes, authenticates, decrypts and inflates `token`, then applies the time rules and
     /// the revocation list, at `now_ms`.
-    pub(super) fn open_token<T: DeserializeOwned>(
+    pub(crate) fn open_token<T: DeserializeOwned>(
         &self,
         token: &str,
         now_ms: i64,
