@@ -318,10 +318,10 @@ fn deflate_with(
         }
     }
     let stream = &mut compressor.stream;
-    if let Some(dictionary) = dictionary {
-        if stream.set_dictionary(dictionary.as_bytes()).is_err() {
-            return false;
-        }
+    if let Some(dictionary) = dictionary
+        && stream.set_dictionary(dictionary.as_bytes()).is_err()
+    {
+        return false;
     }
     let start = out.len();
     out.resize(start + budget, 0);

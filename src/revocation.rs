@@ -800,10 +800,10 @@ impl RevocationList {
 
     /// Makes room for one new entry under the cap. Call with the writer lock held.
     fn make_room(&self) {
-        if let Some(cap) = self.max_entries {
-            if self.len() >= cap {
-                self.fold_down_to(cap - (cap / 16).max(1));
-            }
+        if let Some(cap) = self.max_entries
+            && self.len() >= cap
+        {
+            self.fold_down_to(cap - (cap / 16).max(1));
         }
     }
 

@@ -20,7 +20,10 @@ use time::OffsetDateTime;
 /// The virtualenv's Python: `$INTEROP_PYTHON`, or the one `scripts/interop-venv.sh` makes.
 fn python() -> String {
     let python = std::env::var("INTEROP_PYTHON").unwrap_or_else(|_| {
-        format!("{}/target/interop-venv/bin/python", env!("CARGO_MANIFEST_DIR"))
+        format!(
+            "{}/target/interop-venv/bin/python",
+            env!("CARGO_MANIFEST_DIR")
+        )
     });
     assert!(
         std::path::Path::new(&python).exists(),
@@ -110,14 +113,20 @@ fn our_jwes_decrypt_in_joserfc_and_authlib_with_the_exported_key() {
         let results = answer[library].as_array().expect("results");
         for (result, zip) in results.iter().zip([false, true, false]) {
             assert_eq!(result["ok"], true, "{library}: {result}");
-            assert_eq!(result["header"].get("zip").is_some(), zip, "{library}: {result}");
+            assert_eq!(
+                result["header"].get("zip").is_some(),
+                zip,
+                "{library}: {result}"
+            );
             let claims: Value =
                 serde_json::from_str(result["plaintext"].as_str().expect("text")).expect("JSON");
             assert_eq!(claims["sub"], "alice");
-            assert!(claims["exp"].is_i64() && claims["iat"].is_i64() && claims["auth_time"].is_i64());
+            assert!(
+                claims["exp"].is_i64() && claims["iat"].is_i64() && claims["auth_time"].is_i64()
+            );
         }
-        let first: Value = serde_json::from_str(results[0]["plaintext"].as_str().expect("text"))
-            .expect("JSON");
+        let first: Value =
+            serde_json::from_str(results[0]["plaintext"].as_str().expect("text")).expect("JSON");
         assert_eq!(first["state"], json!({"n": 1}));
     }
     // A bit flipped on our side is refused on theirs.
@@ -167,7 +176,10 @@ fn their_jwes_open_in_ours() {
         let session = sealer.open::<Value>(small).expect(library);
         assert_eq!(session.subject(), "bob");
         assert_eq!(session.state(), &json!({"n": 2}));
-        assert_eq!(sealer.open::<Value>(big).expect(library).state(), &big_state());
+        assert_eq!(
+            sealer.open::<Value>(big).expect(library).state(),
+            &big_state()
+        );
         // A bit flipped on their side is refused on ours.
         for token in [small, big] {
             assert_eq!(
@@ -194,8 +206,16 @@ fn a_zip_bomb_from_joserfc_is_too_large() {
     );
     for library in ["joserfc", "authlib"] {
         let token = answer[library][0].as_str().expect("token");
-        assert!(token.len() < 16 * 1024, "{library}: {} characters", token.len());
-        assert_eq!(sealer.open::<Value>(token).err(), Some(Error::TooLarge), "{library}");
+        assert!(
+            token.len() < 16 * 1024,
+            "{library}: {} characters",
+            token.len()
+        );
+        assert_eq!(
+            sealer.open::<Value>(token).err(),
+            Some(Error::TooLarge),
+            "{library}"
+        );
     }
 }
 
@@ -293,7 +313,10 @@ fn our_tokens_verify_with_pyjwt_from_the_exported_jwk_set() {
     .with_revocations(list.clone());
     assert!(verifier.verify::<Value>(&tokens[0]).is_ok());
     list.revoke_user("dave");
-    assert_eq!(verifier.verify::<Value>(&tokens[0]).err(), Some(Error::Revoked));
+    assert_eq!(
+        verifier.verify::<Value>(&tokens[0]).err(),
+        Some(Error::Revoked)
+    );
     // A flipped signature is refused by PyJWT too.
     let middle = tokens[0].len() - 40;
     let mut bad = tokens[0].as_bytes().to_vec();

@@ -841,7 +841,7 @@ impl JwsVerifier {
             return Err(Error::WrongIssuer);
         }
         let audiences = claims.aud.as_deref().unwrap_or_default();
-        if !audiences.iter().any(|audience| *audience == self.audience) {
+        if !audiences.contains(&self.audience) {
             return Err(Error::WrongAudience);
         }
         if now >= exp.saturating_add(leeway) {

@@ -22,7 +22,9 @@ use crate::claims::{
 use crate::compress::{Compression, DEFAULT_LEVEL, Dictionary};
 use crate::key::Keyring;
 use crate::revocation::RevocationList;
-pub(crate) use format::{SealingKey, encoded_len, parse_state};
+pub(crate) use format::SealingKey;
+#[cfg(feature = "jwt")]
+pub(crate) use format::{encoded_len, parse_state};
 use scratch::os_random;
 
 /// Default lifetime of a token: 24 hours. With [`Sealer::reseal`], the idle timeout.
@@ -628,10 +630,10 @@ impl Sealer {
         if let Some(revocations) = &self.revocations {
             // Start after the subject's last revocation, even within the same millisecond
             // (JWE: the next whole second after it).
-            if let Some(floor) = revocations.issue_floor_millis(subject) {
-                if floor > auth_at {
-                    auth_at = round_down(floor.saturating_add(quantum - 1), quantum);
-                }
+            if let Some(floor) = revocations.issue_floor_millis(subject)
+                && floor > auth_at
+            {
+                auth_at = round_down(floor.saturating_add(quantum - 1), quantum);
             }
         }
         let life = duration_millis(self.ttl).min(duration_millis(self.max_lifetime));
