@@ -10,6 +10,7 @@
 //! | `ours-never`        | `Sealer` with `Compression::Never`                                |
 //! | `ours-dict`         | `Sealer` with default settings and a [`Dictionary`] built from     |
 //! |                     | [`dictionary_sample`]: the same state type, other values           |
+//! | `ours-jwe`          | `Sealer` with `Format::Jwe`: a standard JWE (dir, XC20P, zip DEF) |
 //! | `cookie-private`    | `cookie` private jar (AES-256-GCM): `{"exp","data"}` as the value |
 //! | `pasetors-v4-local` | PASETO v4.local, `exp` set and validated, state as claim `data`   |
 //! | `branca`            | Branca (XChaCha20-Poly1305, base62), TTL checked on decode        |
@@ -393,6 +394,7 @@ pub fn candidates() -> Vec<(&'static str, Box<dyn Candidate>)> {
         ("ours", Box::new(Ours::auto())),
         ("ours-never", Box::new(Ours::never())),
         ("ours-dict", Box::new(Ours::dictionary())),
+        ("ours-jwe", Box::new(Ours::jwe())),
         ("cookie-private", Box::new(CookiePrivate::new())),
         ("pasetors-v4-local", Box::new(PasetoV4Local::new())),
         ("branca", Box::new(Branca::new())),
@@ -438,6 +440,11 @@ impl Ours {
 }
 
 impl Ours {
+    /// Default settings, as a standard JWE.
+    fn jwe() -> Ours {
+        Ours(Sealer::new(Key::generate(), "session").with_format(sealed_session::Format::Jwe))
+    }
+
     /// Default settings and a dictionary made from another user's state of the same type.
     fn dictionary() -> Ours {
         let dictionary = Dictionary::from_sample(&dictionary_sample()).expect("serializes");

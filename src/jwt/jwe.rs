@@ -452,3 +452,133 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod example {
+    use super::*;
+    use crate::Key;
+    use crate::claims::unix_millis;
+    use crate::test_vectors::{hex, unhex, vector_file};
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+
+    fn text<'v>(value: &'v serde_json::Value, field: &str) -> &'v str {
+        value[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("{field} is a string"))
+    }
+
+    /// The JWE example of docs/FORMAT.md ("JWE profile"), rebuilt from its inputs: the derived
+    /// key, the header, the claims, the DEFLATE stream and both tokens (with and without `zip`);
+    /// and both tokens open.
+    #[test]
+    fn jwe_example_is_reproduced() {
+        let example = vector_file("jwe_example.json");
+        let key = Key::try_from(&unhex(&example["key_hex"])[..]).expect("32-byte key");
+        let purpose = text(&example, "purpose");
+        let sealer = Sealer::new(key.clone(), purpose)
+            .with_format(crate::Format::Jwe)
+            .with_ttl(time::Duration::seconds(
+                example["ttl_seconds"].as_i64().expect("ttl"),
+            ));
+        let now = OffsetDateTime::parse(text(&example, "now"), &Rfc3339).expect("RFC 3339");
+        let sid = SessionId(
+            unhex(&example["session_id_hex"])
+                .try_into()
+                .expect("16 bytes"),
+        );
+        let nonce: [u8; NONCE_LEN] = unhex(&example["iv_hex"]).try_into().expect("24 bytes");
+        let state: serde_json::Value =
+            serde_json::from_str(text(&example, "state_json")).expect("JSON");
+        let seal = |compression: Compression| {
+            sealer
+                .clone()
+                .with_compression(compression)
+                .seal_new(
+                    text(&example, "subject"),
+                    &state,
+                    unix_millis(now),
+                    sid,
+                    &nonce,
+                )
+                .expect("seals")
+                .0
+        };
+        let zipped = seal(Compression::Always);
+        let plain = seal(Compression::Never);
+        let jwe_key = key.derive(&[JWE_SUBKEY_INFO, purpose.as_bytes()]);
+        let mut plaintext = Vec::new();
+        sealer
+            .with_jwe_plaintext(&plain, |bytes| {
+                plaintext.extend_from_slice(bytes);
+                Ok(())
+            })
+            .expect("opens");
+        let deflated = {
+            let mut parts = zipped.split('.');
+            let (_, _, _, ciphertext, tag) = (
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next().expect("ciphertext"),
+                parts.next().expect("tag"),
+            );
+            let mut bytes = URL_SAFE_NO_PAD.decode(ciphertext).expect("base64url");
+            let tag: [u8; TAG_LEN] = URL_SAFE_NO_PAD
+                .decode(tag)
+                .expect("base64url")
+                .try_into()
+                .expect("16 bytes");
+            let header = zipped.split('.').next().expect("header");
+            aead::open_in_place(&jwe_key, &nonce, header.as_bytes(), &mut bytes, &tag)
+                .expect("authentic");
+            bytes
+        };
+        let header_of = |token: &str| {
+            String::from_utf8(
+                URL_SAFE_NO_PAD
+                    .decode(token.split('.').next().expect("header"))
+                    .expect("base64url"),
+            )
+            .expect("UTF-8")
+        };
+        let computed = serde_json::json!({
+            "key_id": key.id().to_string(),
+            "jwe_key_hex": hex(&jwe_key[..]),
+            "jwk": serde_json::from_str::<serde_json::Value>(&sealer.export_jwe_secret_keys()).expect("JSON")["keys"][0],
+            "header_zip": header_of(&zipped),
+            "header_plain": header_of(&plain),
+            "claims_json": String::from_utf8(plaintext).expect("UTF-8"),
+            "deflated_hex": hex(&deflated),
+            "token_zip": zipped,
+            "token_plain": plain,
+        });
+        if std::env::var_os("PRINT_JWE_EXAMPLE").is_some() {
+            println!("{}", serde_json::to_string_pretty(&computed).expect("JSON"));
+        }
+        for (field, value) in computed.as_object().expect("object") {
+            assert_eq!(&example[field], value, "{field}");
+        }
+        for token in [&zipped, &plain] {
+            let session = sealer
+                .open_at::<serde_json::Value>(token, now)
+                .expect("opens");
+            assert_eq!(session.state(), &state);
+        }
+        let format_doc =
+            std::fs::read_to_string(format!("{}/docs/FORMAT.md", env!("CARGO_MANIFEST_DIR")))
+                .expect("docs/FORMAT.md present");
+        for field in [
+            "token_zip",
+            "token_plain",
+            "jwe_key_hex",
+            "claims_json",
+            "header_zip",
+        ] {
+            assert!(
+                format_doc.contains(text(&example, field)),
+                "docs/FORMAT.md shows the example's {field}"
+            );
+        }
+    }
+}
