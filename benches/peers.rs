@@ -394,6 +394,7 @@ pub fn candidates() -> Vec<(&'static str, Box<dyn Candidate>)> {
         ("ours", Box::new(Ours::auto())),
         ("ours-never", Box::new(Ours::never())),
         ("ours-dict", Box::new(Ours::dictionary())),
+        #[cfg(feature = "jwt")]
         ("ours-jwe", Box::new(Ours::jwe())),
         ("cookie-private", Box::new(CookiePrivate::new())),
         ("pasetors-v4-local", Box::new(PasetoV4Local::new())),
@@ -441,6 +442,7 @@ impl Ours {
 
 impl Ours {
     /// Default settings, as a standard JWE.
+    #[cfg(feature = "jwt")]
     fn jwe() -> Ours {
         Ours(Sealer::new(Key::generate(), "session").with_format(sealed_session::Format::Jwe))
     }
