@@ -1,5 +1,5 @@
 //! A user logs in, gets a sealed cookie, comes back with it, rolls the session, and logs out
-//! everywhere.
+//! everywhere; then the same session as a standard JWE, and as a signed JWT for another service.
 //!
 //! Run with `cargo run --example demo`. Set `SESSION_KEY` (43 characters of base64, from
 //! `Key::generate().to_base64()`) to use a fixed key; otherwise a fresh one is drawn.
@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         roles: vec!["viewer".into(), "editor".into(), "admin".into()],
         csrf: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into(),
     })?;
-    let sealer = Sealer::new(key, "session")
+    let sealer = Sealer::new(key.clone(), "session")
         .with_ttl(ttl)
         .with_max_lifetime(max_lifetime)
         .with_dictionary(dictionary)
@@ -127,6 +127,59 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sealer.open::<UserSession>(&fresh),
     );
     println!("   revocation list entries: {}", revocations.len());
+
+    #[cfg(feature = "jwt")]
+    jwt(key, &revocations, &sealer.open::<UserSession>(&fresh)?)?;
+    Ok(())
+}
+
+/// The session for services in other languages (a JWE) and between services (a signed JWT).
+#[cfg(feature = "jwt")]
+fn jwt(
+    key: Key,
+    revocations: &Arc<RevocationList>,
+    session: &sealed_session::Session<UserSession>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use base64::Engine as _;
+    use sealed_session::Format;
+    use sealed_session::jwt::{JwsIssuer, JwsSigningKey, JwsVerifier, VerifyingKeys};
+
+    println!("\n5. The same session as a standard JWE, for services in other languages");
+    let jwe = Sealer::new(key, "session")
+        .with_format(Format::Jwe)
+        .with_ttl(Duration::hours(8))
+        .with_max_lifetime(Duration::days(1))
+        .with_revocations(Arc::clone(revocations));
+    let token = jwe.seal(session.subject(), session.state())?;
+    let header = token.split('.').next().unwrap_or_default();
+    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header)?;
+    println!("   header: {}", String::from_utf8_lossy(&header));
+    println!(
+        "   token:  {} bytes (the compact cookie above is shorter)",
+        token.len()
+    );
+    println!("   opens here: {}", jwe.open::<UserSession>(&token).is_ok());
+
+    println!("\n6. A signed JWT for the orders service, carrying the session");
+    let issuer = JwsIssuer::new(JwsSigningKey::generate_ed25519()?, "https://auth.example");
+    let jwt = issuer.issue_for_session(session, "orders", &serde_json::json!({"scope": "read"}))?;
+    println!("   JWT: {} bytes, kid {}", jwt.len(), issuer.kid());
+    println!("   published keys: {}", issuer.public_jwk_set());
+    let verifier = JwsVerifier::new(
+        VerifyingKeys::from_jwk_set(&issuer.public_jwk_set())?,
+        "https://auth.example",
+        "orders",
+    )
+    .with_revocations(Arc::clone(revocations));
+    match verifier.verify::<serde_json::Value>(&jwt) {
+        Ok(verified) => println!("   orders service: accepted (user {})", verified.subject()),
+        Err(error) => println!("   orders service: rejected ({error})"),
+    }
+    revocations.revoke_session(session);
+    match verifier.verify::<serde_json::Value>(&jwt) {
+        Ok(_) => println!("   after logging this session out: accepted"),
+        Err(error) => println!("   after logging this session out: rejected ({error})"),
+    }
     Ok(())
 }
 

@@ -485,6 +485,19 @@ fn datetime_of_checked_millis(millis: i64) -> OffsetDateTime {
     }
 }
 
+/// The first whole second at or after `millis` (Unix milliseconds).
+///
+/// A session that starts right after a revocation of its subject starts there, and
+/// `revoke_user` counts the sessions begun until there as begun before it: so that the order
+/// of a login and a revocation holds in whole seconds too, as JWTs carry the login
+/// (`auth_time`).
+pub(crate) fn ceil_to_second(millis: i64) -> i64 {
+    millis
+        .saturating_add(999)
+        .div_euclid(1000)
+        .saturating_mul(1000)
+}
+
 /// A duration in whole milliseconds, saturating at `i64::MIN` and `i64::MAX`.
 pub(crate) fn duration_millis(duration: Duration) -> i64 {
     let millis = duration.whole_milliseconds();

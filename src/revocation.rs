@@ -365,10 +365,13 @@ impl RevocationList {
     /// in with [`crate::Sealer::log_out_other_sessions`].)
     ///
     /// Sessions that `seal` starts for `subject` afterwards begin later and open normally, even
-    /// when sealed within the same millisecond. So that a session started in the same
-    /// millisecond as an earlier revocation is caught too, the time recorded may lie a few
-    /// milliseconds after the clock; it is returned, to be handed to the other instances' lists
-    /// with [`RevocationList::revoke_user_at`].
+    /// when sealed within the same millisecond: within the second of a revocation, a new
+    /// session starts at the next whole second, so that it is after the revocation in a JWT's
+    /// whole seconds too. So that such a session is caught by a second revocation within the
+    /// same second, the time recorded may then lie up to a second after the clock (and each
+    /// further revoke-and-log-in-again within that second moves it one more second ahead); it
+    /// is returned, to be handed to the other instances' lists with
+    /// [`RevocationList::revoke_user_at`].
     ///
     /// **What "until now" means when seals run concurrently.** The revocation takes effect at
     /// one instant inside the call: once it holds the list's writer lock and has made room for
@@ -408,9 +411,12 @@ impl RevocationList {
         if self.last_modified(hash).is_none() {
             self.make_room();
         }
-        // Everything a sealer may have issued until now: up to the clock, and up to the issue
-        // floor, which is ahead of the clock after a revocation within this millisecond.
-        let floor = self.floor(hash).unwrap_or(NO_WATERMARK);
+        // Everything a sealer may have issued until now: up to the clock, and up to the first
+        // whole second at or after the issue floor, where a session starts after a revocation
+        // within this second (see `Sealer::seal`).
+        let floor = self
+            .floor(hash)
+            .map_or(NO_WATERMARK, crate::claims::ceil_to_second);
         let at = clock().max(floor);
         self.record(Entry::User, hash, at);
         at
@@ -1036,12 +1042,14 @@ mod tests {
         let far =
             from_unix_millis(unix_millis(OffsetDateTime::now_utc()) + 3_600_000).expect("valid");
         list.revoke_user_at("alice", far);
-        // A token sealed now is issued at the floor, after `far`; revoking now must catch it.
+        // A token sealed now starts at the first whole second at or after the floor, after
+        // `far`; revoking now must catch it.
         let floor = list.issue_floor_millis("alice").expect("revoked");
+        let start = crate::claims::ceil_to_second(floor);
         let at = list.revoke_user("alice");
-        assert_eq!(unix_millis(at), floor);
-        assert_eq!(list.check("alice", &SID, floor), Err(Error::Revoked));
-        assert_eq!(list.issue_floor_millis("alice"), Some(floor + 1));
+        assert_eq!(unix_millis(at), start);
+        assert_eq!(list.check("alice", &SID, start), Err(Error::Revoked));
+        assert_eq!(list.issue_floor_millis("alice"), Some(start + 1));
     }
 
     /// Regression: `revoke_user` read the clock before it took the writer lock and before it

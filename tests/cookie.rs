@@ -99,6 +99,24 @@ fn a_small_token_is_one_cookie_and_reads_back() {
     assert!(sealer().open_at::<String>(&token, T0).is_ok());
 }
 
+/// A JWE session (dots between its segments) is a cookie too, single or chunked.
+#[cfg(feature = "jwt")]
+#[test]
+fn a_jwe_session_is_a_cookie_single_or_chunked() {
+    let jwe = sealer().with_format(sealed_session::Format::Jwe);
+    for len in [300, 6000] {
+        let padding = "x".repeat(len * 3 / 4);
+        let token = jwe.seal_at("user-42", &padding, T0).expect("seals");
+        let cookie = cookie().with_max_cookie_bytes(8000);
+        let headers = cookie
+            .write_at(&token, T0 + Duration::hours(1), T0)
+            .expect("fits");
+        let read = cookie.read([request_of(&headers).as_str()]);
+        assert_eq!(read.token.as_deref(), Some(token.as_str()), "{len}");
+        assert!(jwe.open_at::<String>(&token, T0).is_ok());
+    }
+}
+
 #[test]
 fn a_large_token_is_chunked_and_each_cookie_fits_the_browser_limit() {
     let token = token(7000);

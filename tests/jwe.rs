@@ -477,6 +477,16 @@ fn revocation_applies_to_jwe_sessions() {
         .open_at::<()>(&fresh, revoked_at + Duration::seconds(1))
         .expect("a new login opens");
     assert!(session.authenticated_at() > revoked_at);
+    // Regression: that session starts at a whole second ahead of the clock; a second "log out
+    // everywhere" within the same second must still reach it.
+    let again = list.revoke_user("alice");
+    assert!(again >= session.authenticated_at());
+    assert_eq!(
+        sealer
+            .open_at::<()>(&fresh, again + Duration::seconds(1))
+            .err(),
+        Some(Error::Revoked)
+    );
 }
 
 #[test]

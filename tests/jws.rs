@@ -462,6 +462,39 @@ fn revocation_reaches_signed_tokens() {
     ));
 }
 
+/// Regression: a session begun in the same second as a revocation of its user (as after "log
+/// out other sessions") carries an `auth_time` in whole seconds that is still after the
+/// revocation, so its JWTs verify; a later revocation reaches them.
+#[test]
+fn jwts_of_a_session_begun_right_after_a_revocation_verify() {
+    let list = Arc::new(RevocationList::new(Duration::days(8)));
+    let verifier = verifier().with_revocations(list.clone());
+    let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    for round in 0..5 {
+        let old = sealer
+            .open::<()>(&sealer.seal("erin", &()).expect("seals"))
+            .expect("opens");
+        let fresh = sealer.log_out_other_sessions(&old, &()).expect("seals");
+        let fresh = sealer.open::<()>(&fresh).expect("the new session opens");
+        let issued_at = fresh.authenticated_at();
+        let carried = ed_issuer()
+            .issue_for_session_at(&fresh, "orders", &json!({}), issued_at)
+            .expect("signs");
+        let stale = ed_issuer()
+            .issue_for_session_at(&old, "orders", &json!({}), issued_at)
+            .expect("signs");
+        assert!(
+            verifier.verify_at::<Value>(&carried, issued_at).is_ok(),
+            "round {round}"
+        );
+        assert_eq!(
+            verifier.verify_at::<Value>(&stale, issued_at).err(),
+            Some(Error::Revoked),
+            "round {round}"
+        );
+    }
+}
+
 #[test]
 fn keys_rotate_while_running() {
     let old = ed_issuer();

@@ -97,7 +97,8 @@ pub enum CookieProblem {
     Gap,
     /// More chunks than the configured maximum.
     TooManyChunks,
-    /// The joined value is not a token (not base64url); [`crate::Sealer::open`] would refuse it.
+    /// The joined value is not a token (characters other than base64url and the dots of a
+    /// JWE); [`crate::Sealer::open`] would refuse it.
     NotAToken,
 }
 
@@ -645,10 +646,11 @@ impl fmt::Debug for SessionCookie {
     }
 }
 
-/// Whether `value` could be a token: base64url characters only.
+/// Whether `value` could be a token: base64url characters, and the dots between a JWE's
+/// segments ([`crate::Format::Jwe`]). Which format it is, the sealer decides.
 fn is_token(value: &str) -> bool {
     !value.is_empty()
         && value
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }

@@ -394,13 +394,41 @@ impl JwsIssuer {
         audience: &str,
         claims: &T,
     ) -> Result<String, Error> {
+        self.issue_for_session_at(session, audience, claims, now())
+    }
+
+    /// [`JwsIssuer::issue_for_session`] as if the time were `now`.
+    ///
+    /// # Errors
+    ///
+    /// As [`JwsIssuer::issue`].
+    ///
+    /// ```
+    /// use sealed_session::{Key, Sealer, jwt::{JwsIssuer, JwsSigningKey}};
+    /// use time::macros::datetime;
+    ///
+    /// let sealer = Sealer::new(Key::generate(), "session");
+    /// let login = datetime!(2030-01-01 0:00 UTC);
+    /// let session = sealer.open_at::<()>(&sealer.seal_at("alice", &(), login)?, login)?;
+    /// let issuer = JwsIssuer::new(JwsSigningKey::generate_ed25519()?, "auth");
+    /// let later = datetime!(2030-01-01 1:00 UTC);
+    /// let token = issuer.issue_for_session_at(&session, "orders", &serde_json::json!({}), later)?;
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn issue_for_session_at<T: Serialize + ?Sized, S>(
+        &self,
+        session: &crate::Session<S>,
+        audience: &str,
+        claims: &T,
+        now: OffsetDateTime,
+    ) -> Result<String, Error> {
         self.sign(
             session.subject(),
             audience,
             claims,
             session.session_id(),
             session.authenticated_at(),
-            now(),
+            now,
         )
     }
 

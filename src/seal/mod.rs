@@ -628,12 +628,14 @@ impl Sealer {
         let quantum = self.format.quantum_millis();
         let mut auth_at = round_down(now_ms, quantum);
         if let Some(revocations) = &self.revocations {
-            // Start after the subject's last revocation, even within the same millisecond
-            // (JWE: the next whole second after it).
+            // After a revocation of the subject in this very second (or later, on a clock
+            // behind another instance's): start at the next whole second after it, so that the
+            // login stays after the revocation in whole seconds too, as a JWT carries it
+            // (`auth_time`, in a JWE or in a JWS issued for the session).
             if let Some(floor) = revocations.issue_floor_millis(subject)
-                && floor > auth_at
+                && floor > round_down(now_ms, 1000)
             {
-                auth_at = round_down(floor.saturating_add(quantum - 1), quantum);
+                auth_at = auth_at.max(claims::ceil_to_second(floor));
             }
         }
         let life = duration_millis(self.ttl).min(duration_millis(self.max_lifetime));
