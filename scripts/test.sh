@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # The whole test suite (README Quickstart, command 2): every test, doctest and example, on each
 # AEAD backend; the browser test (headless Chromium through chromedriver, installed here when
-# missing); and the interop suite against Python's joserfc, Authlib and PyJWT (a pinned
-# virtualenv, made here when missing). Nothing is skipped: a missing tool fails the run.
+# missing); the revocation-sync tests against real Redis servers (redis-server, installed here
+# when missing; the tests start and stop their own); and the interop suite against Python's
+# joserfc, Authlib and PyJWT (a pinned virtualenv, made here when missing). Nothing is skipped:
+# a missing tool fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-browser.sh
+bash scripts/install-redis.sh
 INTEROP_PYTHON="$(bash scripts/interop-venv.sh | tail -n 1)"
 export INTEROP_PYTHON
 
-echo "=== tests, every feature (the ring backend, JWT, cookies, axum, the browser test)"
+echo "=== tests, every feature (the ring backend, JWT, Redis sync, cookies, axum, the browser test)"
 cargo test --all-features
 echo "=== interop with independent JOSE implementations (joserfc, Authlib, PyJWT)"
 cargo test --all-features --test interop

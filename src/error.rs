@@ -88,6 +88,15 @@ pub enum Error {
     /// A JSON Web Key or JWK Set that cannot be used, and why.
     #[error("invalid JWK: {0}")]
     InvalidJwk(&'static str),
+    /// The revocation list is shared and has not loaded yet (`sync::RedisSync` with its
+    /// default, fail-closed start): no token opens until it has, since one revoked elsewhere
+    /// could otherwise pass.
+    #[error("revocation list not loaded yet")]
+    RevocationsUnavailable,
+    /// The shared store of revocations (Redis) cannot be reached now; the list keeps serving
+    /// what it knows, and revocations made here wait to be published.
+    #[error("revocation store unavailable")]
+    SyncUnavailable,
     /// The operating system's random number generator failed.
     #[error("random number generator failed")]
     Random,

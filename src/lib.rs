@@ -67,6 +67,9 @@ pub mod jwt;
 mod key;
 mod revocation;
 mod seal;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod sync;
 #[cfg(test)]
 mod test_vectors;
 

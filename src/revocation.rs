@@ -83,7 +83,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use rand::{RngCore as _, TryRngCore as _};
@@ -103,6 +103,9 @@ const SHARDS: usize = 1 << SHARD_BITS;
 
 /// Length of the SipHash key.
 const HASH_KEY_LEN: usize = 16;
+
+/// HKDF `info` of a shared list's hash key.
+const SHARED_HASH_KEY_INFO: &[u8] = b"sealed-session v1 revocation hash key";
 
 /// "No watermark": no session a sealer can start has an `auth_at` this small.
 const NO_WATERMARK: i64 = i64::MIN;
@@ -167,6 +170,19 @@ pub struct RevocationList {
     sessions: AtomicUsize,
     /// Serializes writers (revoke, prune, fold, snapshot); readers never take it.
     writer: Mutex<()>,
+    /// Whether checks may answer: false while a shared list has not loaded yet (fail closed).
+    ready: AtomicBool,
+    /// Revocations made here and not yet published, once a sync collects them.
+    outbox: Mutex<Option<Vec<Revocation>>>,
+}
+
+/// One revocation as instances exchange it: which map, the keyed hash (never the subject or
+/// the session id), and the time (Unix ms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Revocation {
+    pub(crate) user: bool,
+    pub(crate) hash: [u8; 16],
+    pub(crate) at: i64,
 }
 
 /// One shard, on its own cache lines so that readers of different shards do not contend.
@@ -203,6 +219,23 @@ impl Hash for KeyedHash {
         // the shard, so that the shard and the bucket are chosen by independent bits.
         state.write_u64(self.0[0]);
     }
+}
+
+fn hash_bytes(hash: KeyedHash) -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&hash.0[0].to_le_bytes());
+    bytes[8..].copy_from_slice(&hash.0[1].to_le_bytes());
+    bytes
+}
+
+fn hash_of_bytes(bytes: [u8; 16]) -> KeyedHash {
+    let (first, second) = bytes.split_at(8);
+    let word = |half: &[u8]| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(half);
+        u64::from_le_bytes(word)
+    };
+    KeyedHash([word(first), word(second)])
 }
 
 /// The map's hasher: passes the one `u64` that [`KeyedHash`] writes straight through.
@@ -285,7 +318,34 @@ impl RevocationList {
             users: AtomicUsize::new(0),
             sessions: AtomicUsize::new(0),
             writer: Mutex::new(()),
+            ready: AtomicBool::new(true),
+            outbox: Mutex::new(None),
         }
+    }
+
+    /// An empty list whose hash key is derived from `secret` (HKDF-SHA256, `info` = `sealed-session
+    /// v1 revocation hash key`), not drawn at random: lists built alike on every instance hash
+    /// subjects and session ids alike, so that they can exchange revocations (see
+    /// `sync::RedisSync`) without sending a subject or a session id anywhere.
+    ///
+    /// Use a key of its own, not a sealing key, and keep it as secret as one: with it, whoever
+    /// reads the shared revocations can test whether a given user was revoked.
+    ///
+    /// ```
+    /// use sealed_session::{Key, RevocationList};
+    /// use time::Duration;
+    ///
+    /// let secret = Key::generate(); // in production: the same Key::from_base64(..) everywhere
+    /// let here = RevocationList::new_shared(Duration::days(8), &secret);
+    /// let there = RevocationList::new_shared(Duration::days(8), &secret);
+    /// assert_eq!(here.snapshot()[33..49], there.snapshot()[33..49]); // the same hash key
+    /// ```
+    #[must_use]
+    pub fn new_shared(horizon: Duration, secret: &crate::Key) -> RevocationList {
+        let derived = secret.derive(&[SHARED_HASH_KEY_INFO]);
+        let mut key = [0u8; HASH_KEY_LEN];
+        key.copy_from_slice(&derived[..HASH_KEY_LEN]);
+        RevocationList::with_key(horizon.max(Duration::ZERO), key)
     }
 
     /// Caps the number of entries (users plus sessions) at `max_entries`, so that no flood of
@@ -419,6 +479,7 @@ impl RevocationList {
             .map_or(NO_WATERMARK, crate::claims::ceil_to_second);
         let at = clock().max(floor);
         self.record(Entry::User, hash, at);
+        self.post(Entry::User, hash, at);
         at
     }
 
@@ -451,6 +512,7 @@ impl RevocationList {
         let hash = self.hash(subject.as_bytes());
         let _writer = self.lock_writer();
         self.record(Entry::User, hash, unix_millis(at));
+        self.post(Entry::User, hash, unix_millis(at));
     }
 
     /// Logs out one session ("log out this device"): rejects every token with this session's id.
@@ -501,6 +563,7 @@ impl RevocationList {
         let hash = self.hash(session_id.as_bytes());
         let _writer = self.lock_writer();
         self.record(Entry::Session, hash, unix_millis(authenticated_at));
+        self.post(Entry::Session, hash, unix_millis(authenticated_at));
     }
 
     /// Forgets what can no longer reject a token that opens: user entries and session entries
@@ -734,6 +797,9 @@ impl RevocationList {
         session_id: &SessionId,
         authenticated_at_ms: i64,
     ) -> Result<(), Error> {
+        if !self.ready.load(Ordering::Acquire) {
+            return Err(Error::RevocationsUnavailable);
+        }
         if self.users.load(Ordering::Acquire) != 0 {
             let hash = self.hash(subject.as_bytes());
             let last_modified = self.last_modified(hash);
@@ -751,6 +817,64 @@ impl RevocationList {
             return Err(Error::Revoked);
         }
         Ok(())
+    }
+
+    /// Queues a revocation made here for publishing, if a sync collects them. Call with the
+    /// writer lock held, so that the queue keeps the order the list saw.
+    fn post(&self, entry: Entry, hash: KeyedHash, at: i64) {
+        let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(outbox) = outbox.as_mut() {
+            outbox.push(Revocation {
+                user: entry == Entry::User,
+                hash: hash_bytes(hash),
+                at,
+            });
+        }
+    }
+
+    /// Starts collecting the revocations made here, for a sync to publish.
+    pub(crate) fn collect_outgoing(&self) {
+        let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
+        outbox.get_or_insert_with(Vec::new);
+    }
+
+    /// The revocations made here since the last call, oldest first.
+    pub(crate) fn take_outgoing(&self) -> Vec<Revocation> {
+        let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
+        outbox.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// Puts back revocations that could not be published, before any made since.
+    pub(crate) fn return_outgoing(&self, mut unsent: Vec<Revocation>) {
+        let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(outbox) = outbox.as_mut() {
+            unsent.append(outbox);
+            *outbox = unsent;
+        }
+    }
+
+    /// How many revocations wait to be published.
+    pub(crate) fn outgoing_len(&self) -> usize {
+        let outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
+        outbox.as_ref().map_or(0, Vec::len)
+    }
+
+    /// Applies a revocation made elsewhere: idempotent, and never moves a time back (a user's
+    /// revocation and a session's start keep the later of the two).
+    pub(crate) fn apply(&self, revocation: Revocation) {
+        let entry = if revocation.user {
+            Entry::User
+        } else {
+            Entry::Session
+        };
+        let _writer = self.lock_writer();
+        self.record(entry, hash_of_bytes(revocation.hash), revocation.at);
+    }
+
+    /// Whether checks answer (true) or refuse with [`Error::RevocationsUnavailable`] (false:
+    /// a shared list that has not loaded yet).
+    pub(crate) fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::Release);
     }
 
     fn hash(&self, bytes: &[u8]) -> KeyedHash {

@@ -1,0 +1,825 @@
+//! [`RedisSync`]: a [`RevocationList`] kept in step with every other instance through Redis.
+//!
+//! # Layout
+//!
+//! Two keys per namespace, with one hash tag so that both live in one Redis Cluster slot (a
+//! `MULTI` may span them):
+//!
+//! ```text
+//! sealed-session:{<namespace>}:live   sorted set   member "u" or "s" ‖ 32 hex digits of the keyed
+//!                                                  hash, score = time (Unix ms): every live
+//!                                                  revocation, the latest time per member (ZADD GT)
+//! sealed-session:{<namespace>}:log    stream       fields m = member, t = time: every publication,
+//!                                                  in order, trimmed at the horizon (XADD MINID)
+//! ```
+//!
+//! Why both: the sorted set is what a cold start loads (ZSCAN, in pages, never missing a member
+//! that is there throughout) and what is trimmed by time (ZREMRANGEBYSCORE below now − horizon);
+//! the stream is what a running instance follows, from the last id it applied, so that nothing
+//! sent while it was disconnected is lost (pub/sub would lose it). A publication writes both in
+//! one `MULTI`. Neither holds more than one horizon of revocations.
+//!
+//! # What travels
+//!
+//! Keyed hashes only, never a subject or a session id: the lists must share their hash key,
+//! derived from a configured secret ([`RevocationList::new_shared`]).
+//!
+//! # Applying
+//!
+//! Every revocation is applied with "keep the later time": applying one twice, or two out of
+//! order, gives the same list. A cold start reads the stream's last id first, then the sorted
+//! set, then the stream from that id: what is published meanwhile is applied from the stream.
+//! When the stream no longer holds the entry after the last id applied (it was trimmed past
+//! it), the instance reloads the sorted set. Entries that do not parse are skipped, counted and
+//! logged; they never stop the load, never empty the list, never panic.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use redis::Value;
+
+use crate::claims::{MAX_MILLIS, MIN_MILLIS, duration_millis, now_millis};
+use crate::revocation::Revocation;
+use crate::{Error, RevocationList};
+
+/// What an instance does while its first load has not succeeded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StartPolicy {
+    /// Every check against the list is refused with [`Error::RevocationsUnavailable`] until the
+    /// first full load succeeds: no token revoked elsewhere can pass. The default.
+    #[default]
+    FailClosed,
+    /// Checks answer from what the list holds (nothing, at a cold start) until the first load:
+    /// **stale**, tokens revoked elsewhere pass meanwhile; [`SyncStatus::loaded`] tells.
+    ServeStaleDangerously,
+}
+
+/// Settings of a [`RedisSync`].
+///
+/// ```
+/// let options = sealed_session::sync::SyncOptions::new("my-app");
+/// assert_eq!(options.namespace, "my-app");
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SyncOptions {
+    /// Names this deployment's keys, so that several share one Redis.
+    pub namespace: String,
+    /// Before the first load succeeds: fail closed (the default) or serve stale.
+    pub start: StartPolicy,
+    /// [`RedisSync::catch_up`] talks to Redis at most once per this interval. Default 1 s.
+    pub min_catch_up_interval: Duration,
+    /// Connect, read and write timeout of each exchange. Default 1 s.
+    pub timeout: Duration,
+    /// Longest wait between reconnection attempts after failures (backoff doubles from 100 ms
+    /// up to it). Default 10 s.
+    pub max_backoff: Duration,
+    /// Entries per page of a full load, and most stream entries per catch-up. Default 10,000.
+    pub page: usize,
+}
+
+impl SyncOptions {
+    /// The defaults, for `namespace`.
+    ///
+    /// ```
+    /// let options = sealed_session::sync::SyncOptions::new("my-app");
+    /// assert_eq!(options.page, 10_000);
+    /// ```
+    #[must_use]
+    pub fn new(namespace: &str) -> SyncOptions {
+        SyncOptions {
+            namespace: namespace.to_owned(),
+            start: StartPolicy::FailClosed,
+            min_catch_up_interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(10),
+            page: 10_000,
+        }
+    }
+}
+
+/// What a [`RedisSync`] has done so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SyncStatus {
+    /// A full load has succeeded: the list holds every revocation published before it.
+    pub loaded: bool,
+    /// The last exchange with Redis succeeded.
+    pub connected: bool,
+    /// Revocations made here that wait to be published.
+    pub pending: usize,
+    /// Revocations applied from Redis (loads and the stream), duplicates included.
+    pub applied: u64,
+    /// Entries in Redis that did not parse, skipped.
+    pub skipped: u64,
+    /// Full loads (the first, and every reload after the stream was trimmed past us).
+    pub loads: u64,
+}
+
+/// Binds a [`RevocationList`] to Redis: loads it, publishes its revocations, applies others'.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use sealed_session::{Key, RevocationList, Sealer};
+/// use sealed_session::sync::{RedisSync, SyncOptions};
+/// use time::Duration;
+///
+/// let secret = Key::from_base64(&std::env::var("REVOCATION_KEY")?)?;
+/// let list = Arc::new(RevocationList::new_shared(Duration::days(8), &secret));
+/// let sync = Arc::new(RedisSync::connect(list.clone(), "redis://127.0.0.1/", SyncOptions::new("shop"))?);
+/// let _follower = sync.follow(std::time::Duration::from_millis(100)); // long-running server
+/// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+/// list.revoke_user("alice"); // published to every instance
+/// // A serverless handler instead calls, at the start of each request:
+/// let _ = sync.catch_up();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct RedisSync {
+    list: Arc<RevocationList>,
+    client: redis::Client,
+    live_key: String,
+    log_key: String,
+    options: SyncOptions,
+    state: Mutex<State>,
+    applied: AtomicU64,
+    skipped: AtomicU64,
+    loads: AtomicU64,
+}
+
+/// Where an instance is in the stream: the id of the last entry applied, and how many entries
+/// the stream had ever received up to it (XINFO's `entries-added`, Redis 7 and Valkey), so
+/// that entries trimmed before they were read are noticed.
+#[derive(Clone)]
+struct Position {
+    id: String,
+    added: Option<u64>,
+}
+
+struct State {
+    connection: Option<redis::Connection>,
+    /// The last stream entry applied; `None` until the first load.
+    position: Option<Position>,
+    last_exchange: Option<Instant>,
+    connected: bool,
+    failures: u32,
+    next_attempt: Option<Instant>,
+}
+
+impl RedisSync {
+    /// Binds `list` to the Redis at `url` and tries a first load at once. An unreachable Redis
+    /// is not an error here: the sync keeps trying (with every [`RedisSync::catch_up`] and
+    /// from a follower), and until it succeeds the list follows [`SyncOptions::start`].
+    ///
+    /// Every revocation made on `list` from now on (by [`RevocationList::revoke_user`] and the
+    /// others, whoever calls them) is published.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a URL the `redis` crate cannot read.
+    ///
+    /// ```no_run
+    /// # use std::sync::Arc;
+    /// # use sealed_session::{Key, RevocationList, sync::{RedisSync, SyncOptions}};
+    /// let list = Arc::new(RevocationList::new_shared(time::Duration::days(8), &Key::generate()));
+    /// let sync = RedisSync::connect(list, "redis://127.0.0.1:6379/", SyncOptions::new("app"))?;
+    /// assert!(sync.status().loaded);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn connect(
+        list: Arc<RevocationList>,
+        url: &str,
+        options: SyncOptions,
+    ) -> Result<RedisSync, Error> {
+        let client = redis::Client::open(url).map_err(|_| Error::Config("not a Redis URL"))?;
+        list.collect_outgoing();
+        if options.start == StartPolicy::FailClosed {
+            list.set_ready(false);
+        }
+        let tag = &options.namespace;
+        let sync = RedisSync {
+            live_key: format!("sealed-session:{{{tag}}}:live"),
+            log_key: format!("sealed-session:{{{tag}}}:log"),
+            list,
+            client,
+            options,
+            state: Mutex::new(State {
+                connection: None,
+                position: None,
+                last_exchange: None,
+                connected: false,
+                failures: 0,
+                next_attempt: None,
+            }),
+            applied: AtomicU64::new(0),
+            skipped: AtomicU64::new(0),
+            loads: AtomicU64::new(0),
+        };
+        let _ = sync.sync_now();
+        Ok(sync)
+    }
+
+    /// Brings the list up to date, at most once per [`SyncOptions::min_catch_up_interval`]:
+    /// for serverless handlers, at the start of a request. One pipelined round trip when
+    /// connected and current (publish what waits, read the stream from the last id); a full
+    /// load when needed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SyncUnavailable`] when Redis cannot be reached (the list keeps what it knows;
+    /// revocations made here wait, and are published by a later call).
+    pub fn catch_up(&self) -> Result<(), Error> {
+        {
+            let state = self.state();
+            if state
+                .last_exchange
+                .is_some_and(|at| at.elapsed() < self.options.min_catch_up_interval)
+            {
+                return Ok(());
+            }
+        }
+        self.sync_now()
+    }
+
+    /// [`RedisSync::catch_up`] now, whatever the interval.
+    ///
+    /// # Errors
+    ///
+    /// As [`RedisSync::catch_up`].
+    pub fn sync_now(&self) -> Result<(), Error> {
+        let mut state = self.state();
+        if state.next_attempt.is_some_and(|at| Instant::now() < at) {
+            return Err(Error::SyncUnavailable);
+        }
+        state.last_exchange = Some(Instant::now());
+        let result = self.exchange(&mut state);
+        match result {
+            Ok(()) => {
+                state.connected = true;
+                state.failures = 0;
+                state.next_attempt = None;
+                Ok(())
+            }
+            Err(error) => {
+                tracing::warn!(%error, "revocation sync failed; serving the last known list");
+                state.connection = None;
+                state.connected = false;
+                state.failures = state.failures.saturating_add(1);
+                let backoff = Duration::from_millis(100)
+                    .saturating_mul(1 << state.failures.min(16))
+                    .min(self.options.max_backoff);
+                state.next_attempt = Some(Instant::now() + backoff);
+                Err(Error::SyncUnavailable)
+            }
+        }
+    }
+
+    /// Follows Redis from a background thread, every `interval`, until the returned handle is
+    /// dropped: for long-running servers. A revocation made elsewhere is applied here within
+    /// about `interval` plus one round trip while Redis is reachable.
+    ///
+    /// ```no_run
+    /// # use std::sync::Arc;
+    /// # use sealed_session::{Key, RevocationList, sync::{RedisSync, SyncOptions}};
+    /// # let list = Arc::new(RevocationList::new_shared(time::Duration::days(8), &Key::generate()));
+    /// let sync = Arc::new(RedisSync::connect(list, "redis://127.0.0.1/", SyncOptions::new("app"))?);
+    /// let follower = sync.follow(std::time::Duration::from_millis(100));
+    /// // ... serve ...
+    /// drop(follower); // stops the thread
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn follow(self: &Arc<Self>, interval: Duration) -> Follower {
+        let stop = Arc::new(AtomicBool::new(false));
+        let sync = Arc::clone(self);
+        let stopping = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            while !stopping.load(Ordering::Acquire) {
+                let _ = sync.sync_now();
+                std::thread::park_timeout(interval);
+            }
+        });
+        Follower {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// What the sync has done so far.
+    ///
+    /// ```no_run
+    /// # use std::sync::Arc;
+    /// # use sealed_session::{Key, RevocationList, sync::{RedisSync, SyncOptions}};
+    /// # let list = Arc::new(RevocationList::new_shared(time::Duration::days(8), &Key::generate()));
+    /// let sync = RedisSync::connect(list, "redis://127.0.0.1/", SyncOptions::new("app"))?;
+    /// if !sync.status().connected {
+    ///     eprintln!("revocations from other instances are not arriving");
+    /// }
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn status(&self) -> SyncStatus {
+        let state = self.state();
+        SyncStatus {
+            loaded: state.position.is_some(),
+            connected: state.connected,
+            pending: self.list.outgoing_len(),
+            applied: self.applied.load(Ordering::Relaxed),
+            skipped: self.skipped.load(Ordering::Relaxed),
+            loads: self.loads.load(Ordering::Relaxed),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// One exchange: connect if needed, load if never loaded, publish, follow the stream.
+    fn exchange(&self, state: &mut State) -> Result<(), Fault> {
+        if state.connection.is_none() {
+            let connection = self
+                .client
+                .get_connection_with_timeout(self.options.timeout)?;
+            connection.set_read_timeout(Some(self.options.timeout))?;
+            connection.set_write_timeout(Some(self.options.timeout))?;
+            state.connection = Some(connection);
+        }
+        let Some(connection) = state.connection.as_mut() else {
+            return Err(Fault::Protocol("no connection"));
+        };
+        if state.position.is_none() {
+            state.position = Some(self.load(connection)?);
+            self.list.set_ready(true);
+        }
+        self.publish(connection)?;
+        let position = state.position.clone().unwrap_or(Position {
+            id: "0-0".to_owned(),
+            added: None,
+        });
+        match self.follow_stream(connection, position)? {
+            Some(newest) => state.position = Some(newest),
+            None => {
+                // Trimmed past our position: what we missed is only in the sorted set.
+                state.position = Some(self.load(connection)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// A full load: the stream's last id, then every live member of the sorted set, in pages.
+    /// Returns the id to follow the stream from.
+    fn load(&self, connection: &mut redis::Connection) -> Result<Position, Fault> {
+        // The stream must exist for XINFO: an empty one, with a group nobody reads.
+        let created: redis::RedisResult<Value> = redis::cmd("XGROUP")
+            .arg("CREATE")
+            .arg(&self.log_key)
+            .arg("sealed-session")
+            .arg("$")
+            .arg("MKSTREAM")
+            .query(connection);
+        if let Err(error) = created
+            && error.code() != Some("BUSYGROUP")
+        {
+            return Err(error.into());
+        }
+        let info: Value = redis::cmd("XINFO")
+            .arg("STREAM")
+            .arg(&self.log_key)
+            .query(connection)?;
+        let position = Position {
+            id: stream_info(&info, "last-generated-id")
+                .ok_or(Fault::Protocol("XINFO STREAM without last-generated-id"))?,
+            added: stream_info_count(&info, "entries-added"),
+        };
+        let oldest_live = now_millis().saturating_sub(duration_millis(self.list.horizon()));
+        let mut cursor = "0".to_owned();
+        loop {
+            let page: Value = redis::cmd("ZSCAN")
+                .arg(&self.live_key)
+                .arg(&cursor)
+                .arg("COUNT")
+                .arg(self.options.page)
+                .query(connection)?;
+            let (next, members) = scan_page(page)?;
+            for pair in members.chunks(2) {
+                let [member, score] = pair else {
+                    self.skip("odd ZSCAN reply");
+                    continue;
+                };
+                match parse_member(member, score) {
+                    Some(revocation) if revocation.at >= oldest_live => self.apply(revocation),
+                    Some(_) => {} // past the horizon: can reject no live token
+                    None => self.skip("a sorted-set member that is not a revocation"),
+                }
+            }
+            if next == "0" {
+                break;
+            }
+            cursor = next;
+        }
+        self.loads.fetch_add(1, Ordering::Relaxed);
+        Ok(position)
+    }
+
+    /// Publishes what waits, a `MULTI` per page: each into the sorted set (latest time kept)
+    /// and the stream (trimmed at the horizon), then the sorted set trimmed. What could not be
+    /// sent waits for the next exchange, in order.
+    fn publish(&self, connection: &mut redis::Connection) -> Result<(), Fault> {
+        let mut outgoing = self.list.take_outgoing();
+        while !outgoing.is_empty() {
+            let rest = outgoing.split_off(outgoing.len().min(self.options.page.max(1)));
+            if let Err(error) = self.publish_page(connection, &outgoing) {
+                outgoing.extend(rest);
+                self.list.return_outgoing(outgoing);
+                return Err(error);
+            }
+            outgoing = rest;
+        }
+        Ok(())
+    }
+
+    fn publish_page(
+        &self,
+        connection: &mut redis::Connection,
+        page: &[Revocation],
+    ) -> Result<(), Fault> {
+        let now = now_millis();
+        let oldest = now.saturating_sub(duration_millis(self.list.horizon()));
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for revocation in page {
+            let member = member_of(revocation);
+            pipe.cmd("ZADD")
+                .arg(&self.live_key)
+                .arg("GT")
+                .arg(revocation.at)
+                .arg(&member)
+                .ignore();
+            pipe.cmd("XADD")
+                .arg(&self.log_key)
+                .arg("MINID")
+                .arg("~")
+                .arg(oldest)
+                .arg("*")
+                .arg("m")
+                .arg(&member)
+                .arg("t")
+                .arg(revocation.at)
+                .ignore();
+        }
+        pipe.cmd("ZREMRANGEBYSCORE")
+            .arg(&self.live_key)
+            .arg("-inf")
+            .arg(format!("({oldest}"))
+            .ignore();
+        pipe.query::<()>(connection)?;
+        Ok(())
+    }
+
+    /// Applies the stream after `position`, one atomic pipelined round trip per page (the
+    /// stream's info and the entries). Returns the new position, or `None` if entries after
+    /// `position` were trimmed before they were read.
+    fn follow_stream(
+        &self,
+        connection: &mut redis::Connection,
+        mut position: Position,
+    ) -> Result<Option<Position>, Fault> {
+        loop {
+            let (info, entries): (Value, Value) = redis::pipe()
+                .atomic()
+                .cmd("XINFO")
+                .arg("STREAM")
+                .arg(&self.log_key)
+                .cmd("XRANGE")
+                .arg(&self.log_key)
+                .arg(format!("({}", position.id))
+                .arg("+")
+                .arg("COUNT")
+                .arg(self.options.page)
+                .query(connection)?;
+            let entries = stream_entries(entries)?;
+            let count = entries.len() as u64;
+            let added = stream_info_count(&info, "entries-added");
+            let trimmed_past = match (position.added, added) {
+                // More entries were added after our position than are left to read.
+                (Some(then), Some(now)) => {
+                    now.saturating_sub(then) > count && count < self.options.page as u64
+                }
+                // Older servers: the first entry left comes after our position.
+                _ => match stream_info_entry(&info, "first-entry") {
+                    Some(first) => position.id != "0-0" && id_after(&first, &position.id)?,
+                    None => false,
+                },
+            };
+            if trimmed_past {
+                return Ok(None);
+            }
+            for (id, fields) in entries {
+                match parse_entry(&fields) {
+                    Some(revocation) => self.apply(revocation),
+                    None => self.skip("a stream entry that is not a revocation"),
+                }
+                position.id = id;
+            }
+            position.added = match (position.added, added) {
+                (Some(then), Some(_)) => Some(then + count),
+                _ => added.filter(|_| count < self.options.page as u64),
+            };
+            if count < self.options.page as u64 {
+                return Ok(Some(position));
+            }
+        }
+    }
+
+    fn apply(&self, revocation: Revocation) {
+        self.list.apply(revocation);
+        self.applied.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn skip(&self, what: &'static str) {
+        tracing::warn!(what, "skipped an entry in Redis");
+        self.skipped.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl std::fmt::Debug for RedisSync {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisSync")
+            .field("live_key", &self.live_key)
+            .field("log_key", &self.log_key)
+            .field("status", &self.status())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The background thread of [`RedisSync::follow`]; dropping it stops the thread.
+#[derive(Debug)]
+pub struct Follower {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Why an exchange failed: Redis, or a reply of the wrong shape.
+#[derive(Debug)]
+enum Fault {
+    Redis(redis::RedisError),
+    Protocol(&'static str),
+}
+
+impl From<redis::RedisError> for Fault {
+    fn from(error: redis::RedisError) -> Fault {
+        Fault::Redis(error)
+    }
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fault::Redis(error) => write!(f, "{error}"),
+            Fault::Protocol(what) => f.write_str(what),
+        }
+    }
+}
+
+/// `"u"` or `"s"` and the hash in lowercase hex.
+fn member_of(revocation: &Revocation) -> String {
+    let mut member = String::with_capacity(33);
+    member.push(if revocation.user { 'u' } else { 's' });
+    for byte in revocation.hash {
+        member.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        member.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
+    }
+    member
+}
+
+fn text(value: &Value) -> Option<&[u8]> {
+    match value {
+        Value::BulkString(bytes) => Some(bytes),
+        Value::SimpleString(text) => Some(text.as_bytes()),
+        _ => None,
+    }
+}
+
+/// A member and its time, if both are what [`member_of`] and a time write.
+fn parse_revocation(member: &[u8], time: &[u8]) -> Option<Revocation> {
+    let (&kind, hex) = member.split_first()?;
+    let user = match kind {
+        b'u' => true,
+        b's' => false,
+        _ => return None,
+    };
+    if hex.len() != 32 {
+        return None;
+    }
+    let mut hash = [0u8; 16];
+    for (byte, pair) in hash.iter_mut().zip(hex.chunks_exact(2)) {
+        let nibble = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
+        *byte = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    let at: i64 = std::str::from_utf8(time).ok()?.parse().ok()?;
+    (MIN_MILLIS..=MAX_MILLIS)
+        .contains(&at)
+        .then_some(Revocation { user, hash, at })
+}
+
+fn parse_member(member: &Value, score: &Value) -> Option<Revocation> {
+    parse_revocation(text(member)?, text(score)?)
+}
+
+/// A stream entry's fields `m` and `t`, each once.
+fn parse_entry(fields: &[Value]) -> Option<Revocation> {
+    let (mut member, mut time) = (None, None);
+    for pair in fields.chunks(2) {
+        let [name, value] = pair else { return None };
+        let slot = match text(name)? {
+            b"m" => &mut member,
+            b"t" => &mut time,
+            _ => return None,
+        };
+        if slot.replace(text(value)?).is_some() {
+            return None;
+        }
+    }
+    parse_revocation(member?, time?)
+}
+
+/// The entries of an XRANGE / XREVRANGE reply: (id, fields).
+fn stream_entries(reply: Value) -> Result<Vec<(String, Vec<Value>)>, Fault> {
+    let Value::Array(entries) = reply else {
+        return match reply {
+            Value::Nil => Ok(Vec::new()),
+            _ => Err(Fault::Protocol("a stream reply that is not an array")),
+        };
+    };
+    entries
+        .into_iter()
+        .map(|entry| {
+            let Value::Array(mut parts) = entry else {
+                return Err(Fault::Protocol("a stream entry that is not an array"));
+            };
+            if parts.len() != 2 {
+                return Err(Fault::Protocol("a stream entry of the wrong shape"));
+            }
+            let fields = match parts.pop() {
+                Some(Value::Array(fields)) => fields,
+                _ => return Err(Fault::Protocol("stream fields that are not an array")),
+            };
+            let id = parts
+                .pop()
+                .as_ref()
+                .and_then(text)
+                .and_then(|id| String::from_utf8(id.to_vec()).ok())
+                .ok_or(Fault::Protocol("a stream id that is not text"))?;
+            Ok((id, fields))
+        })
+        .collect()
+}
+
+/// The pairs of an XINFO STREAM reply (a flat array in RESP2, a map in RESP3).
+fn info_pairs(info: &Value) -> Vec<(&Value, &Value)> {
+    match info {
+        Value::Array(flat) => flat
+            .chunks(2)
+            .filter_map(|pair| match pair {
+                [name, value] => Some((name, value)),
+                _ => None,
+            })
+            .collect(),
+        Value::Map(pairs) => pairs.iter().map(|(name, value)| (name, value)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A text field of an XINFO STREAM reply.
+fn stream_info(info: &Value, field: &str) -> Option<String> {
+    info_pairs(info)
+        .into_iter()
+        .find(|(name, _)| text(name) == Some(field.as_bytes()))
+        .and_then(|(_, value)| text(value))
+        .and_then(|value| String::from_utf8(value.to_vec()).ok())
+}
+
+/// A count field of an XINFO STREAM reply.
+fn stream_info_count(info: &Value, field: &str) -> Option<u64> {
+    info_pairs(info)
+        .into_iter()
+        .find(|(name, _)| text(name) == Some(field.as_bytes()))
+        .and_then(|(_, value)| match value {
+            Value::Int(count) => u64::try_from(*count).ok(),
+            _ => None,
+        })
+}
+
+/// The id of an entry field (`first-entry`) of an XINFO STREAM reply.
+fn stream_info_entry(info: &Value, field: &str) -> Option<String> {
+    info_pairs(info)
+        .into_iter()
+        .find(|(name, _)| text(name) == Some(field.as_bytes()))
+        .and_then(|(_, value)| match value {
+            Value::Array(entry) => entry.first().and_then(text),
+            _ => None,
+        })
+        .and_then(|id| String::from_utf8(id.to_vec()).ok())
+}
+
+/// The cursor and the flat member-score list of a ZSCAN reply.
+fn scan_page(reply: Value) -> Result<(String, Vec<Value>), Fault> {
+    let Value::Array(mut parts) = reply else {
+        return Err(Fault::Protocol("a ZSCAN reply that is not an array"));
+    };
+    if parts.len() != 2 {
+        return Err(Fault::Protocol("a ZSCAN reply of the wrong shape"));
+    }
+    let members = match parts.pop() {
+        Some(Value::Array(members)) => members,
+        _ => return Err(Fault::Protocol("ZSCAN members that are not an array")),
+    };
+    let cursor = parts
+        .pop()
+        .as_ref()
+        .and_then(text)
+        .and_then(|cursor| String::from_utf8(cursor.to_vec()).ok())
+        .ok_or(Fault::Protocol("a ZSCAN cursor that is not text"))?;
+    Ok((cursor, members))
+}
+
+/// Whether stream id `a` comes after `b` (ids are `ms-seq`).
+fn id_after(a: &str, b: &str) -> Result<bool, Fault> {
+    let parse = |id: &str| -> Option<(u64, u64)> {
+        let (ms, seq) = id.split_once('-')?;
+        Some((ms.parse().ok()?, seq.parse().ok()?))
+    };
+    match (parse(a), parse(b)) {
+        (Some(a), Some(b)) => Ok(a > b),
+        _ => Err(Fault::Protocol("a stream id that does not parse")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_round_trip_and_garbage_is_refused() {
+        let revocation = Revocation {
+            user: true,
+            hash: *b"0123456789abcdef",
+            at: 1_906_545_600_123,
+        };
+        let member = member_of(&revocation);
+        assert_eq!(member.len(), 33);
+        assert_eq!(
+            parse_revocation(member.as_bytes(), b"1906545600123"),
+            Some(revocation)
+        );
+        for (member, time) in [
+            (&b"x3031"[..], &b"1"[..]),
+            (b"u0011", b"1"),
+            (member.as_bytes(), b"1.5"),
+            (member.as_bytes(), b"-"),
+            (member.as_bytes(), b"999999999999999999"),
+            (member.to_uppercase().as_bytes(), b"1"),
+        ] {
+            assert_eq!(parse_revocation(member, time), None);
+        }
+        let fields = |pairs: &[(&str, &str)]| -> Vec<Value> {
+            pairs
+                .iter()
+                .flat_map(|(n, v)| {
+                    [
+                        Value::BulkString(n.as_bytes().to_vec()),
+                        Value::BulkString(v.as_bytes().to_vec()),
+                    ]
+                })
+                .collect()
+        };
+        assert!(parse_entry(&fields(&[("m", &member), ("t", "5")])).is_some());
+        assert!(parse_entry(&fields(&[("m", &member), ("t", "5"), ("t", "6")])).is_none());
+        assert!(parse_entry(&fields(&[("m", &member)])).is_none());
+        assert!(parse_entry(&fields(&[("m", &member), ("t", "5"), ("x", "1")])).is_none());
+    }
+
+    #[test]
+    fn stream_ids_compare_as_numbers() {
+        assert_eq!(id_after("10-0", "9-5").ok(), Some(true));
+        assert_eq!(id_after("10-1", "10-0").ok(), Some(true));
+        assert_eq!(id_after("10-0", "10-0").ok(), Some(false));
+        assert!(id_after("x", "1-0").is_err());
+    }
+}

@@ -1,0 +1,412 @@
+//! Revocation lists kept in step through a real Redis (started here, on a free port): two
+//! processes, an outage, a cold start of 100,000 entries, duplicates and reordering, a trimmed
+//! log, garbage, and the start policies.
+
+#[path = "support/redis_server.rs"]
+mod redis_server;
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use redis_server::RedisServer;
+use sealed_session::sync::{RedisSync, StartPolicy, SyncOptions};
+use sealed_session::{Error, Key, RevocationList, Sealer};
+
+const HORIZON: time::Duration = time::Duration::days(8);
+
+fn secret() -> Key {
+    Key::try_from(&[0x31; 32][..]).expect("32 bytes")
+}
+
+fn session_key() -> Key {
+    Key::try_from(&[0x32; 32][..]).expect("32 bytes")
+}
+
+/// One instance in this process: a shared list, its sync (no follower), and a sealer.
+struct Instance {
+    list: Arc<RevocationList>,
+    sync: RedisSync,
+    sealer: Sealer,
+}
+
+fn instance(server: &RedisServer, namespace: &str) -> Instance {
+    instance_at(&server.url(), namespace, StartPolicy::FailClosed)
+}
+
+fn instance_at(url: &str, namespace: &str, start: StartPolicy) -> Instance {
+    let list = Arc::new(RevocationList::new_shared(HORIZON, &secret()));
+    let mut options = SyncOptions::new(namespace);
+    options.start = start;
+    options.max_backoff = Duration::from_millis(50);
+    options.min_catch_up_interval = Duration::ZERO;
+    let sync = RedisSync::connect(Arc::clone(&list), url, options).expect("a Redis URL");
+    let sealer = Sealer::new(session_key(), "session").with_revocations(Arc::clone(&list));
+    Instance { list, sync, sealer }
+}
+
+/// The other process: `examples/sync_peer`, built by `cargo test` with the examples.
+struct Peer {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+}
+
+impl Peer {
+    fn start(server: &RedisServer, follow_ms: u64) -> Peer {
+        Peer::start_in(server, follow_ms, "sync-peer")
+    }
+
+    fn start_in(server: &RedisServer, follow_ms: u64, namespace: &str) -> Peer {
+        let exe = std::env::current_exe().expect("the test binary");
+        let examples = exe
+            .parent()
+            .and_then(|deps| deps.parent())
+            .expect("target/<profile>/deps")
+            .join("examples")
+            .join("sync_peer");
+        assert!(
+            examples.exists(),
+            "{} is missing: build it with `cargo test --all-features` (or `cargo build --example sync_peer --features redis`)",
+            examples.display()
+        );
+        use base64::Engine as _;
+        let b64 = |key: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key);
+        let mut child = Command::new(examples)
+            .env("REDIS_URL", server.url())
+            .env("SESSION_KEY", b64(&[0x32; 32]))
+            .env("REVOCATION_KEY", b64(&[0x31; 32]))
+            .env("FOLLOW_MS", follow_ms.to_string())
+            .env("NAMESPACE", namespace)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the peer starts");
+        let input = child.stdin.take().expect("stdin");
+        let mut output = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut ready = String::new();
+        output.read_line(&mut ready).expect("the peer answers");
+        assert_eq!(ready.trim(), "ready");
+        Peer {
+            child,
+            input,
+            output,
+        }
+    }
+
+    /// The process's resident memory, from /proc.
+    fn resident_kib(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find(|line| line.starts_with("VmRSS:"))
+                    .and_then(|line| line.split_whitespace().nth(1))
+                    .and_then(|kib| kib.parse().ok())
+            })
+            .expect("VmRSS of the peer")
+    }
+
+    fn ask(&mut self, line: &str) -> String {
+        writeln!(self.input, "{line}").expect("command sent");
+        let mut answer = String::new();
+        self.output
+            .read_line(&mut answer)
+            .expect("the peer answers");
+        answer.trim().to_owned()
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `check` until it holds or `limit` passes; returns how long it took.
+fn within(limit: Duration, mut check: impl FnMut() -> bool) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if check() {
+            return Some(start.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    None
+}
+
+#[test]
+fn two_processes_agree_through_redis() {
+    let server = RedisServer::start();
+    let here = instance(&server, "sync-peer");
+    let mut peer = Peer::start(&server, 100);
+
+    let alice = here.sealer.seal("alice", &()).expect("seals");
+    let bob = peer.ask("seal bob");
+    let bob_other_device = peer.ask("seal bob");
+    assert_eq!(peer.ask(&format!("open {alice}")), "ok alice");
+    assert!(here.sealer.open::<()>(&bob).is_ok());
+
+    // Revoked here: the peer (following every 100 ms) rejects it within the bound.
+    here.list.revoke_user("alice");
+    here.sync.sync_now().expect("published");
+    let delay = within(Duration::from_secs(2), || {
+        peer.ask(&format!("open {alice}"))
+            .starts_with("error token revoked")
+    })
+    .expect("the peer rejects alice's token within 2 s");
+    println!("user revocation reached the other process in {delay:?}");
+
+    // A session revoked there: rejected here after one catch-up; bob's other device is not.
+    assert_eq!(peer.ask(&format!("revoke-session {bob}")), "done");
+    here.sync.sync_now().expect("caught up");
+    assert_eq!(here.sealer.open::<()>(&bob).err(), Some(Error::Revoked));
+    assert!(here.sealer.open::<()>(&bob_other_device).is_ok());
+
+    // A new login on either opens on both.
+    let again = peer.ask("seal alice");
+    assert!(here.sealer.open::<()>(&again).is_ok());
+    let again_here = here.sealer.seal("alice", &()).expect("seals");
+    assert_eq!(peer.ask(&format!("open {again_here}")), "ok alice");
+    redis_server::remove_data(server.port);
+}
+
+#[test]
+fn an_outage_loses_no_revocation() {
+    let mut server = RedisServer::start();
+    let port = server.port;
+    let here = instance(&server, "sync-peer");
+    let mut peer = Peer::start(&server, 50);
+    let before = here.sealer.seal("dave", &()).expect("seals");
+    let during = here.sealer.seal("erin", &()).expect("seals");
+    here.list.revoke_user("dave");
+    here.sync.sync_now().expect("published");
+    within(Duration::from_secs(2), || {
+        peer.ask(&format!("open {before}")).contains("revoked")
+    })
+    .expect("the peer rejects dave's token");
+
+    server.kill();
+    // Revoked during the outage: at once here, published later.
+    here.list.revoke_user("erin");
+    assert_eq!(here.sealer.open::<()>(&during).err(), Some(Error::Revoked));
+    assert_eq!(here.sync.sync_now().err(), Some(Error::SyncUnavailable));
+    assert_eq!(here.sync.status().pending, 1);
+    assert_eq!(
+        peer.ask(&format!("open {during}")),
+        "ok erin",
+        "not yet heard of"
+    );
+    assert!(
+        peer.ask(&format!("open {before}")).contains("revoked"),
+        "kept through the outage"
+    );
+
+    let _server = RedisServer::start_on(port);
+    let published = within(Duration::from_secs(3), || here.sync.sync_now().is_ok());
+    assert!(published.is_some(), "reconnects");
+    assert_eq!(here.sync.status().pending, 0);
+    let delay = within(Duration::from_secs(3), || {
+        peer.ask(&format!("open {during}")).contains("revoked")
+    })
+    .expect("the peer rejects erin's token after reconnecting");
+    println!(
+        "revocation made during the outage reached the other process {delay:?} after ours reconnected"
+    );
+    assert!(peer.ask(&format!("open {before}")).contains("revoked"));
+    redis_server::remove_data(port);
+}
+
+#[test]
+fn a_cold_start_loads_100_000_live_entries() {
+    let server = RedisServer::start();
+    let writer = instance(&server, "cold");
+    for user in 0..100_000 {
+        writer.list.revoke_user(&format!("user-{user}"));
+    }
+    let started = Instant::now();
+    writer.sync.sync_now().expect("published");
+    println!("published 100,000 revocations in {:?}", started.elapsed());
+
+    let started = Instant::now();
+    let cold = instance(&server, "cold");
+    let load = started.elapsed();
+    let status = cold.sync.status();
+    assert!(status.loaded && status.connected, "{status:?}");
+    assert_eq!(cold.list.len(), 100_000);
+    assert_eq!(status.skipped, 0);
+    println!(
+        "cold start: 100,000 entries in {load:?} ({} pages)",
+        100_000_usize.div_ceil(SyncOptions::new("x").page)
+    );
+    let token = Sealer::new(session_key(), "session")
+        .seal_at(
+            "user-99999",
+            &(),
+            time::OffsetDateTime::now_utc() - time::Duration::hours(1),
+        )
+        .expect("seals");
+    assert_eq!(cold.sealer.open::<()>(&token).err(), Some(Error::Revoked));
+
+    // Memory: a fresh process that loads them against one that loads nothing.
+    let started = Instant::now();
+    let mut loaded = Peer::start_in(&server, 0, "cold");
+    let process_start = started.elapsed();
+    let empty = Peer::start_in(&server, 0, "nothing-here");
+    assert!(loaded.ask("status").ends_with("100000 entries"));
+    println!(
+        "a new process is ready with 100,000 entries in {process_start:?}; resident memory {} KiB against {} KiB with none",
+        loaded.resident_kib(),
+        empty.resident_kib()
+    );
+    redis_server::remove_data(server.port);
+}
+
+#[test]
+fn duplicates_and_reordering_change_nothing() {
+    let server = RedisServer::start();
+    let writer = instance(&server, "order");
+    let reader = instance(&server, "order");
+    let now = time::OffsetDateTime::now_utc();
+    let (early, late) = (
+        now - time::Duration::hours(2),
+        now - time::Duration::hours(1),
+    );
+    let between = Sealer::new(session_key(), "session")
+        .seal_at("frank", &(), now - time::Duration::minutes(90))
+        .expect("seals");
+    writer.list.revoke_user_at("frank", late);
+    writer.list.revoke_user_at("frank", early); // published too; never moves the time back
+    writer.sync.sync_now().expect("published");
+    // Replay every stream entry again, in reverse order.
+    let mut connection = server.connection();
+    let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
+        .arg("sealed-session:{order}:log")
+        .arg("-")
+        .arg("+")
+        .query(&mut connection)
+        .expect("entries");
+    assert_eq!(entries.len(), 2);
+    for (_, fields) in entries.iter().rev() {
+        let mut add = redis::cmd("XADD");
+        add.arg("sealed-session:{order}:log").arg("*");
+        for (name, value) in fields {
+            add.arg(name).arg(value);
+        }
+        let _: String = add.query(&mut connection).expect("added");
+    }
+    reader.sync.sync_now().expect("caught up");
+    assert_eq!(reader.list.len(), 1);
+    assert_eq!(
+        reader.sealer.open::<()>(&between).err(),
+        Some(Error::Revoked)
+    );
+    let after = Sealer::new(session_key(), "session")
+        .seal_at("frank", &(), now - time::Duration::minutes(30))
+        .expect("seals");
+    assert!(reader.sealer.open::<()>(&after).is_ok());
+    redis_server::remove_data(server.port);
+}
+
+#[test]
+fn a_log_trimmed_past_the_position_forces_a_full_reload() {
+    let server = RedisServer::start();
+    let writer = instance(&server, "trim");
+    let reader = instance(&server, "trim");
+    assert_eq!(reader.sync.status().loads, 1);
+    let gina = writer.sealer.seal("gina", &()).expect("seals");
+    let hank = writer.sealer.seal("hank", &()).expect("seals");
+    writer.list.revoke_user("gina");
+    writer.sync.sync_now().expect("published");
+    // Everything the reader has not read is trimmed away before it looks.
+    let mut connection = server.connection();
+    let _: i64 = redis::cmd("XTRIM")
+        .arg("sealed-session:{trim}:log")
+        .arg("MAXLEN")
+        .arg(0)
+        .query(&mut connection)
+        .expect("trimmed");
+    writer.list.revoke_user("hank");
+    writer.sync.sync_now().expect("published");
+    reader.sync.sync_now().expect("caught up");
+    assert_eq!(reader.sync.status().loads, 2, "reloaded");
+    assert_eq!(reader.sealer.open::<()>(&gina).err(), Some(Error::Revoked));
+    assert_eq!(reader.sealer.open::<()>(&hank).err(), Some(Error::Revoked));
+    redis_server::remove_data(server.port);
+}
+
+#[test]
+fn garbage_in_redis_is_skipped_and_counted() {
+    let server = RedisServer::start();
+    let writer = instance(&server, "junk");
+    let ivan = writer.sealer.seal("ivan", &()).expect("seals");
+    writer.list.revoke_user("ivan");
+    writer.sync.sync_now().expect("published");
+    let mut connection = server.connection();
+    let live = "sealed-session:{junk}:live";
+    let log = "sealed-session:{junk}:log";
+    let _: i64 = redis::cmd("ZADD")
+        .arg(live)
+        .arg(1)
+        .arg("not a member")
+        .query(&mut connection)
+        .expect("added");
+    let _: i64 = redis::cmd("ZADD")
+        .arg(live)
+        .arg(i64::MAX)
+        .arg(format!("u{}", "0".repeat(32)))
+        .query(&mut connection)
+        .expect("added");
+    for fields in [
+        vec!["m", "x", "t", "1"],
+        vec!["t", "1"],
+        vec!["m", "u00", "t", "soon"],
+        vec!["other", "message"],
+    ] {
+        let mut add = redis::cmd("XADD");
+        add.arg(log).arg("*");
+        for field in fields {
+            add.arg(field);
+        }
+        let _: String = add.query(&mut connection).expect("added");
+    }
+    writer
+        .sync
+        .sync_now()
+        .expect("the follower skips what it cannot read");
+    assert_eq!(writer.sync.status().skipped, 4);
+    let cold = instance(&server, "junk");
+    let status = cold.sync.status();
+    assert!(status.loaded, "{status:?}");
+    assert!(status.skipped >= 2, "{status:?}");
+    assert_eq!(cold.list.len(), 1);
+    assert_eq!(cold.sealer.open::<()>(&ivan).err(), Some(Error::Revoked));
+    redis_server::remove_data(server.port);
+}
+
+#[test]
+fn start_policies_when_redis_is_unreachable() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let url = format!("redis://127.0.0.1:{port}/");
+    let closed = instance_at(&url, "start", StartPolicy::FailClosed);
+    let stale = instance_at(&url, "start", StartPolicy::ServeStaleDangerously);
+    let token = closed.sealer.seal("judy", &()).expect("seals");
+    assert!(!closed.sync.status().loaded);
+    assert_eq!(
+        closed.sealer.open::<()>(&token).err(),
+        Some(Error::RevocationsUnavailable)
+    );
+    assert!(stale.sealer.open::<()>(&token).is_ok(), "stale, as asked");
+
+    let _server = RedisServer::start_on(port);
+    within(Duration::from_secs(3), || closed.sync.sync_now().is_ok()).expect("loads once up");
+    assert!(closed.sync.status().loaded);
+    assert!(closed.sealer.open::<()>(&token).is_ok());
+    redis_server::remove_data(port);
+}
