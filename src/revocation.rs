@@ -1245,4 +1245,60 @@ mod tests {
         list.prune_at(from_unix_millis(1_000_000_000).expect("valid"));
         assert!(list.is_empty());
     }
+    #[test]
+    fn shared_lists_agree_and_exchange_revocations_by_hash() {
+        let secret = crate::Key::try_from(&[9u8; 32][..]).expect("32 bytes");
+        let here = RevocationList::new_shared(HORIZON, &secret);
+        let there = RevocationList::new_shared(HORIZON, &secret);
+        let elsewhere = RevocationList::new_shared(HORIZON, &crate::Key::generate());
+        here.collect_outgoing();
+        here.revoke_user_at("alice", from_unix_millis(5_000).expect("valid"));
+        here.revoke_session_id(SID, from_unix_millis(7_000).expect("valid"));
+        let outgoing = here.take_outgoing();
+        assert_eq!(outgoing.len(), 2);
+        assert!(here.take_outgoing().is_empty(), "taken once");
+        // Applied twice and out of order: the same list.
+        for revocation in outgoing.iter().rev().chain(&outgoing) {
+            there.apply(*revocation);
+            elsewhere.apply(*revocation);
+        }
+        assert_eq!(there.len(), 2);
+        assert_eq!(
+            there.check("alice", &SessionId([2; 16]), 5_000),
+            Err(Error::Revoked)
+        );
+        assert_eq!(there.check("alice", &SessionId([2; 16]), 5_001), Ok(()));
+        assert_eq!(there.check("bob", &SID, 9_000), Err(Error::Revoked));
+        // Another hash key: the same bytes name nobody there.
+        assert_eq!(elsewhere.check("alice", &SessionId([2; 16]), 5_000), Ok(()));
+        // An earlier time never moves a revocation back.
+        there.apply(Revocation {
+            at: 1_000,
+            ..outgoing[0]
+        });
+        assert_eq!(
+            there.check("alice", &SessionId([2; 16]), 5_000),
+            Err(Error::Revoked)
+        );
+        // Unsent revocations go back before newer ones.
+        here.revoke_user("carol");
+        let newer = here.take_outgoing();
+        here.revoke_user("dave");
+        here.return_outgoing(newer.clone());
+        let again = here.take_outgoing();
+        assert_eq!(again.len(), 2);
+        assert_eq!(again[0], newer[0]);
+    }
+
+    #[test]
+    fn a_list_that_is_not_ready_refuses_every_check() {
+        let list = RevocationList::new(HORIZON);
+        list.set_ready(false);
+        assert_eq!(
+            list.check("anyone", &SID, 1),
+            Err(Error::RevocationsUnavailable)
+        );
+        list.set_ready(true);
+        assert_eq!(list.check("anyone", &SID, 1), Ok(()));
+    }
 }

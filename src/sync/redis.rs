@@ -822,4 +822,23 @@ mod tests {
         assert_eq!(id_after("10-0", "10-0").ok(), Some(false));
         assert!(id_after("x", "1-0").is_err());
     }
+
+    proptest::proptest! {
+        /// Whatever Redis holds, parsing it never panics, and what parses writes back the same.
+        #[test]
+        fn any_member_and_time_parse_or_are_refused(member: Vec<u8>, time: Vec<u8>) {
+            if let Some(revocation) = parse_revocation(&member, &time) {
+                let written = member_of(&revocation);
+                proptest::prop_assert_eq!(written.as_bytes(), &member[..]);
+            }
+        }
+
+        #[test]
+        fn any_stream_fields_parse_or_are_refused(fields: Vec<Vec<u8>>) {
+            let fields: Vec<Value> = fields.into_iter().map(Value::BulkString).collect();
+            let _ = parse_entry(&fields);
+            let _ = stream_entries(Value::Array(vec![Value::Array(fields.clone())]));
+            let _ = scan_page(Value::Array(fields));
+        }
+    }
 }
