@@ -228,6 +228,7 @@ fn hash_bytes(hash: KeyedHash) -> [u8; 16] {
     bytes
 }
 
+#[cfg(any(feature = "redis", test))]
 fn hash_of_bytes(bytes: [u8; 16]) -> KeyedHash {
     let (first, second) = bytes.split_at(8);
     let word = |half: &[u8]| {
@@ -833,18 +834,21 @@ impl RevocationList {
     }
 
     /// Starts collecting the revocations made here, for a sync to publish.
+    #[cfg(any(feature = "redis", test))]
     pub(crate) fn collect_outgoing(&self) {
         let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
         outbox.get_or_insert_with(Vec::new);
     }
 
     /// The revocations made here since the last call, oldest first.
+    #[cfg(any(feature = "redis", test))]
     pub(crate) fn take_outgoing(&self) -> Vec<Revocation> {
         let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
         outbox.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// Puts back revocations that could not be published, before any made since.
+    #[cfg(any(feature = "redis", test))]
     pub(crate) fn return_outgoing(&self, mut unsent: Vec<Revocation>) {
         let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(outbox) = outbox.as_mut() {
@@ -854,6 +858,7 @@ impl RevocationList {
     }
 
     /// How many revocations wait to be published.
+    #[cfg(feature = "redis")]
     pub(crate) fn outgoing_len(&self) -> usize {
         let outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
         outbox.as_ref().map_or(0, Vec::len)
@@ -861,6 +866,7 @@ impl RevocationList {
 
     /// Applies a revocation made elsewhere: idempotent, and never moves a time back (a user's
     /// revocation and a session's start keep the later of the two).
+    #[cfg(any(feature = "redis", test))]
     pub(crate) fn apply(&self, revocation: Revocation) {
         let entry = if revocation.user {
             Entry::User
@@ -873,6 +879,7 @@ impl RevocationList {
 
     /// Whether checks answer (true) or refuse with [`Error::RevocationsUnavailable`] (false:
     /// a shared list that has not loaded yet).
+    #[cfg(any(feature = "redis", test))]
     pub(crate) fn set_ready(&self, ready: bool) {
         self.ready.store(ready, Ordering::Release);
     }
