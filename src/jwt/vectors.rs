@@ -238,6 +238,24 @@ fn generated_dir_vectors() {
     assert_eq!((opened, refused), (3, 27));
 }
 
+/// RFC 7520 §5.6 (`dir` + A128GCM) and §5.9 (A128KW + A128GCM, `zip: DEF`): standard JWEs
+/// of algorithms this profile does not take. A JWE sealer refuses them as `Malformed` from the
+/// header alone, whatever key it holds: the key decides the algorithm, never the token.
+#[test]
+fn rfc7520_jwes_of_other_algorithms_are_refused() {
+    let file = vector_file("rfc/rfc7520_5_6_dir_and_5_9_DEF.json");
+    let sealer = Sealer::from_jwe_key(Key::generate(), "vectors").with_max_token_len(1 << 16);
+    for vector in file["vectors"].as_array().expect("vectors") {
+        let token = text(vector, "jwe_compact");
+        assert_eq!(
+            sealer.with_jwe_plaintext(token, |_| Ok(())).err(),
+            Some(Error::Malformed),
+            "{}",
+            vector["rfc7520"]
+        );
+    }
+}
+
 /// did-jwt's `dir` + XC20P vectors: three decrypt to the ASCII of their `cleartext`, three fail
 /// authentication, three are JSON serializations with missing members (not compact: refused).
 #[test]
