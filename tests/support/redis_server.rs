@@ -53,6 +53,7 @@ impl RedisServer {
     }
 
     /// A plain connection, for the test's own commands.
+    #[allow(dead_code)] // not every test binary that includes this file uses it
     pub fn connection(&self) -> redis::Connection {
         redis::Client::open(self.url())
             .and_then(|client| client.get_connection())

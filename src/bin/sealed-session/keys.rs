@@ -1,0 +1,82 @@
+//! Where keys come from: an environment variable or a file, never the command line (it shows
+//! in `ps` and in shell history); a key file readable by others is refused.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use sealed_session::Key;
+
+use crate::Failure;
+
+/// The key options shared by the commands that need a key.
+#[derive(Args, Debug, Clone)]
+pub struct KeySource {
+    /// Read the key (base64) from this environment variable.
+    #[arg(long, value_name = "NAME", default_value = "SESSION_KEY")]
+    pub key_env: String,
+    /// Read the key (base64) from this file instead; it must not be readable by group or others.
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+}
+
+impl KeySource {
+    /// The key, from the file if one is named, else from the environment variable.
+    pub fn load(&self) -> Result<Key, Failure> {
+        let text = match &self.key_file {
+            Some(path) => read_private_file(path)?,
+            None => std::env::var(&self.key_env).map_err(|_| {
+                Failure::config(format!(
+                    "no key: set {} (base64, from `sealed-session keygen`) or pass --key-file",
+                    self.key_env
+                ))
+            })?,
+        };
+        Key::from_base64(text.trim())
+            .map_err(|_| Failure::config("the key is not 32 bytes of base64".to_owned()))
+    }
+}
+
+/// The contents of a file that holds a secret, refusing one that others can read.
+pub fn read_private_file(path: &Path) -> Result<String, Failure> {
+    let metadata = std::fs::metadata(path)
+        .map_err(|error| Failure::config(format!("cannot read {}: {error}", path.display())))?;
+    refuse_shared(path, &metadata)?;
+    std::fs::read_to_string(path)
+        .map_err(|error| Failure::config(format!("cannot read {}: {error}", path.display())))
+}
+
+#[cfg(unix)]
+fn refuse_shared(path: &Path, metadata: &std::fs::Metadata) -> Result<(), Failure> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = metadata.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(Failure::config(format!(
+            "{} is readable by others (mode {mode:03o}): a key file must be private; run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_shared(_path: &Path, _metadata: &std::fs::Metadata) -> Result<(), Failure> {
+    Ok(())
+}
+
+/// Writes a secret to a new file only its owner can read (never over an existing one).
+pub fn write_private_file(path: &Path, contents: &str) -> Result<(), Failure> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|error| Failure::config(format!("cannot create {}: {error}", path.display())))?;
+    std::io::Write::write_all(&mut file, contents.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|error| Failure::config(format!("cannot write {}: {error}", path.display())))
+}

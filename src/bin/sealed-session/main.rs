@@ -1,0 +1,524 @@
+//! `sealed-session`: make keys, seal and open tokens, inspect them safely, manage revocation
+//! snapshots. Keys are read from an environment variable or a private file, never from the
+//! command line.
+#![forbid(unsafe_code)]
+
+mod inspect;
+mod keys;
+mod snapshot;
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use sealed_session::jwt::JwsSigningKey;
+use sealed_session::{
+    Compression, Dictionary, Error, Format, Key, RevocationList, Sealer, SessionId,
+};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use keys::KeySource;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  another error (configuration, key, file)
+  2  bad usage
+  3  malformed token
+  4  invalid token (changed, or another key or purpose), or unknown key id
+  5  expired, or past the session's maximum lifetime
+  6  revoked
+  7  too large
+  8  not yet valid";
+
+/// Keys, tokens and revocation snapshots of sealed-session.
+#[derive(Parser, Debug)]
+#[command(version, about, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Make a new key: a 32-byte sealing key in base64, or an Ed25519 signing key pair.
+    #[command(after_help = "Examples:
+  sealed-session keygen > session.key && chmod 600 session.key
+  sealed-session keygen --ed25519 --out signing.key --kid 2026-12   # prints the public JWK Set")]
+    Keygen {
+        /// An Ed25519 key pair for signed JWTs (EdDSA) instead of a sealing key.
+        #[arg(long)]
+        ed25519: bool,
+        /// With --ed25519: the file to write the private key (seed, base64) to; mode 600.
+        #[arg(long, value_name = "PATH", requires = "ed25519")]
+        out: Option<PathBuf>,
+        /// With --ed25519: the kid of the public JWK (default: its RFC 7638 thumbprint).
+        #[arg(long, requires = "ed25519")]
+        kid: Option<String>,
+    },
+    /// Seal a session: state JSON from a file or stdin; prints the token.
+    #[command(after_help = "Example:
+  echo '{\"roles\":[\"admin\"]}' | SESSION_KEY=$(cat session.key) sealed-session seal --subject user-42")]
+    Seal {
+        #[command(flatten)]
+        key: KeySource,
+        /// The session's subject (user id).
+        #[arg(long)]
+        subject: String,
+        /// The sealer's purpose.
+        #[arg(long, default_value = "session")]
+        purpose: String,
+        /// How long the token is valid: 90s, 30m, 8h, 7d.
+        #[arg(long, default_value = "24h", value_parser = parse_duration)]
+        ttl: Duration,
+        /// State JSON file ("-" or absent: stdin).
+        #[arg(long, value_name = "PATH")]
+        state: Option<PathBuf>,
+        /// When to compress.
+        #[arg(long, value_enum, default_value_t = CompressionArg::Auto)]
+        compression: CompressionArg,
+        /// A dictionary file to compress with (compact format only).
+        #[arg(long, value_name = "PATH")]
+        dictionary: Option<PathBuf>,
+        /// The token's format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Compact)]
+        format: FormatArg,
+    },
+    /// Open a token: prints its subject, session id, times and state as JSON.
+    #[command(after_help = EXIT_CODES)]
+    Open {
+        #[command(flatten)]
+        key: KeySource,
+        /// The token ("-" or absent: stdin).
+        token: Option<String>,
+        /// The sealer's purpose.
+        #[arg(long, default_value = "session")]
+        purpose: String,
+        /// Open as of this time (RFC 3339), instead of now.
+        #[arg(long, value_parser = parse_time)]
+        at: Option<OffsetDateTime>,
+        /// A dictionary the token may have been compressed with.
+        #[arg(long, value_name = "PATH")]
+        dictionary: Option<PathBuf>,
+        /// The token's format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Compact)]
+        format: FormatArg,
+        /// Check the token against this revocation snapshot.
+        #[arg(long, value_name = "PATH")]
+        revocations: Option<PathBuf>,
+        /// The maximum lifetime of sessions, as the service sets it.
+        #[arg(long, default_value = "7d", value_parser = parse_duration)]
+        max_lifetime: Duration,
+    },
+    /// Show what a token shows anyone, without a key: its kind, header, key id and lengths.
+    /// Nothing is decrypted or verified.
+    Inspect {
+        /// The token ("-" or absent: stdin).
+        token: Option<String>,
+    },
+    /// Work on a revocation snapshot file (written atomically), or on the revocations shared
+    /// through Redis (with the `redis` feature).
+    Revocations {
+        /// The snapshot file.
+        #[arg(long, value_name = "PATH", required_unless_present = "redis")]
+        snapshot: Option<PathBuf>,
+        /// Act on the revocations shared through this Redis instead (`redis://host:port/`).
+        #[arg(long, value_name = "URL", conflicts_with = "snapshot")]
+        redis: Option<String>,
+        /// With --redis: the deployment's namespace.
+        #[arg(long, default_value = "default", requires = "redis")]
+        namespace: String,
+        /// With --redis: the environment variable holding the shared revocation key (base64).
+        #[arg(long, value_name = "NAME", default_value = "REVOCATION_KEY")]
+        revocation_key_env: String,
+        #[command(subcommand)]
+        action: RevocationAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum RevocationAction {
+    /// Log a user out everywhere (creates the snapshot if it is missing).
+    #[command(after_help = "Example:
+  sealed-session revocations --snapshot revoked.bin revoke-user user-42 --horizon 8d")]
+    RevokeUser {
+        subject: String,
+        /// The horizon of a new snapshot: at least the maximum lifetime plus the leeway.
+        #[arg(long, default_value = "8d", value_parser = parse_duration)]
+        horizon: Duration,
+    },
+    /// Log one session out, by its id and when it began (from your logs).
+    RevokeSession {
+        session_id: String,
+        /// When the session began (RFC 3339): its authenticated-at.
+        #[arg(long, value_parser = parse_time)]
+        authenticated_at: OffsetDateTime,
+        /// The horizon of a new snapshot.
+        #[arg(long, default_value = "8d", value_parser = parse_duration)]
+        horizon: Duration,
+    },
+    /// Forget what can no longer matter (older than the horizon).
+    Prune,
+    /// Counts, horizon and size.
+    Show,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CompressionArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    Compact,
+    Jwe,
+}
+
+/// A failure: what to print on stderr, and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    /// A failure of the setup (key, file, settings): exit code 1.
+    pub fn config(message: String) -> Failure {
+        Failure { message, code: 1 }
+    }
+
+    fn of(error: Error) -> Failure {
+        let code = match error {
+            Error::Malformed | Error::StateMismatch => 3,
+            Error::Invalid | Error::UnknownKey | Error::UnknownDictionary => 4,
+            Error::Expired | Error::LifetimeExceeded => 5,
+            Error::Revoked => 6,
+            Error::TooLarge => 7,
+            Error::NotYetValid => 8,
+            _ => 1,
+        };
+        Failure {
+            message: error.to_string(),
+            code,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("sealed-session: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Keygen { ed25519: false, .. } => {
+            let key = Key::try_generate().map_err(Failure::of)?;
+            println!("{}", key.to_base64());
+        }
+        Command::Keygen {
+            ed25519: true,
+            out,
+            kid,
+        } => {
+            let key = JwsSigningKey::generate_ed25519().map_err(Failure::of)?;
+            let out = out.ok_or_else(|| {
+                Failure::config(
+                    "--ed25519 needs --out PATH for the private key (never printed)".into(),
+                )
+            })?;
+            keys::write_private_file(&out, &format!("{}\n", key.to_base64()))?;
+            let issuer = sealed_session::jwt::JwsIssuer::new(key, "");
+            let kid = kid.unwrap_or_else(|| issuer.kid().to_owned());
+            let issuer = issuer.with_kid(&kid);
+            println!("{}", issuer.public_jwk_set());
+        }
+        Command::Seal {
+            key,
+            subject,
+            purpose,
+            ttl,
+            state,
+            compression,
+            dictionary,
+            format,
+        } => {
+            let state = read_input(state.as_deref())?;
+            let state: serde_json::Value = serde_json::from_str(&state)
+                .map_err(|error| Failure::config(format!("the state is not JSON: {error}")))?;
+            let sealer = sealer(&key, &purpose, dictionary.as_deref(), format)?
+                .with_ttl(ttl)
+                .with_compression(match compression {
+                    CompressionArg::Auto => Compression::Auto,
+                    CompressionArg::Always => Compression::Always,
+                    CompressionArg::Never => Compression::Never,
+                });
+            println!("{}", sealer.seal(&subject, &state).map_err(Failure::of)?);
+        }
+        Command::Open {
+            key,
+            token,
+            purpose,
+            at,
+            dictionary,
+            format,
+            revocations,
+            max_lifetime,
+        } => {
+            let token = match token.as_deref() {
+                None | Some("-") => read_input(None)?,
+                Some(token) => token.to_owned(),
+            };
+            let mut sealer = sealer(&key, &purpose, dictionary.as_deref(), format)?
+                .with_max_lifetime(max_lifetime);
+            if let Some(path) = revocations {
+                sealer = sealer.with_revocations(Arc::new(snapshot::read(&path)?));
+            }
+            let now = at.unwrap_or_else(OffsetDateTime::now_utc);
+            let session = sealer
+                .open_at::<serde_json::Value>(token.trim(), now)
+                .map_err(Failure::of)?;
+            let time = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
+            let view = serde_json::json!({
+                "subject": session.subject(),
+                "session_id": session.session_id().to_string(),
+                "issued_at": time(session.issued_at()),
+                "authenticated_at": time(session.authenticated_at()),
+                "expires_at": time(session.expires_at()),
+                "state": session.state(),
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&view).unwrap_or_default()
+            );
+        }
+        Command::Inspect { token } => {
+            let token = match token.as_deref() {
+                None | Some("-") => read_input(None)?,
+                Some(token) => token.to_owned(),
+            };
+            let view = inspect::inspect(token.trim());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&view).unwrap_or_default()
+            );
+        }
+        Command::Revocations {
+            snapshot: Some(path),
+            action,
+            ..
+        } => revocations(&path, action)?,
+        Command::Revocations {
+            redis: Some(url),
+            namespace,
+            revocation_key_env,
+            action,
+            ..
+        } => {
+            shared_revocations(&url, &namespace, &revocation_key_env, action)?;
+        }
+        Command::Revocations { .. } => {
+            return Err(Failure::config(
+                "name --snapshot PATH or --redis URL".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn revocations(path: &std::path::Path, action: RevocationAction) -> Result<(), Failure> {
+    let existing = || -> Result<RevocationList, Failure> { snapshot::read(path) };
+    let or_new = |horizon: Duration| -> Result<RevocationList, Failure> {
+        if path.exists() {
+            existing()
+        } else {
+            Ok(RevocationList::new(horizon))
+        }
+    };
+    match action {
+        RevocationAction::RevokeUser { subject, horizon } => {
+            let list = or_new(horizon)?;
+            let at = list.revoke_user(&subject);
+            snapshot::write(path, &list)?;
+            println!(
+                "revoked {subject} at {}",
+                at.format(&Rfc3339).unwrap_or_default()
+            );
+        }
+        RevocationAction::RevokeSession {
+            session_id,
+            authenticated_at,
+            horizon,
+        } => {
+            let id = SessionId::parse(&session_id).map_err(|_| {
+                Failure::config("not a session id (22 characters of base64url)".into())
+            })?;
+            let list = or_new(horizon)?;
+            list.revoke_session_id(id, authenticated_at);
+            snapshot::write(path, &list)?;
+            println!("revoked session {session_id}");
+        }
+        RevocationAction::Prune => {
+            let list = existing()?;
+            let before = list.len();
+            list.prune();
+            snapshot::write(path, &list)?;
+            println!(
+                "pruned {} entries, {} left",
+                before - list.len(),
+                list.len()
+            );
+        }
+        RevocationAction::Show => {
+            let list = existing()?;
+            let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            let view = serde_json::json!({
+                "entries": list.len(),
+                "horizon_seconds": list.horizon().whole_seconds(),
+                "max_entries": list.max_entries(),
+                "snapshot_bytes": bytes,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&view).unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The same actions on the revocations shared through Redis: loaded, changed, published.
+#[cfg(feature = "redis")]
+fn shared_revocations(
+    url: &str,
+    namespace: &str,
+    key_env: &str,
+    action: RevocationAction,
+) -> Result<(), Failure> {
+    use sealed_session::sync::{RedisSync, SyncOptions};
+    let key = KeySource {
+        key_env: key_env.to_owned(),
+        key_file: None,
+    }
+    .load()?;
+    let horizon = match &action {
+        RevocationAction::RevokeUser { horizon, .. }
+        | RevocationAction::RevokeSession { horizon, .. } => *horizon,
+        _ => Duration::days(8),
+    };
+    let list = Arc::new(RevocationList::new_shared(horizon, &key));
+    let sync = RedisSync::connect(Arc::clone(&list), url, SyncOptions::new(namespace))
+        .map_err(Failure::of)?;
+    if !sync.status().loaded {
+        return Err(Failure::config(format!("cannot reach Redis at {url}")));
+    }
+    let published = |sync: &RedisSync| {
+        sync.sync_now().map_err(|_| {
+            Failure::config("revoked here, but Redis did not take it: run again".into())
+        })
+    };
+    match action {
+        RevocationAction::RevokeUser { subject, .. } => {
+            let at = list.revoke_user(&subject);
+            published(&sync)?;
+            println!(
+                "revoked {subject} at {}, published",
+                at.format(&Rfc3339).unwrap_or_default()
+            );
+        }
+        RevocationAction::RevokeSession {
+            session_id,
+            authenticated_at,
+            ..
+        } => {
+            let id = SessionId::parse(&session_id).map_err(|_| {
+                Failure::config("not a session id (22 characters of base64url)".into())
+            })?;
+            list.revoke_session_id(id, authenticated_at);
+            published(&sync)?;
+            println!("revoked session {session_id}, published");
+        }
+        RevocationAction::Prune => {
+            return Err(Failure::config(
+                "Redis trims by itself at the horizon: nothing to prune".into(),
+            ));
+        }
+        RevocationAction::Show => {
+            let view = serde_json::json!({"entries": list.len(), "status": format!("{:?}", sync.status())});
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&view).unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "redis"))]
+fn shared_revocations(_: &str, _: &str, _: &str, _: RevocationAction) -> Result<(), Failure> {
+    Err(Failure::config(
+        "--redis needs the `redis` feature: cargo install --path . --features cli,redis".into(),
+    ))
+}
+
+fn sealer(
+    key: &KeySource,
+    purpose: &str,
+    dictionary: Option<&std::path::Path>,
+    format: FormatArg,
+) -> Result<Sealer, Failure> {
+    let mut sealer = Sealer::new(key.load()?, purpose);
+    if format == FormatArg::Jwe {
+        sealer = sealer.with_format(Format::Jwe);
+    }
+    if let Some(path) = dictionary {
+        let bytes = std::fs::read(path)
+            .map_err(|error| Failure::config(format!("cannot read {}: {error}", path.display())))?;
+        sealer = sealer.with_dictionary(Dictionary::new(bytes));
+    }
+    Ok(sealer.with_max_token_len(64 * 1024))
+}
+
+/// A file's contents, or stdin's for none or "-".
+fn read_input(path: Option<&std::path::Path>) -> Result<String, Failure> {
+    match path {
+        Some(path) if path.as_os_str() != "-" => std::fs::read_to_string(path)
+            .map_err(|error| Failure::config(format!("cannot read {}: {error}", path.display()))),
+        _ => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|error| Failure::config(format!("cannot read stdin: {error}")))?;
+            Ok(text)
+        }
+    }
+}
+
+/// `90s`, `30m`, `8h`, `7d`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let number: i64 = number
+        .parse()
+        .map_err(|_| format!("not a duration: {text} (say 90s, 30m, 8h or 7d)"))?;
+    match unit {
+        "s" => Ok(Duration::seconds(number)),
+        "m" => Ok(Duration::minutes(number)),
+        "h" => Ok(Duration::hours(number)),
+        "d" => Ok(Duration::days(number)),
+        _ => Err(format!("not a duration: {text} (say 90s, 30m, 8h or 7d)")),
+    }
+}
+
+fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|_| format!("not an RFC 3339 time: {text}"))
+}

@@ -1,0 +1,405 @@
+//! The real `sealed-session` binary: keygen → seal → open, inspect without plaintext, every exit
+//! code, keys from the environment and from files, a world-readable key file refused,
+//! revocations, an interrupted snapshot write, and the README's transcript.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// A fresh folder for one test's files.
+fn folder(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("sealed-session-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a folder");
+    dir
+}
+
+fn cli() -> Command {
+    let mut command = Command::cargo_bin("sealed-session").expect("the binary");
+    command.env_remove("SESSION_KEY");
+    command
+}
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("UTF-8")
+}
+
+fn keygen() -> String {
+    let output = cli().arg("keygen").output().expect("runs");
+    assert!(output.status.success());
+    stdout(&output).trim().to_owned()
+}
+
+fn seal(key: &str, state: &str, extra: &[&str]) -> String {
+    let output = cli()
+        .env("SESSION_KEY", key)
+        .args(["seal", "--subject", "user-42"])
+        .args(extra)
+        .write_stdin(state)
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout(&output).trim().to_owned()
+}
+
+#[test]
+fn keygen_seal_open_round_trip_in_both_formats() {
+    let key = keygen();
+    assert_eq!(key.len(), 43);
+    for format in ["compact", "jwe"] {
+        let token = seal(
+            &key,
+            r#"{"roles":["admin"],"csrf":"k3y"}"#,
+            &["--format", format],
+        );
+        let output = cli()
+            .env("SESSION_KEY", &key)
+            .args(["open", &token, "--format", format])
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{format}");
+        let opened: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+        assert_eq!(opened["subject"], "user-42");
+        assert_eq!(opened["state"]["roles"][0], "admin");
+        assert_eq!(opened["session_id"].as_str().map(str::len), Some(22));
+        for field in ["issued_at", "authenticated_at", "expires_at"] {
+            assert!(opened[field].is_string(), "{field}");
+        }
+    }
+}
+
+#[test]
+fn inspect_shows_no_plaintext_and_needs_no_key() {
+    let key = keygen();
+    let secret = "csrf-SECRET-value-42";
+    for format in ["compact", "jwe"] {
+        let token = seal(
+            &key,
+            &format!(r#"{{"csrf":"{secret}"}}"#),
+            &["--format", format],
+        );
+        let output = cli().args(["inspect", &token]).output().expect("runs");
+        assert!(output.status.success());
+        let shown = stdout(&output);
+        assert!(
+            !shown.contains(secret) && !shown.contains("user-42"),
+            "{shown}"
+        );
+        assert!(!shown.contains(&key), "{shown}");
+        assert!(shown.contains("public information only"), "{shown}");
+        let view: serde_json::Value = serde_json::from_str(&shown).expect("JSON");
+        if format == "jwe" {
+            assert_eq!(view["protected_header"]["enc"], "XC20P");
+        } else {
+            assert_eq!(view["version"], 1);
+            assert_eq!(view["key_id"].as_str().map(str::len), Some(8));
+        }
+    }
+}
+
+#[test]
+fn each_failure_has_its_exit_code() {
+    let key = keygen();
+    let token = seal(&key, "{}", &["--ttl", "1h"]);
+    let open = |token: &str, extra: &[&str]| {
+        cli()
+            .env("SESSION_KEY", &key)
+            .arg("open")
+            .arg(token)
+            .args(extra)
+            .output()
+            .expect("runs")
+    };
+    let code = |output: std::process::Output| output.status.code();
+    assert_eq!(code(open(&token, &[])), Some(0));
+    assert_eq!(code(open("not-a-token!", &[])), Some(3), "malformed");
+    let mut changed = token.clone().into_bytes();
+    let middle = changed.len() / 2;
+    changed[middle] = if changed[middle] == b'A' { b'B' } else { b'A' };
+    assert_eq!(
+        code(open(&String::from_utf8(changed).expect("ASCII"), &[])),
+        Some(4),
+        "invalid"
+    );
+    let later = (time::OffsetDateTime::now_utc() + time::Duration::hours(3))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("formats");
+    assert_eq!(code(open(&token, &["--at", &later])), Some(5), "expired");
+    let earlier = (time::OffsetDateTime::now_utc() - time::Duration::hours(3))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("formats");
+    assert_eq!(
+        code(open(&token, &["--at", &earlier])),
+        Some(8),
+        "not yet valid"
+    );
+    assert_eq!(code(open(&"A".repeat(70_000), &[])), Some(7), "too large");
+    let output = cli().args(["open", &token]).output().expect("runs");
+    assert_eq!(output.status.code(), Some(1), "no key");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("SESSION_KEY"));
+    assert_eq!(
+        cli()
+            .args(["open", "--no-such-flag"])
+            .output()
+            .expect("runs")
+            .status
+            .code(),
+        Some(2)
+    );
+    let help = stdout(&cli().args(["open", "--help"]).output().expect("runs"));
+    for line in ["3  malformed", "5  expired", "6  revoked", "7  too large"] {
+        assert!(help.contains(line), "--help lists {line}");
+    }
+}
+
+#[test]
+fn keys_come_from_the_environment_or_a_private_file_never_a_world_readable_one() {
+    let dir = folder("keys");
+    let key = keygen();
+    let token = seal(&key, "{}", &[]);
+    let file = dir.join("session.key");
+    std::fs::write(&file, format!("{key}\n")).expect("written");
+    set_mode(&file, 0o600);
+    let open_with = |args: &[&str]| {
+        cli()
+            .arg("open")
+            .arg(&token)
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    assert!(
+        open_with(&["--key-file", file.to_str().expect("UTF-8")])
+            .status
+            .success()
+    );
+    let by_env = cli()
+        .env("OTHER_KEY", &key)
+        .args(["open", &token, "--key-env", "OTHER_KEY"])
+        .output()
+        .expect("runs");
+    assert!(by_env.status.success());
+    set_mode(&file, 0o644);
+    let refused = open_with(&["--key-file", file.to_str().expect("UTF-8")]);
+    assert_eq!(refused.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("readable by others") && message.contains("chmod 600"),
+        "{message}"
+    );
+    assert!(!message.contains(&key), "never echoes the key");
+    // The private half of an Ed25519 key goes to a file of mode 600; the public JWK Set out.
+    let private = dir.join("signing.key");
+    let output = cli()
+        .args(["keygen", "--ed25519", "--kid", "k1", "--out"])
+        .arg(&private)
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let set: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("a JWK Set");
+    assert_eq!(set["keys"][0]["kid"], "k1");
+    assert!(set["keys"][0].get("d").is_none());
+    assert_eq!(mode(&private), 0o600);
+    let seed = std::fs::read_to_string(&private).expect("read");
+    assert!(sealed_session::jwt::JwsSigningKey::ed25519_from_base64(seed.trim()).is_ok());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn revoke_then_open_is_revoked_and_an_interrupted_write_keeps_the_old_snapshot() {
+    let dir = folder("revocations");
+    let snapshot = dir.join("revoked.bin");
+    let snapshot_arg = snapshot.to_str().expect("UTF-8");
+    let key = keygen();
+    let token = seal(&key, "{}", &[]);
+    let revoke = |subject: &str| {
+        cli()
+            .args([
+                "revocations",
+                "--snapshot",
+                snapshot_arg,
+                "revoke-user",
+                subject,
+            ])
+            .output()
+            .expect("runs")
+    };
+    assert!(revoke("someone-else").status.success());
+    let open = || {
+        cli()
+            .env("SESSION_KEY", &key)
+            .args(["open", &token, "--revocations", snapshot_arg])
+            .output()
+            .expect("runs")
+    };
+    assert_eq!(open().status.code(), Some(0));
+    let before = std::fs::read(&snapshot).expect("the snapshot");
+    let interrupted = cli()
+        .env("SEALED_SESSION_TEST_FAIL_SNAPSHOT_WRITE", "1")
+        .args([
+            "revocations",
+            "--snapshot",
+            snapshot_arg,
+            "revoke-user",
+            "user-42",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(interrupted.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&interrupted.stderr).contains("the old snapshot is unchanged"));
+    assert_eq!(
+        std::fs::read(&snapshot).expect("still there"),
+        before,
+        "untouched"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).expect("listing").count(),
+        1,
+        "no temporary file left"
+    );
+    assert_eq!(
+        open().status.code(),
+        Some(0),
+        "not revoked by the failed write"
+    );
+
+    assert!(revoke("user-42").status.success());
+    let revoked = open();
+    assert_eq!(revoked.status.code(), Some(6));
+    assert!(String::from_utf8_lossy(&revoked.stderr).contains("revoked"));
+    let show = cli()
+        .args(["revocations", "--snapshot", snapshot_arg, "show"])
+        .output()
+        .expect("runs");
+    let view: serde_json::Value = serde_json::from_str(&stdout(&show)).expect("JSON");
+    assert_eq!(view["entries"], 2);
+    assert_eq!(view["horizon_seconds"], 8 * 86_400);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The README's CLI transcript: every `$ ` line runs, in order, in one shell, with the binary on
+/// the PATH, and each exits as the transcript says (`# exit N` after a command; 0 otherwise).
+#[test]
+fn the_readme_transcript_runs() {
+    let readme = std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR")))
+        .expect("README");
+    let section = readme
+        .split("<!-- cli-transcript -->")
+        .nth(1)
+        .expect("README has a CLI transcript between <!-- cli-transcript --> markers");
+    let mut script = String::from("set -u\n");
+    let mut commands = 0;
+    for line in section.lines().filter_map(|line| line.strip_prefix("$ ")) {
+        let (command, expected) = match line.split_once("# exit ") {
+            Some((command, code)) => (command.trim(), code.trim().to_owned()),
+            None => (line.trim(), "0".to_owned()),
+        };
+        script.push_str(&format!(
+            "{command}\ncode=$?; if [ \"$code\" != {expected} ]; then echo \"'{}' exited $code, not {expected}\" >&2; exit 1; fi\n",
+            command.replace('\'', "")
+        ));
+        commands += 1;
+    }
+    assert!(commands >= 5, "the transcript has commands");
+    let dir = folder("transcript");
+    let binary = assert_cmd::cargo::cargo_bin("sealed-session");
+    let path = format!(
+        "{}:{}",
+        binary.parent().expect("a folder").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(&dir)
+        .env("PATH", path)
+        .env_remove("SESSION_KEY")
+        .output()
+        .expect("bash runs");
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[cfg(feature = "redis")]
+#[path = "support/redis_server.rs"]
+mod redis_server;
+
+/// `revocations --redis`: a revocation published to the shared store, where another instance's
+/// list loads it.
+#[cfg(feature = "redis")]
+#[test]
+fn revocations_on_the_shared_store() {
+    let server = redis_server::RedisServer::start();
+    let secret = keygen();
+    let run = |args: &[&str]| {
+        cli()
+            .env("REVOCATION_KEY", &secret)
+            .args([
+                "revocations",
+                "--redis",
+                &server.url(),
+                "--namespace",
+                "cli-test",
+            ])
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    assert!(run(&["revoke-user", "user-42"]).status.success());
+    let show = run(&["show"]);
+    let view: serde_json::Value = serde_json::from_str(&stdout(&show)).expect("JSON");
+    assert_eq!(view["entries"], 1);
+    let key = sealed_session::Key::from_base64(&secret).expect("a key");
+    let list = std::sync::Arc::new(sealed_session::RevocationList::new_shared(
+        time::Duration::days(8),
+        &key,
+    ));
+    let sync = sealed_session::sync::RedisSync::connect(
+        list.clone(),
+        &server.url(),
+        sealed_session::sync::SyncOptions::new("cli-test"),
+    )
+    .expect("connects");
+    assert!(sync.status().loaded);
+    let session_key = sealed_session::Key::generate();
+    // Sealed (elsewhere, before the revocation) by a sealer without the list.
+    let before = sealed_session::Sealer::new(session_key.clone(), "session")
+        .seal_at(
+            "user-42",
+            &(),
+            time::OffsetDateTime::now_utc() - time::Duration::minutes(5),
+        )
+        .expect("seals");
+    let sealer = sealed_session::Sealer::new(session_key, "session").with_revocations(list);
+    assert_eq!(
+        sealer.open::<()>(&before).err(),
+        Some(sealed_session::Error::Revoked)
+    );
+    redis_server::remove_data(server.port);
+}
