@@ -407,6 +407,23 @@ impl RevocationList {
         self.horizon
     }
 
+    /// The watermark, if a full list has folded entries into it: every session that began at or
+    /// before it is rejected, for every user (see [`RevocationList::with_max_entries`]).
+    ///
+    /// ```
+    /// let list = sealed_session::RevocationList::new(time::Duration::days(8)).with_max_entries(1);
+    /// assert_eq!(list.watermark(), None);
+    /// list.revoke_user("alice");
+    /// list.revoke_user("bob"); // the cap folds alice's entry
+    /// assert!(list.watermark().is_some());
+    /// ```
+    #[must_use]
+    pub fn watermark(&self) -> Option<OffsetDateTime> {
+        let watermark = self.watermark.load(Ordering::Acquire);
+        (watermark != NO_WATERMARK)
+            .then(|| from_unix_millis(watermark).unwrap_or(PrimitiveDateTime::MAX.assume_utc()))
+    }
+
     /// The cap set by [`RevocationList::with_max_entries`], if any.
     ///
     /// ```

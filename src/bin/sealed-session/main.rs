@@ -22,8 +22,10 @@ use time::{Duration, OffsetDateTime};
 
 use keys::KeySource;
 
-const EXIT_CODES: &str = "\
-Exit codes:
+/// The exit codes, for `--help` (a macro, so that `concat!` can put examples before them).
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
   0  success
   1  another error (configuration, key, file)
   2  bad usage
@@ -32,11 +34,13 @@ Exit codes:
   5  expired, or past the session's maximum lifetime
   6  revoked
   7  too large
-  8  not yet valid";
+  8  not yet valid"
+    };
+}
 
 /// Keys, tokens and revocation snapshots of sealed-session.
 #[derive(Parser, Debug)]
-#[command(version, about, after_help = EXIT_CODES)]
+#[command(version, about, after_help = exit_codes!())]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -88,7 +92,11 @@ enum Command {
         format: FormatArg,
     },
     /// Open a token: prints its subject, session id, times and state as JSON.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = concat!("Examples:
+  sealed-session open \"$(cat token)\" --key-file session.key
+  sealed-session open \"$(cat token)\" --at 2030-01-01T00:00:00Z --revocations revoked.bin
+
+", exit_codes!()))]
     Open {
         #[command(flatten)]
         key: KeySource,
@@ -115,12 +123,18 @@ enum Command {
     },
     /// Show what a token shows anyone, without a key: its kind, header, key id and lengths.
     /// Nothing is decrypted or verified.
+    #[command(after_help = "Example:
+  sealed-session inspect \"$(cat token-from-bug-report)\"")]
     Inspect {
         /// The token ("-" or absent: stdin).
         token: Option<String>,
     },
     /// Work on a revocation snapshot file (written atomically), or on the revocations shared
     /// through Redis (with the `redis` feature).
+    #[command(after_help = "Examples:
+  sealed-session revocations --snapshot revoked.bin revoke-user user-42
+  sealed-session revocations --snapshot revoked.bin show
+  REVOCATION_KEY=... sealed-session revocations --redis redis://127.0.0.1/ --namespace shop revoke-user user-42")]
     Revocations {
         /// The snapshot file.
         #[arg(long, value_name = "PATH", required_unless_present = "redis")]
@@ -151,6 +165,8 @@ enum RevocationAction {
         horizon: Duration,
     },
     /// Log one session out, by its id and when it began (from your logs).
+    #[command(after_help = "Example:
+  sealed-session revocations --snapshot revoked.bin revoke-session oKGio6SlpqeoqaqrrK2urw --authenticated-at 2030-01-01T12:00:00Z")]
     RevokeSession {
         session_id: String,
         /// When the session began (RFC 3339): its authenticated-at.
@@ -161,8 +177,12 @@ enum RevocationAction {
         horizon: Duration,
     },
     /// Forget what can no longer matter (older than the horizon).
+    #[command(after_help = "Example:
+  sealed-session revocations --snapshot revoked.bin prune")]
     Prune,
-    /// Counts, horizon and size.
+    /// Counts, horizon, watermark and size.
+    #[command(after_help = "Example:
+  sealed-session revocations --snapshot revoked.bin show")]
     Show,
 }
 
@@ -385,6 +405,7 @@ fn revocations(path: &std::path::Path, action: RevocationAction) -> Result<(), F
             let view = serde_json::json!({
                 "entries": list.len(),
                 "horizon_seconds": list.horizon().whole_seconds(),
+                "watermark": list.watermark().map(|at| at.format(&Rfc3339).unwrap_or_default()),
                 "max_entries": list.max_entries(),
                 "snapshot_bytes": bytes,
             });
