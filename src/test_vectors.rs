@@ -20,3 +20,10 @@ pub(crate) fn unhex(value: &serde_json::Value) -> Vec<u8> {
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// The string field `field` of a vector.
+pub(crate) fn text<'v>(value: &'v serde_json::Value, field: &str) -> &'v str {
+    value[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("{field} is a string"))
+}

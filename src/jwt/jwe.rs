@@ -458,15 +458,9 @@ mod example {
     use super::*;
     use crate::Key;
     use crate::claims::unix_millis;
-    use crate::test_vectors::{hex, unhex, vector_file};
+    use crate::test_vectors::{hex, text, unhex, vector_file};
     use time::OffsetDateTime;
     use time::format_description::well_known::Rfc3339;
-
-    fn text<'v>(value: &'v serde_json::Value, field: &str) -> &'v str {
-        value[field]
-            .as_str()
-            .unwrap_or_else(|| panic!("{field} is a string"))
-    }
 
     /// The JWE example of docs/FORMAT.md ("JWE profile"), rebuilt from its inputs: the derived
     /// key, the header, the claims, the DEFLATE stream and both tokens (with and without `zip`);

@@ -9,14 +9,8 @@ use serde_json::Value;
 use time::macros::datetime;
 
 use super::{JwsIssuer, JwsSigningKey, JwsVerifier, VerifyingKeys, provider};
-use crate::test_vectors::{hex, unhex, vector_file};
+use crate::test_vectors::{hex, text, unhex, vector_file};
 use crate::{Error, Key, Sealer};
-
-fn text<'v>(value: &'v Value, field: &str) -> &'v str {
-    value[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("{field} is a string"))
-}
 
 fn set_of(jwk: &Value) -> String {
     serde_json::json!({ "keys": [jwk] }).to_string()

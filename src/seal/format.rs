@@ -366,15 +366,9 @@ mod tests {
     use super::*;
     use crate::Key;
     use crate::claims::unix_millis;
-    use crate::test_vectors::{hex, unhex, vector_file};
+    use crate::test_vectors::{hex, text, unhex, vector_file};
     use time::OffsetDateTime;
     use time::format_description::well_known::Rfc3339;
-
-    fn text<'v>(value: &'v serde_json::Value, field: &str) -> &'v str {
-        value[field]
-            .as_str()
-            .unwrap_or_else(|| panic!("{field} is a string"))
-    }
 
     /// The worked example of docs/FORMAT.md, rebuilt byte for byte from its inputs: every
     /// derived value, the envelope, the DEFLATE stream with the dictionary, the ciphertext,
