@@ -74,6 +74,8 @@ mod seal;
 pub mod sync;
 #[cfg(test)]
 mod test_vectors;
+#[cfg(any(feature = "jwt", feature = "redis"))]
+mod text;
 
 pub use claims::{MAX_SUBJECT_LEN, SESSION_ID_LEN, Session, SessionId};
 pub use compress::{

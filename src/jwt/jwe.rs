@@ -244,17 +244,8 @@ impl Sealer {
         token: &str,
         read: impl FnOnce(&[u8]) -> Result<R, Error>,
     ) -> Result<R, Error> {
-        let mut segments = token.split('.');
-        let (Some(header_text), Some(encrypted_key), Some(iv), Some(ciphertext), Some(tag), None) = (
-            segments.next(),
-            segments.next(),
-            segments.next(),
-            segments.next(),
-            segments.next(),
-            segments.next(),
-        ) else {
-            return Err(Error::Malformed);
-        };
+        let [header_text, encrypted_key, iv, ciphertext, tag] =
+            crate::text::split_exact(token, '.').ok_or(Error::Malformed)?;
         // `dir`: the key is the content key; a key carried in the token would be ignored by
         // some implementations and used by others.
         if !encrypted_key.is_empty() || header_text.len() > MAX_HEADER_CHARS {
@@ -352,20 +343,7 @@ fn header(key: &SealingKey, zip: bool) -> String {
 
 /// A key id written as 8 lowercase hex digits.
 fn parse_kid(kid: &str) -> Option<[u8; KEY_ID_LEN]> {
-    let digits = kid.as_bytes();
-    if digits.len() != 2 * KEY_ID_LEN {
-        return None;
-    }
-    let mut id = [0u8; KEY_ID_LEN];
-    for (byte, pair) in id.iter_mut().zip(digits.chunks_exact(2)) {
-        let nibble = |c: u8| match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            _ => None,
-        };
-        *byte = nibble(pair[0])? << 4 | nibble(pair[1])?;
-    }
-    Some(id)
+    crate::text::lower_hex(kid.as_bytes())
 }
 
 /// Decodes a segment that must hold exactly `N` bytes.

@@ -818,15 +818,8 @@ impl JwsVerifier {
         if token.len() > self.max_token_len {
             return Err(Error::TooLarge);
         }
-        let mut segments = token.split('.');
-        let (Some(header_text), Some(payload_text), Some(signature_text), None) = (
-            segments.next(),
-            segments.next(),
-            segments.next(),
-            segments.next(),
-        ) else {
-            return Err(Error::Malformed);
-        };
+        let [header_text, payload_text, signature_text] =
+            crate::text::split_exact(token, '.').ok_or(Error::Malformed)?;
         if header_text.len() > MAX_HEADER_CHARS {
             return Err(Error::Malformed);
         }

@@ -620,18 +620,7 @@ fn parse_revocation(member: &[u8], time: &[u8]) -> Option<Revocation> {
         b's' => false,
         _ => return None,
     };
-    if hex.len() != 32 {
-        return None;
-    }
-    let mut hash = [0u8; 16];
-    for (byte, pair) in hash.iter_mut().zip(hex.chunks_exact(2)) {
-        let nibble = |c: u8| match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            _ => None,
-        };
-        *byte = nibble(pair[0])? << 4 | nibble(pair[1])?;
-    }
+    let hash = crate::text::lower_hex::<16>(hex)?;
     let at: i64 = std::str::from_utf8(time).ok()?.parse().ok()?;
     (MIN_MILLIS..=MAX_MILLIS)
         .contains(&at)
