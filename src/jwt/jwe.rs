@@ -26,7 +26,7 @@ use crate::claims::{Envelope, MAX_MILLIS, SessionId, Times};
 use crate::compress::{self, AUTO_MIN_LEN, Compression};
 use crate::key::KEY_ID_LEN;
 use crate::seal::scratch::{Scratch, with_scratch};
-use crate::seal::{SealingKey, encoded_len};
+use crate::seal::{SealingKey, deflate_bound, encoded_len};
 use crate::{Error, Sealer, Session};
 
 /// HKDF `info` prefix of the per-purpose JWE key.
@@ -169,31 +169,32 @@ impl Sealer {
             if binary.len() > self.max_state_len {
                 return Err(Error::TooLarge);
             }
-            let plain_header = header(key, false);
-            let zip_header = header(key, true);
+            let plain_header = header_json(key, false);
+            let zip_header = header_json(key, true);
             let budget = match self.compression {
                 Compression::Never => None,
                 Compression::Auto if binary.len() < AUTO_MIN_LEN => None,
                 // Only a token with fewer characters than the plain one is worth it.
                 Compression::Auto => {
-                    let extra = zip_header.len() - plain_header.len();
+                    let extra = encoded_len(zip_header.len()) - encoded_len(plain_header.len());
                     encoded_len(binary.len())
                         .checked_sub(extra + 1)
                         .map(|chars| chars * 3 / 4)
                         .filter(|&budget| budget > 0)
                 }
-                Compression::Always => Some(binary.len() + binary.len() / 4096 * 5 + 64),
+                Compression::Always => Some(deflate_bound(binary.len())),
             };
             packed.clear();
             let level = compress::level_for(binary.len(), self.level);
             let zipped = budget
                 .is_some_and(|budget| compress::deflate_into(binary, packed, budget, level, None));
-            let (header, payload) = if zipped {
+            let (header_json, payload) = if zipped {
                 binary.zeroize();
                 (zip_header, &mut *packed)
             } else {
                 (plain_header, &mut *binary)
             };
+            let header = URL_SAFE_NO_PAD.encode(header_json);
             let len = header.len()
                 + 2
                 + encoded_len(NONCE_LEN)
@@ -330,15 +331,15 @@ impl Sealer {
     }
 }
 
-/// The protected header of a token sealed with `key`, as base64url text.
-fn header(key: &SealingKey, zip: bool) -> String {
+/// The protected header of a token sealed with `key`, as JSON text.
+fn header_json(key: &SealingKey, zip: bool) -> String {
     let mut json = String::with_capacity(64);
     json.push_str(r#"{"alg":"dir","enc":"XC20P","#);
     if zip {
         json.push_str(r#""zip":"DEF","#);
     }
     let _ = write!(json, r#""kid":"{}"}}"#, key.id);
-    URL_SAFE_NO_PAD.encode(json)
+    json
 }
 
 /// A key id written as 8 lowercase hex digits.

@@ -47,7 +47,7 @@ pub(crate) const MIN_TOKEN_LEN: usize = HEADER_LEN + NONCE_LEN + TAG_LEN;
 const _: () = assert!(MIN_TOKEN_LEN == 46);
 /// Bytes a DEFLATE stream may add to incompressible input of `n` bytes: stored blocks cost 5
 /// bytes per 65,535, and the stream's ending a few more.
-const fn deflate_bound(n: usize) -> usize {
+pub(crate) const fn deflate_bound(n: usize) -> usize {
     n + n / 4096 * 5 + 64
 }
 

@@ -24,7 +24,7 @@ use crate::key::Keyring;
 use crate::revocation::RevocationList;
 pub(crate) use format::SealingKey;
 #[cfg(feature = "jwt")]
-pub(crate) use format::{encoded_len, parse_state};
+pub(crate) use format::{deflate_bound, encoded_len, parse_state};
 use scratch::os_random;
 
 /// Default lifetime of a token: 24 hours. With [`Sealer::reseal`], the idle timeout.
