@@ -278,9 +278,9 @@ impl Sealer {
                 .decode_vec(ciphertext, binary)
                 .map_err(|_| Error::Malformed)?;
             let aad = header_text.as_bytes();
-            let original = (keys.len() > 1).then(|| binary.clone());
+            let original = keys.clone().nth(1).is_some().then(|| binary.clone());
             let mut opened = false;
-            for key in &keys {
+            for key in keys {
                 if let Some(original) = &original {
                     binary.copy_from_slice(original);
                 }
@@ -312,19 +312,20 @@ impl Sealer {
 
     /// The keys a token's `kid` names: those with that id (two keys of a keyring share one
     /// with chance 2^-32), or the only key when the token names none.
-    fn keys_for(&self, kid: Option<&str>) -> Result<Vec<&SealingKey>, Error> {
-        let keys: Vec<&SealingKey> = match kid {
-            Some(kid) => {
-                let id = parse_kid(kid).ok_or(Error::UnknownKey)?;
-                self.keys
-                    .iter()
-                    .filter(|key| key.id.as_bytes() == &id)
-                    .collect()
-            }
-            None if self.keys.len() == 1 => self.keys.iter().collect(),
-            None => Vec::new(),
+    fn keys_for(
+        &self,
+        kid: Option<&str>,
+    ) -> Result<impl Iterator<Item = &SealingKey> + Clone, Error> {
+        let id = match kid {
+            Some(kid) => Some(parse_kid(kid).ok_or(Error::UnknownKey)?),
+            None if self.keys.len() == 1 => None,
+            None => return Err(Error::UnknownKey),
         };
-        if keys.is_empty() {
+        let keys = self
+            .keys
+            .iter()
+            .filter(move |key| id.is_none_or(|id| key.id.as_bytes() == &id));
+        if keys.clone().next().is_none() {
             return Err(Error::UnknownKey);
         }
         Ok(keys)
