@@ -1,10 +1,11 @@
-//! Arbitrary state seals, reseals and opens back to the same state, under every compression
-//! setting and level, with and without a dictionary.
+//! Arbitrary state seals, reseals and opens back to the same state, in each format, under every
+//! compression setting and level, with and without a dictionary; a token of one format never
+//! opens in a sealer of the other.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use sealed_session::{Compression, Dictionary, Error, Key, Sealer};
+use sealed_session::{Compression, Dictionary, Error, Format, Key, Sealer};
 use serde::{Deserialize, Serialize};
 use time::Duration;
 use time::macros::datetime;
@@ -26,6 +27,8 @@ struct Input {
     rolled: State,
     compression: u8,
     level: u8,
+    /// The compact format, or the JWE profile.
+    jwe: bool,
     /// A dictionary: none, one made from a sample state, or arbitrary bytes.
     dictionary: Option<Result<State, Vec<u8>>>,
 }
@@ -36,9 +39,19 @@ fuzz_target!(|input: Input| {
         1 => Compression::Auto,
         _ => Compression::Always,
     };
-    let mut sealer = Sealer::new(Key::try_from(&[0x42; 32][..]).expect("32 bytes"), "session")
+    let (format, other_format) = if input.jwe {
+        (Format::Jwe, Format::Compact)
+    } else {
+        (Format::Compact, Format::Jwe)
+    };
+    let key = || Key::try_from(&[0x42; 32][..]).expect("32 bytes");
+    let mut sealer = Sealer::new(key(), "session")
+        .with_format(format)
         .with_compression(compression)
         .with_compression_level(u32::from(input.level % 9) + 1)
+        .with_max_token_len(1 << 20);
+    let other = Sealer::new(key(), "session")
+        .with_format(other_format)
         .with_max_token_len(1 << 20);
     if let Some(dictionary) = &input.dictionary {
         let dictionary = match dictionary {
@@ -49,7 +62,11 @@ fuzz_target!(|input: Input| {
     }
     let now = datetime!(2030-01-01 0:00 UTC);
     match sealer.seal_at(&input.subject, &input.state, now) {
+        // Only the compact format takes a dictionary.
+        Err(Error::Config(_)) if input.jwe && input.dictionary.is_some() => {}
         Ok(token) => {
+            // The kind is never guessed from the shape.
+            assert!(other.open_at::<State>(&token, now).is_err(), "opened in the other format");
             let session = sealer
                 .open_at::<State>(&token, now)
                 .expect("own token opens");

@@ -40,8 +40,8 @@ use std::time::{Duration, Instant};
 
 use redis::Value;
 
-use crate::claims::{MAX_MILLIS, MIN_MILLIS, duration_millis, now_millis};
-use crate::revocation::Revocation;
+use super::read::{Fault, Position, Reader, Step, member_of, position_of};
+use crate::claims::{duration_millis, now_millis};
 use crate::{Error, RevocationList};
 
 /// What an instance does while its first load has not succeeded.
@@ -144,18 +144,8 @@ pub struct RedisSync {
     log_key: String,
     options: SyncOptions,
     state: Mutex<State>,
-    applied: AtomicU64,
-    skipped: AtomicU64,
+    reader: Reader,
     loads: AtomicU64,
-}
-
-/// Where an instance is in the stream: the id of the last entry applied, and how many entries
-/// the stream had ever received up to it (XINFO's `entries-added`, Redis 7 and Valkey), so
-/// that entries trimmed before they were read are noticed.
-#[derive(Clone)]
-struct Position {
-    id: String,
-    added: Option<u64>,
 }
 
 struct State {
@@ -202,6 +192,7 @@ impl RedisSync {
         let sync = RedisSync {
             live_key: format!("sealed-session:{{{tag}}}:live"),
             log_key: format!("sealed-session:{{{tag}}}:log"),
+            reader: Reader::new(Arc::clone(&list)),
             list,
             client,
             options,
@@ -213,8 +204,6 @@ impl RedisSync {
                 failures: 0,
                 next_attempt: None,
             }),
-            applied: AtomicU64::new(0),
-            skipped: AtomicU64::new(0),
             loads: AtomicU64::new(0),
         };
         let _ = sync.sync_now();
@@ -326,8 +315,8 @@ impl RedisSync {
             loaded: state.position.is_some(),
             connected: state.connected,
             pending: self.list.outgoing_len(),
-            applied: self.applied.load(Ordering::Relaxed),
-            skipped: self.skipped.load(Ordering::Relaxed),
+            applied: self.reader.applied(),
+            skipped: self.reader.skipped(),
             loads: self.loads.load(Ordering::Relaxed),
         }
     }
@@ -388,11 +377,7 @@ impl RedisSync {
             .arg("STREAM")
             .arg(&self.log_key)
             .query(connection)?;
-        let position = Position {
-            id: stream_info(&info, "last-generated-id")
-                .ok_or(Fault::Protocol("XINFO STREAM without last-generated-id"))?,
-            added: stream_info_count(&info, "entries-added"),
-        };
+        let position = position_of(&info)?;
         let oldest_live = now_millis().saturating_sub(duration_millis(self.list.horizon()));
         let mut cursor = "0".to_owned();
         loop {
@@ -402,22 +387,10 @@ impl RedisSync {
                 .arg("COUNT")
                 .arg(self.options.page)
                 .query(connection)?;
-            let (next, members) = scan_page(page)?;
-            for pair in members.chunks(2) {
-                let [member, score] = pair else {
-                    self.skip("odd ZSCAN reply");
-                    continue;
-                };
-                match parse_member(member, score) {
-                    Some(revocation) if revocation.at >= oldest_live => self.apply(revocation),
-                    Some(_) => {} // past the horizon: can reject no live token
-                    None => self.skip("a sorted-set member that is not a revocation"),
-                }
-            }
-            if next == "0" {
+            cursor = self.reader.scan_page(page, oldest_live)?;
+            if cursor == "0" {
                 break;
             }
-            cursor = next;
         }
         self.loads.fetch_add(1, Ordering::Relaxed);
         Ok(position)
@@ -443,7 +416,7 @@ impl RedisSync {
     fn publish_page(
         &self,
         connection: &mut redis::Connection,
-        page: &[Revocation],
+        page: &[crate::revocation::Revocation],
     ) -> Result<(), Fault> {
         let now = now_millis();
         let oldest = now.saturating_sub(duration_millis(self.list.horizon()));
@@ -499,48 +472,17 @@ impl RedisSync {
                 .arg("COUNT")
                 .arg(self.options.page)
                 .query(connection)?;
-            let entries = stream_entries(entries)?;
-            let count = entries.len() as u64;
-            let added = stream_info_count(&info, "entries-added");
-            let trimmed_past = match (position.added, added) {
-                // More entries were added after our position than are left to read.
-                (Some(then), Some(now)) => {
-                    now.saturating_sub(then) > count && count < self.options.page as u64
-                }
-                // Older servers: the first entry left comes after our position.
-                _ => match stream_info_entry(&info, "first-entry") {
-                    Some(first) => position.id != "0-0" && id_after(&first, &position.id)?,
-                    None => false,
-                },
-            };
-            if trimmed_past {
-                return Ok(None);
-            }
-            for (id, fields) in entries {
-                match parse_entry(&fields) {
-                    Some(revocation) => self.apply(revocation),
-                    None => self.skip("a stream entry that is not a revocation"),
-                }
-                position.id = id;
-            }
-            position.added = match (position.added, added) {
-                (Some(then), Some(_)) => Some(then + count),
-                _ => added.filter(|_| count < self.options.page as u64),
-            };
-            if count < self.options.page as u64 {
-                return Ok(Some(position));
+            match self.reader.stream_page(
+                &mut position,
+                &info,
+                entries,
+                self.options.page as u64,
+            )? {
+                Step::More => {}
+                Step::Done => return Ok(Some(position)),
+                Step::TrimmedPast => return Ok(None),
             }
         }
-    }
-
-    fn apply(&self, revocation: Revocation) {
-        self.list.apply(revocation);
-        self.applied.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn skip(&self, what: &'static str) {
-        tracing::warn!(what, "skipped an entry in Redis");
-        self.skipped.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -567,267 +509,6 @@ impl Drop for Follower {
         if let Some(thread) = self.thread.take() {
             thread.thread().unpark();
             let _ = thread.join();
-        }
-    }
-}
-
-/// Why an exchange failed: Redis, or a reply of the wrong shape.
-#[derive(Debug)]
-enum Fault {
-    Redis(redis::RedisError),
-    Protocol(&'static str),
-}
-
-impl From<redis::RedisError> for Fault {
-    fn from(error: redis::RedisError) -> Fault {
-        Fault::Redis(error)
-    }
-}
-
-impl std::fmt::Display for Fault {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Fault::Redis(error) => write!(f, "{error}"),
-            Fault::Protocol(what) => f.write_str(what),
-        }
-    }
-}
-
-/// `"u"` or `"s"` and the hash in lowercase hex.
-fn member_of(revocation: &Revocation) -> String {
-    let mut member = String::with_capacity(33);
-    member.push(if revocation.user { 'u' } else { 's' });
-    for byte in revocation.hash {
-        member.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-        member.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
-    }
-    member
-}
-
-fn text(value: &Value) -> Option<&[u8]> {
-    match value {
-        Value::BulkString(bytes) => Some(bytes),
-        Value::SimpleString(text) => Some(text.as_bytes()),
-        _ => None,
-    }
-}
-
-/// A member and its time, if both are what [`member_of`] and a time write.
-fn parse_revocation(member: &[u8], time: &[u8]) -> Option<Revocation> {
-    let (&kind, hex) = member.split_first()?;
-    let user = match kind {
-        b'u' => true,
-        b's' => false,
-        _ => return None,
-    };
-    let hash = crate::text::lower_hex::<16>(hex)?;
-    let at: i64 = std::str::from_utf8(time).ok()?.parse().ok()?;
-    (MIN_MILLIS..=MAX_MILLIS)
-        .contains(&at)
-        .then_some(Revocation { user, hash, at })
-}
-
-fn parse_member(member: &Value, score: &Value) -> Option<Revocation> {
-    parse_revocation(text(member)?, text(score)?)
-}
-
-/// A stream entry's fields `m` and `t`, each once.
-fn parse_entry(fields: &[Value]) -> Option<Revocation> {
-    let (mut member, mut time) = (None, None);
-    for pair in fields.chunks(2) {
-        let [name, value] = pair else { return None };
-        let slot = match text(name)? {
-            b"m" => &mut member,
-            b"t" => &mut time,
-            _ => return None,
-        };
-        if slot.replace(text(value)?).is_some() {
-            return None;
-        }
-    }
-    parse_revocation(member?, time?)
-}
-
-/// The entries of an XRANGE / XREVRANGE reply: (id, fields).
-fn stream_entries(reply: Value) -> Result<Vec<(String, Vec<Value>)>, Fault> {
-    let Value::Array(entries) = reply else {
-        return match reply {
-            Value::Nil => Ok(Vec::new()),
-            _ => Err(Fault::Protocol("a stream reply that is not an array")),
-        };
-    };
-    entries
-        .into_iter()
-        .map(|entry| {
-            let Value::Array(mut parts) = entry else {
-                return Err(Fault::Protocol("a stream entry that is not an array"));
-            };
-            if parts.len() != 2 {
-                return Err(Fault::Protocol("a stream entry of the wrong shape"));
-            }
-            let fields = match parts.pop() {
-                Some(Value::Array(fields)) => fields,
-                _ => return Err(Fault::Protocol("stream fields that are not an array")),
-            };
-            let id = parts
-                .pop()
-                .as_ref()
-                .and_then(text)
-                .and_then(|id| String::from_utf8(id.to_vec()).ok())
-                .ok_or(Fault::Protocol("a stream id that is not text"))?;
-            Ok((id, fields))
-        })
-        .collect()
-}
-
-/// The pairs of an XINFO STREAM reply (a flat array in RESP2, a map in RESP3).
-fn info_pairs(info: &Value) -> Vec<(&Value, &Value)> {
-    match info {
-        Value::Array(flat) => flat
-            .chunks(2)
-            .filter_map(|pair| match pair {
-                [name, value] => Some((name, value)),
-                _ => None,
-            })
-            .collect(),
-        Value::Map(pairs) => pairs.iter().map(|(name, value)| (name, value)).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// A text field of an XINFO STREAM reply.
-fn stream_info(info: &Value, field: &str) -> Option<String> {
-    info_pairs(info)
-        .into_iter()
-        .find(|(name, _)| text(name) == Some(field.as_bytes()))
-        .and_then(|(_, value)| text(value))
-        .and_then(|value| String::from_utf8(value.to_vec()).ok())
-}
-
-/// A count field of an XINFO STREAM reply.
-fn stream_info_count(info: &Value, field: &str) -> Option<u64> {
-    info_pairs(info)
-        .into_iter()
-        .find(|(name, _)| text(name) == Some(field.as_bytes()))
-        .and_then(|(_, value)| match value {
-            Value::Int(count) => u64::try_from(*count).ok(),
-            _ => None,
-        })
-}
-
-/// The id of an entry field (`first-entry`) of an XINFO STREAM reply.
-fn stream_info_entry(info: &Value, field: &str) -> Option<String> {
-    info_pairs(info)
-        .into_iter()
-        .find(|(name, _)| text(name) == Some(field.as_bytes()))
-        .and_then(|(_, value)| match value {
-            Value::Array(entry) => entry.first().and_then(text),
-            _ => None,
-        })
-        .and_then(|id| String::from_utf8(id.to_vec()).ok())
-}
-
-/// The cursor and the flat member-score list of a ZSCAN reply.
-fn scan_page(reply: Value) -> Result<(String, Vec<Value>), Fault> {
-    let Value::Array(mut parts) = reply else {
-        return Err(Fault::Protocol("a ZSCAN reply that is not an array"));
-    };
-    if parts.len() != 2 {
-        return Err(Fault::Protocol("a ZSCAN reply of the wrong shape"));
-    }
-    let members = match parts.pop() {
-        Some(Value::Array(members)) => members,
-        _ => return Err(Fault::Protocol("ZSCAN members that are not an array")),
-    };
-    let cursor = parts
-        .pop()
-        .as_ref()
-        .and_then(text)
-        .and_then(|cursor| String::from_utf8(cursor.to_vec()).ok())
-        .ok_or(Fault::Protocol("a ZSCAN cursor that is not text"))?;
-    Ok((cursor, members))
-}
-
-/// Whether stream id `a` comes after `b` (ids are `ms-seq`).
-fn id_after(a: &str, b: &str) -> Result<bool, Fault> {
-    let parse = |id: &str| -> Option<(u64, u64)> {
-        let (ms, seq) = id.split_once('-')?;
-        Some((ms.parse().ok()?, seq.parse().ok()?))
-    };
-    match (parse(a), parse(b)) {
-        (Some(a), Some(b)) => Ok(a > b),
-        _ => Err(Fault::Protocol("a stream id that does not parse")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn members_round_trip_and_garbage_is_refused() {
-        let revocation = Revocation {
-            user: true,
-            hash: *b"0123456789abcdef",
-            at: 1_906_545_600_123,
-        };
-        let member = member_of(&revocation);
-        assert_eq!(member.len(), 33);
-        assert_eq!(
-            parse_revocation(member.as_bytes(), b"1906545600123"),
-            Some(revocation)
-        );
-        for (member, time) in [
-            (&b"x3031"[..], &b"1"[..]),
-            (b"u0011", b"1"),
-            (member.as_bytes(), b"1.5"),
-            (member.as_bytes(), b"-"),
-            (member.as_bytes(), b"999999999999999999"),
-            (member.to_uppercase().as_bytes(), b"1"),
-        ] {
-            assert_eq!(parse_revocation(member, time), None);
-        }
-        let fields = |pairs: &[(&str, &str)]| -> Vec<Value> {
-            pairs
-                .iter()
-                .flat_map(|(n, v)| {
-                    [
-                        Value::BulkString(n.as_bytes().to_vec()),
-                        Value::BulkString(v.as_bytes().to_vec()),
-                    ]
-                })
-                .collect()
-        };
-        assert!(parse_entry(&fields(&[("m", &member), ("t", "5")])).is_some());
-        assert!(parse_entry(&fields(&[("m", &member), ("t", "5"), ("t", "6")])).is_none());
-        assert!(parse_entry(&fields(&[("m", &member)])).is_none());
-        assert!(parse_entry(&fields(&[("m", &member), ("t", "5"), ("x", "1")])).is_none());
-    }
-
-    #[test]
-    fn stream_ids_compare_as_numbers() {
-        assert_eq!(id_after("10-0", "9-5").ok(), Some(true));
-        assert_eq!(id_after("10-1", "10-0").ok(), Some(true));
-        assert_eq!(id_after("10-0", "10-0").ok(), Some(false));
-        assert!(id_after("x", "1-0").is_err());
-    }
-
-    proptest::proptest! {
-        /// Whatever Redis holds, parsing it never panics, and what parses writes back the same.
-        #[test]
-        fn any_member_and_time_parse_or_are_refused(member: Vec<u8>, time: Vec<u8>) {
-            if let Some(revocation) = parse_revocation(&member, &time) {
-                let written = member_of(&revocation);
-                proptest::prop_assert_eq!(written.as_bytes(), &member[..]);
-            }
-        }
-
-        #[test]
-        fn any_stream_fields_parse_or_are_refused(fields: Vec<Vec<u8>>) {
-            let fields: Vec<Value> = fields.into_iter().map(Value::BulkString).collect();
-            let _ = parse_entry(&fields);
-            let _ = stream_entries(Value::Array(vec![Value::Array(fields.clone())]));
-            let _ = scan_page(Value::Array(fields));
         }
     }
 }
