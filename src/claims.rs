@@ -442,7 +442,12 @@ pub(crate) const MAX_MILLIS: i64 = 253_402_300_799_999;
 
 /// The current time in Unix milliseconds, rounded down, straight from the system clock.
 pub(crate) fn now_millis() -> i64 {
-    match SystemTime::now().duration_since(UNIX_EPOCH) {
+    millis_of(SystemTime::now())
+}
+
+/// `t` in Unix milliseconds, rounded down (toward the past on both sides of 1970).
+fn millis_of(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
         Ok(since) => i64::try_from(since.as_millis()).unwrap_or(i64::MAX),
         Err(before) => {
             let before = before.duration();
@@ -535,6 +540,28 @@ pub(crate) fn check_times(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn system_times_round_down_on_both_sides_of_1970() {
+        use std::time::Duration as StdDuration;
+        let at = |offset: StdDuration, after: bool| {
+            millis_of(if after {
+                UNIX_EPOCH + offset
+            } else {
+                UNIX_EPOCH - offset
+            })
+        };
+        assert_eq!(at(StdDuration::ZERO, true), 0);
+        assert_eq!(at(StdDuration::from_micros(1_500), true), 1);
+        assert_eq!(at(StdDuration::from_millis(1_234), true), 1_234);
+        // Before 1970: toward the past, so 1.5 ms before is -2, and whole milliseconds stay.
+        assert_eq!(at(StdDuration::from_micros(1_500), false), -2);
+        assert_eq!(at(StdDuration::from_nanos(1), false), -1);
+        assert_eq!(at(StdDuration::from_millis(86_400_000), false), -86_400_000);
+        assert_eq!(at(StdDuration::from_secs(1 << 62), true), i64::MAX);
+        let now = now_millis();
+        assert!((1_764_547_200_000..MAX_MILLIS).contains(&now), "{now}");
+    }
 
     #[test]
     fn time_rules() {

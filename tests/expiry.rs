@@ -99,6 +99,26 @@ fn half_life_for_rolling_sessions() {
     assert!(session.is_past_half_life_at(T0 + Duration::minutes(30)));
 }
 
+/// The clock form reads the system clock: a session sealed just now is young, one sealed 40
+/// minutes ago with a one-hour TTL is past half its life.
+#[test]
+fn half_life_by_the_system_clock() {
+    let sealer = sealer().with_ttl(Duration::hours(1));
+    let now = time::OffsetDateTime::now_utc();
+    let young = sealer
+        .open::<()>(&sealer.seal("u", &()).expect("seals"))
+        .expect("opens");
+    assert!(!young.is_past_half_life());
+    let older = sealer
+        .open::<()>(
+            &sealer
+                .seal_at("u", &(), now - Duration::minutes(40))
+                .expect("seals"),
+        )
+        .expect("opens");
+    assert!(older.is_past_half_life());
+}
+
 #[test]
 fn timestamps_have_millisecond_precision() {
     let sealer = sealer();

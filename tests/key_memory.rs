@@ -16,7 +16,7 @@ const SECRET: [u8; 32] = *b"\x8f\x13sealed-session key bytes!!!\xa7\x01\x5c";
 /// buffer, holding `k`, unwiped in freed memory.
 #[test]
 fn regression_no_freed_block_holds_a_key() {
-    freed_scan::arm(SECRET);
+    freed_scan::arm(&SECRET);
     {
         let key = Key::try_from(&SECRET[..]).expect("32 bytes");
         let mut ring = Keyring::new(key.clone());

@@ -1,5 +1,5 @@
 //! A global allocator for tests: it counts the blocks that are freed while they still hold a
-//! given 32-byte secret, so a test can prove that key bytes are wiped before their memory goes
+//! given secret (16 to 32 bytes), so a test can prove that key bytes are wiped before their memory goes
 //! back to the allocator (and never left behind when a vector grows).
 //!
 //! It lives in a crate of its own because a global allocator needs `unsafe`, which the library
@@ -10,21 +10,27 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 
-/// The secret's length.
+/// The longest secret.
 pub const SECRET_LEN: usize = 32;
 
 static ARMED: AtomicBool = AtomicBool::new(false);
 static SECRET: [AtomicU8; SECRET_LEN] = [const { AtomicU8::new(0) }; SECRET_LEN];
+static LEN: AtomicUsize = AtomicUsize::new(SECRET_LEN);
 static HITS: AtomicUsize = AtomicUsize::new(0);
 
 /// The allocator: install with `#[global_allocator] static A: FreedScan = FreedScan;`.
 pub struct FreedScan;
 
-/// Starts counting freed blocks that contain `secret`.
-pub fn arm(secret: [u8; SECRET_LEN]) {
+/// Starts counting freed blocks that contain `secret` (16 to 32 bytes; panics otherwise).
+pub fn arm(secret: &[u8]) {
+    assert!(
+        (16..=SECRET_LEN).contains(&secret.len()),
+        "a 16- to 32-byte secret"
+    );
     for (cell, byte) in SECRET.iter().zip(secret) {
-        cell.store(byte, Ordering::SeqCst);
+        cell.store(*byte, Ordering::SeqCst);
     }
+    LEN.store(secret.len(), Ordering::SeqCst);
     HITS.store(0, Ordering::SeqCst);
     ARMED.store(true, Ordering::SeqCst);
 }
@@ -37,7 +43,8 @@ pub fn disarm() -> usize {
 
 fn holds_secret(block: &[u8]) -> bool {
     let first = SECRET[0].load(Ordering::Relaxed);
-    block.windows(SECRET_LEN).any(|window| {
+    let len = LEN.load(Ordering::Relaxed);
+    block.windows(len).any(|window| {
         window[0] == first
             && window
                 .iter()
@@ -58,7 +65,7 @@ unsafe impl GlobalAlloc for FreedScan {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if ARMED.load(Ordering::Relaxed) && layout.size() >= SECRET_LEN {
+        if ARMED.load(Ordering::Relaxed) && layout.size() >= LEN.load(Ordering::Relaxed) {
             let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
             if holds_secret(block) {
                 HITS.fetch_add(1, Ordering::Relaxed);
