@@ -35,7 +35,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, SamplingMode, Throughput};
-use rand::RngCore as _;
+use rand::Rng as _;
 use sealed_session::{Compression, Dictionary, Key, Sealer};
 use serde::{Deserialize, Serialize};
 
@@ -690,23 +690,25 @@ impl FloorRustCrypto {
 
 impl Candidate for FloorRustCrypto {
     fn seal(&self, state: &SessionState) -> String {
-        use chacha20poly1305::AeadInPlace as _;
+        use chacha20poly1305::AeadInOut as _;
         let (nonce, mut binary) = floor_plaintext(state);
         let tag = self
             .0
-            .encrypt_in_place_detached((&nonce).into(), b"", &mut binary[NONCE_LEN..])
+            .encrypt_inout_detached((&nonce).into(), b"", (&mut binary[NONCE_LEN..]).into())
             .expect("seal");
         binary.extend_from_slice(&tag);
         URL_SAFE_NO_PAD.encode(&binary)
     }
 
     fn open(&self, token: &str) -> SessionState {
-        use chacha20poly1305::AeadInPlace as _;
+        use chacha20poly1305::AeadInOut as _;
         let mut binary = URL_SAFE_NO_PAD.decode(token).expect("base64");
         let (nonce, rest) = binary.split_at_mut(NONCE_LEN);
         let (ciphertext, tag) = rest.split_at_mut(rest.len() - TAG_LEN);
+        let nonce: &[u8; NONCE_LEN] = (&*nonce).try_into().expect("nonce");
+        let tag: &[u8; TAG_LEN] = (&*tag).try_into().expect("tag");
         self.0
-            .decrypt_in_place_detached((&*nonce).into(), b"", ciphertext, (&*tag).into())
+            .decrypt_inout_detached(nonce.into(), b"", (&mut *ciphertext).into(), tag.into())
             .expect("open");
         serde_json::from_slice(ciphertext).expect("parse")
     }

@@ -22,7 +22,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore as _;
+use rand::Rng as _;
 use sealed_session::http::{SessionCookie, SessionHandle, SessionLayer};
 use sealed_session::{Compression, Error, Key, RevocationList, Sealer};
 use serde::{Deserialize, Serialize};

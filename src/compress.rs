@@ -564,7 +564,7 @@ mod tests {
     #[test]
     fn budget_is_respected() {
         let mut noise = vec![0u8; 2000];
-        rand::RngCore::fill_bytes(&mut rand::rng(), &mut noise);
+        rand::Rng::fill_bytes(&mut rand::rng(), &mut noise);
         let mut out = b"prefix".to_vec();
         assert!(!deflate_into(&noise, &mut out, noise.len() - 1));
         assert_eq!(out, b"prefix");

@@ -13,7 +13,7 @@ use base64::alphabet;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use hkdf::Hkdf;
-use rand::TryRngCore as _;
+use rand::TryRng as _;
 use sha2::Sha256;
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
@@ -88,7 +88,7 @@ impl Key {
     /// ```
     pub fn try_generate() -> Result<Key, Error> {
         let mut bytes = Box::new(Zeroizing::new([0u8; KEY_LEN]));
-        rand::rngs::OsRng
+        rand::rngs::SysRng
             .try_fill_bytes(&mut bytes[..])
             .map_err(|_| Error::Random)?;
         Ok(Key::from_boxed(bytes))

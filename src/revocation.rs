@@ -86,7 +86,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use rand::{RngCore as _, TryRngCore as _};
+use rand::{Rng as _, TryRng as _};
 use sha2::{Digest as _, Sha256};
 use siphasher::sip128::SipHasher13;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
@@ -303,7 +303,7 @@ impl RevocationList {
         let mut key = [0u8; HASH_KEY_LEN];
         // From the OS, so that lists built in forked children differ too; the thread generator
         // (itself seeded by the OS) only if the OS cannot answer.
-        if rand::rngs::OsRng.try_fill_bytes(&mut key).is_err() {
+        if rand::rngs::SysRng.try_fill_bytes(&mut key).is_err() {
             rand::rng().fill_bytes(&mut key);
         }
         RevocationList::with_key(horizon.max(Duration::ZERO), key)

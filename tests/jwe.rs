@@ -8,7 +8,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::XChaCha20Poly1305;
-use chacha20poly1305::aead::{AeadInPlace, KeyInit};
+use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use common::{T0, profile};
 use sealed_session::{Compression, Dictionary, Error, Format, Key, RevocationList, Sealer};
 use serde_json::{Value, json};
@@ -55,7 +55,11 @@ fn foreign(key: &[u8; 32], header: &str, plaintext: &[u8], zip: bool) -> String 
     };
     let iv = [9u8; 24];
     let tag = XChaCha20Poly1305::new(key.into())
-        .encrypt_in_place_detached((&iv).into(), protected.as_bytes(), &mut payload)
+        .encrypt_inout_detached(
+            (&iv).into(),
+            protected.as_bytes(),
+            payload.as_mut_slice().into(),
+        )
         .expect("seals");
     format!(
         "{protected}..{}.{}.{}",
@@ -159,11 +163,13 @@ fn exported_key_decrypts_and_is_bound_to_the_purpose() {
     let mut plaintext = URL_SAFE_NO_PAD.decode(parts[3]).expect("ciphertext");
     let tag = URL_SAFE_NO_PAD.decode(parts[4]).expect("tag");
     XChaCha20Poly1305::new((&exported_key(&sealer)).into())
-        .decrypt_in_place_detached(
+        .decrypt_inout_detached(
             (&iv).into(),
             parts[0].as_bytes(),
-            &mut plaintext,
-            tag.as_slice().into(),
+            plaintext.as_mut_slice().into(),
+            <&[u8; 16]>::try_from(tag.as_slice())
+                .expect("16 bytes")
+                .into(),
         )
         .expect("the exported key decrypts");
     let claims: Value = serde_json::from_slice(&plaintext).expect("JSON claims");

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rand::rngs::StdRng;
-use rand::{Rng as _, RngCore as _, SeedableRng as _};
+use rand::{Rng as _, RngExt as _, SeedableRng as _};
 use sealed_session::{Error, Key, RevocationList, Sealer, SessionId};
 use sha2::{Digest as _, Sha256};
 use time::macros::datetime;

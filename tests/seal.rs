@@ -355,7 +355,7 @@ fn regression_the_auto_threshold_applies_to_the_state() {
 }
 
 fn rand_byte() -> u8 {
-    use rand::RngCore as _;
+    use rand::Rng as _;
     let mut byte = [0u8];
     rand::rng().fill_bytes(&mut byte);
     byte[0]

@@ -1,7 +1,7 @@
 //! The `rust-crypto` backend: RustCrypto's pure-Rust XChaCha20-Poly1305.
 
 use chacha20poly1305::XChaCha20Poly1305;
-use chacha20poly1305::aead::{AeadInPlace, KeyInit};
+use chacha20poly1305::aead::{AeadInOut, KeyInit};
 
 use super::{AuthFailed, NONCE_LEN, TAG_LEN};
 use crate::key::KEY_LEN;
@@ -17,7 +17,7 @@ pub(super) fn seal_in_place(
 ) -> [u8; TAG_LEN] {
     // The cipher wipes its copy of the key when dropped (`chacha20poly1305`'s `zeroize`).
     let cipher = XChaCha20Poly1305::new(key.into());
-    match cipher.encrypt_in_place_detached(nonce.into(), aad, in_out) {
+    match cipher.encrypt_inout_detached(nonce.into(), aad, in_out.into()) {
         Ok(tag) => tag.into(),
         // Refused only for messages longer than ChaCha20's 256 GiB limit.
         Err(_) => unreachable!("message within ChaCha20's length limit"),
@@ -34,6 +34,6 @@ pub(super) fn open_in_place(
 ) -> Result<(), AuthFailed> {
     let cipher = XChaCha20Poly1305::new(key.into());
     cipher
-        .decrypt_in_place_detached(nonce.into(), aad, in_out, tag.into())
+        .decrypt_inout_detached(nonce.into(), aad, in_out.into(), tag.into())
         .map_err(|_| AuthFailed)
 }

@@ -2,7 +2,7 @@
 
 use std::cell::RefCell;
 
-use rand::TryRngCore as _;
+use rand::TryRng as _;
 use zeroize::Zeroize as _;
 
 use crate::Error;
@@ -73,7 +73,7 @@ pub(crate) fn with_scratch<R>(work: impl FnOnce(&mut Scratch) -> R) -> R {
 /// (docs/PERFORMANCE.md), less where the C library answers `getrandom` from the vDSO.
 pub(crate) fn os_random<const N: usize>() -> Result<[u8; N], Error> {
     let mut bytes = [0u8; N];
-    rand::rngs::OsRng
+    rand::rngs::SysRng
         .try_fill_bytes(&mut bytes)
         .map_err(|_| Error::Random)?;
     Ok(bytes)
