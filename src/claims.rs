@@ -564,6 +564,37 @@ mod tests {
     }
 
     #[test]
+    fn an_envelope_is_as_long_as_its_subject_says() {
+        let envelope = |subject_len: u16, rest: &[u8]| {
+            let mut bytes = vec![0u8; ENVELOPE_FIXED_LEN];
+            bytes[15] = 1; // a lifetime of 1 ms
+            bytes[ENVELOPE_FIXED_LEN - 2..].copy_from_slice(&subject_len.to_be_bytes());
+            bytes.extend_from_slice(rest);
+            bytes
+        };
+        // The subject takes all that is left: an empty state.
+        let exact = envelope(5, b"alice");
+        let read = read_envelope(&exact).expect("reads");
+        assert_eq!((read.subject, read.state), ("alice", &b""[..]));
+        let read_longer = envelope(5, b"alice{}");
+        let read = read_envelope(&read_longer).expect("reads");
+        assert_eq!((read.subject, read.state), ("alice", &b"{}"[..]));
+        // One byte short, and far short: malformed, never a panic.
+        assert_eq!(
+            read_envelope(&envelope(6, b"alice")).err(),
+            Some(Error::Malformed)
+        );
+        assert_eq!(
+            read_envelope(&envelope(u16::MAX, b"")).err(),
+            Some(Error::Malformed)
+        );
+        assert_eq!(
+            read_envelope(&exact[..ENVELOPE_FIXED_LEN - 1]).err(),
+            Some(Error::Malformed)
+        );
+    }
+
+    #[test]
     fn time_rules() {
         let t = |auth_at, iat, exp| Times { auth_at, iat, exp };
         const LONG: i64 = i64::MAX;
@@ -722,7 +753,8 @@ mod tests {
     fn session_id_text() {
         let id = SessionId([0xfb; SESSION_ID_LEN]);
         let text = id.to_string();
-        assert_eq!(text.len(), 22);
+        assert_eq!(text, "-_v7-_v7-_v7-_v7-_v7-w");
+        assert_eq!(format!("{id:?}"), "SessionId(-_v7-_v7-_v7-_v7-_v7-w)");
         assert_eq!(SessionId::parse(&text), Ok(id));
         assert_eq!(SessionId::parse(&text[1..]), Err(Error::Malformed));
         // Non-canonical: the last character carries bits that must be zero.

@@ -599,6 +599,19 @@ mod tests {
         let bomb = deflate(&zeros);
         assert!(bomb.len() < zeros.len() / 100, "{} bytes", bomb.len());
         assert_eq!(inflate(&bomb, 64 << 10), Err(Error::TooLarge));
+        // The output buffer never grew past one byte over the cap, however far the bomb reaches.
+        for cap in [0, 1, 1000, 64 << 10, (64 << 10) + 1, 1 << 20] {
+            let mut out = Vec::new();
+            assert_eq!(
+                inflate_into(&bomb, cap, &mut out, None).err(),
+                Some(Error::TooLarge)
+            );
+            assert!(
+                out.capacity() <= cap + 1,
+                "cap {cap}: {} bytes held",
+                out.capacity()
+            );
+        }
     }
 
     #[test]

@@ -337,6 +337,16 @@ mod tests {
         assert!(!shown.to_lowercase().contains("abab"), "{shown}");
         assert!(!shown.contains(&key.to_base64()), "{shown}");
         assert!(!shown.contains("171"), "{shown}");
+        // What is shown: the key id, which names the key without revealing it.
+        let id = key.id().to_string();
+        assert_eq!(id.len(), 8);
+        assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+        assert_eq!(
+            format!("{key:?}"),
+            format!("Key {{ id: KeyId({id}), bytes: \"***\" }}")
+        );
+        assert_eq!(format!("{:?}", key.id()), format!("KeyId({id})"));
+        assert!(shown.contains(&id), "{shown}");
     }
 
     #[test]

@@ -510,3 +510,45 @@ fn a_shared_raw_key_opens_tokens_sealed_with_it() {
     assert_eq!(exported_key(&sealer), raw);
     assert!(sealer.open_at::<u8>(&ours, T0).is_ok());
 }
+
+/// The state cap bounds the JWE plaintext (the claims) in both directions, inclusively, with
+/// and without `zip`: the smallest cap that seals opens the token, one byte less refuses both.
+#[test]
+fn the_state_cap_is_an_exact_inclusive_bound() {
+    for compression in [Compression::Never, Compression::Always] {
+        let state = json!({"note": "y".repeat(700)});
+        let sealer = Sealer::new(Key::try_from(&[4u8; 32][..]).expect("32 bytes"), "session")
+            .with_format(Format::Jwe)
+            .with_compression(compression);
+        let seals = |cap: usize| {
+            sealer
+                .clone()
+                .with_max_state_len(cap)
+                .seal_at("u", &state, T0)
+        };
+        let (mut low, mut high) = (0usize, 8192usize);
+        while low + 1 < high {
+            let mid = (low + high) / 2;
+            if seals(mid).is_ok() {
+                high = mid
+            } else {
+                low = mid
+            }
+        }
+        assert!(high > 700 && high < 8192, "{compression:?}: {high}");
+        assert_eq!(seals(high - 1), Err(Error::TooLarge), "{compression:?}");
+        let token = seals(high).expect("seals");
+        let opener = |cap: usize| {
+            sealer
+                .clone()
+                .with_max_state_len(cap)
+                .open_at::<Value>(&token, T0)
+        };
+        assert_eq!(opener(high).expect("opens").state(), &state);
+        assert_eq!(
+            opener(high - 1).err(),
+            Some(Error::TooLarge),
+            "{compression:?}"
+        );
+    }
+}

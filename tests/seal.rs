@@ -246,6 +246,121 @@ fn max_state_len_applies_to_seal_and_open() {
     assert_eq!(tight.open_at::<String>(&token, T0), Err(Error::TooLarge));
 }
 
+/// The shortest well-formed token is 46 bytes (header, nonce, tag, no payload): one that short
+/// is authenticated (a forgery is `Invalid`), one byte shorter is not even read (`Malformed`).
+#[test]
+fn the_shortest_token_is_authenticated_and_one_byte_less_is_not() {
+    let key = Key::try_from(&[7u8; 32][..]).expect("32 bytes");
+    let sealer = Sealer::new(key.clone(), "session");
+    let mut bytes = vec![1, 0];
+    bytes.extend_from_slice(key.id().as_bytes());
+    bytes.extend_from_slice(&[0x5c; 24 + 16]);
+    assert_eq!(bytes.len(), 46);
+    assert_eq!(
+        sealer.open_at::<()>(&encode(&bytes), T0),
+        Err(Error::Invalid)
+    );
+    assert_eq!(
+        sealer.open_at::<()>(&encode(&bytes[..45]), T0),
+        Err(Error::Malformed)
+    );
+}
+
+/// The cap is inclusive, and the same for sealing and opening: the smallest cap that seals a
+/// state opens its token, one byte less refuses both, in each compression mode.
+#[test]
+fn max_state_len_is_an_exact_inclusive_bound() {
+    for compression in [Compression::Never, Compression::Always] {
+        let state = "y".repeat(700);
+        let sealer = sealer().with_compression(compression);
+        let seals = |cap: usize| {
+            sealer
+                .clone()
+                .with_max_state_len(cap)
+                .seal_at("u", &state, T0)
+        };
+        // The smallest cap that seals: every larger one does, every smaller one does not.
+        let (mut low, mut high) = (0usize, 4096usize);
+        while low + 1 < high {
+            let mid = (low + high) / 2;
+            if seals(mid).is_ok() {
+                high = mid
+            } else {
+                low = mid
+            }
+        }
+        let exact = high;
+        assert_eq!(seals(exact - 1), Err(Error::TooLarge), "{compression:?}");
+        // The envelope (34 bytes + the subject) and the JSON string: the cap counts the whole
+        // plaintext before compression.
+        assert_eq!(exact, 34 + 1 + state.len() + 2, "{compression:?}");
+        let token = seals(exact).expect("seals");
+        let opener = |cap: usize| {
+            sealer
+                .clone()
+                .with_max_state_len(cap)
+                .open_at::<String>(&token, T0)
+        };
+        assert_eq!(opener(exact).expect("opens").state(), &state);
+        assert_eq!(opener(exact - 1), Err(Error::TooLarge), "{compression:?}");
+    }
+}
+
+/// `Auto` compresses when the compressed token has fewer characters than the plain one (from
+/// 512 bytes of state without a dictionary), and only then. Each token holds a fresh random
+/// session id, which DEFLATE cannot shrink, so two compressed tokens of one state may differ by
+/// a character: hence the tolerance of two.
+#[test]
+fn auto_picks_the_shorter_token() {
+    let sealer = sealer().with_max_token_len(1 << 20);
+    let (mut compressed, mut kept_plain) = (0, 0);
+    for len in (300..1400).step_by(37) {
+        for compressible in [true, false] {
+            let state: String = (0..len)
+                .map(|i| {
+                    let noise = char::from(b"q7Z_x3-kP9wLm2RvB8"[(i * 7919 + i / 5) % 18]);
+                    if compressible && i % 2 == 0 {
+                        'a'
+                    } else {
+                        noise
+                    }
+                })
+                .collect();
+            let seal = |compression| {
+                sealer
+                    .clone()
+                    .with_compression(compression)
+                    .seal_at("u", &state, T0)
+                    .expect("seals")
+                    .len()
+            };
+            let (auto, never, always) = (
+                seal(Compression::Auto),
+                seal(Compression::Never),
+                seal(Compression::Always),
+            );
+            let what = format!(
+                "{len}, compressible {compressible}: auto {auto}, never {never}, always {always}"
+            );
+            assert!(auto <= never, "longer than plain: {what}");
+            if len + 2 < 512 || always >= never + 2 {
+                assert_eq!(
+                    auto, never,
+                    "compressed below the threshold or at a loss: {what}"
+                );
+                kept_plain += 1;
+            } else if always + 2 < never {
+                assert!(auto <= always + 2, "not compressed though it pays: {what}");
+                compressed += 1;
+            }
+        }
+    }
+    assert!(
+        compressed > 5 && kept_plain > 5,
+        "{compressed} compressed, {kept_plain} plain"
+    );
+}
+
 /// A decompression bomb: a few kilobytes that inflate to megabytes, sealed by a key holder.
 #[test]
 fn decompression_bomb_is_too_large() {
