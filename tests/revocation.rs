@@ -711,3 +711,34 @@ fn regression_a_fold_never_blocks_a_new_login() {
     let alice = seal(&sealer, "alice", now);
     assert_eq!(open(&sealer, &alice, now), Ok(()));
 }
+
+/// `prune` (by the system clock) drops what is past the horizon and keeps the rest.
+#[test]
+fn prune_by_the_clock_forgets_only_what_is_past_the_horizon() {
+    let list = RevocationList::new(HORIZON);
+    let now = OffsetDateTime::now_utc();
+    list.revoke_user_at("gone", now - HORIZON - Duration::hours(1));
+    list.revoke_user_at("kept", now - HORIZON + Duration::hours(1));
+    assert_eq!(list.len(), 2);
+    list.prune();
+    assert_eq!(list.len(), 1);
+    assert!(!list.is_empty());
+}
+
+/// A full capped list folds its oldest entries into a watermark; once that watermark is past the
+/// horizon it can reject no live token, and `prune_at` clears it (exactly then, not before).
+#[test]
+fn prune_clears_a_watermark_past_the_horizon_and_only_then() {
+    let list = RevocationList::new(HORIZON).with_max_entries(4);
+    for i in 0..10 {
+        list.revoke_user_at(&format!("user-{i}"), T0 + ms(i));
+    }
+    let watermark = list.watermark().expect("the fold set a watermark");
+    assert!(list.len() <= 4);
+    // Still within the horizon: kept.
+    list.prune_at(watermark + HORIZON);
+    assert_eq!(list.watermark(), Some(watermark));
+    // One millisecond past: cleared.
+    list.prune_at(watermark + HORIZON + ms(1));
+    assert_eq!(list.watermark(), None);
+}
