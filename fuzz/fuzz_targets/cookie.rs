@@ -1,6 +1,7 @@
 //! Arbitrary `Cookie` headers never make the session-cookie reader panic; whatever it reads as
-//! a token is base64url (with the dots of a JWE), and writing that token and reading it back gives it again, in cookies
-//! that each fit the browser's limit.
+//! a token is base64url (with the dots of a JWE), and writing that token and reading it back
+//! gives it again, in cookies that each fit the browser's limit, whatever order and however many
+//! headers the chunks come back in.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -33,5 +34,16 @@ fuzz_target!(|data: &[u8]| {
             .collect();
         let again = cookie.read([request.join("; ").as_str()]);
         assert_eq!(again.token.as_deref(), Some(token.as_str()));
+        // Chunks reassemble by index: reversed, one header each.
+        let reversed: Vec<&str> = request.iter().rev().copied().collect();
+        let again = cookie.read(reversed.iter().copied());
+        assert_eq!(again.token.as_deref(), Some(token.as_str()));
+        // A chunk sent twice, or one missing, is never read as a token.
+        if request.len() > 1 {
+            let mut doubled = request.clone();
+            doubled.push(request[0]);
+            assert!(cookie.read([doubled.join("; ").as_str()]).token.is_none());
+            assert!(cookie.read([request[1..].join("; ").as_str()]).token.is_none());
+        }
     }
 });
