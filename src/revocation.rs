@@ -1118,6 +1118,28 @@ mod tests {
         );
     }
 
+    /// A hash that lost its spread (every key in one bucket) makes each insert scan the whole
+    /// map: 300,000 inserts then take about a minute instead of half a second. The test fails at
+    /// a deadline twenty times the normal cost rather than hanging, so that such a mistake is
+    /// reported as a failure.
+    #[test]
+    fn the_maps_stay_linear_at_scale() {
+        let list = RevocationList::new(HORIZON);
+        let start = std::time::Instant::now();
+        let at = OffsetDateTime::now_utc();
+        for i in 0..300_000u32 {
+            if i % 1000 == 0 {
+                assert!(
+                    start.elapsed() < std::time::Duration::from_secs(10),
+                    "{i} inserts took {:?}: the maps have gone quadratic",
+                    start.elapsed()
+                );
+            }
+            list.revoke_user_at(&i.to_string(), at);
+        }
+        assert_eq!(list.len(), 300_000);
+    }
+
     #[test]
     fn debug_does_not_leak_the_key() {
         let mut list = RevocationList::new(HORIZON);
