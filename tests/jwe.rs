@@ -526,15 +526,7 @@ fn the_state_cap_is_an_exact_inclusive_bound() {
                 .with_max_state_len(cap)
                 .seal_at("u", &state, T0)
         };
-        let (mut low, mut high) = (0usize, 8192usize);
-        while low + 1 < high {
-            let mid = (low + high) / 2;
-            if seals(mid).is_ok() {
-                high = mid
-            } else {
-                low = mid
-            }
-        }
+        let high = common::smallest_passing(8192, |cap| seals(cap).is_ok());
         assert!(high > 700 && high < 8192, "{compression:?}: {high}");
         assert_eq!(seals(high - 1), Err(Error::TooLarge), "{compression:?}");
         let token = seals(high).expect("seals");

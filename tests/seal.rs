@@ -279,17 +279,7 @@ fn max_state_len_is_an_exact_inclusive_bound() {
                 .with_max_state_len(cap)
                 .seal_at("u", &state, T0)
         };
-        // The smallest cap that seals: every larger one does, every smaller one does not.
-        let (mut low, mut high) = (0usize, 4096usize);
-        while low + 1 < high {
-            let mid = (low + high) / 2;
-            if seals(mid).is_ok() {
-                high = mid
-            } else {
-                low = mid
-            }
-        }
-        let exact = high;
+        let exact = common::smallest_passing(4096, |cap| seals(cap).is_ok());
         assert_eq!(seals(exact - 1), Err(Error::TooLarge), "{compression:?}");
         // The envelope (34 bytes + the subject) and the JSON string: the cap counts the whole
         // plaintext before compression.

@@ -52,3 +52,20 @@ pub fn decode(token: &str) -> Vec<u8> {
 pub fn encode(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
+
+/// The smallest `n` in `1..=high` for which `passes(n)` holds, given that it holds for every
+/// larger one (and for `high`): a binary search for a boundary such as the smallest cap that
+/// lets a state seal.
+pub fn smallest_passing(high: usize, passes: impl Fn(usize) -> bool) -> usize {
+    assert!(passes(high), "{high} does not pass");
+    let (mut low, mut high) = (0usize, high);
+    while low + 1 < high {
+        let mid = (low + high) / 2;
+        if passes(mid) {
+            high = mid;
+        } else {
+            low = mid;
+        }
+    }
+    high
+}
