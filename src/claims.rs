@@ -160,8 +160,6 @@ const _: () = assert!(ENVELOPE_FIXED_LEN == 34);
 /// ```
 pub const MAX_SUBJECT_LEN: usize = u16::MAX as usize;
 
-/// The largest `auth_at`: 48 bits of milliseconds.
-const MAX_AUTH_AT: i64 = (1 << 48) - 1;
 /// The largest offset (`iat − auth_at`, `exp − iat`): 40 bits of milliseconds, about 34.8 years.
 pub(crate) const MAX_OFFSET: i64 = (1 << 40) - 1;
 
@@ -238,10 +236,11 @@ pub(crate) fn read_envelope(plaintext: &[u8]) -> Result<Envelope<'_>, Error> {
     let (lifetime, fixed) = split_be(fixed, 5);
     let (sid, subject_len) = fixed.split_at(SESSION_ID_LEN);
     let subject_len = usize::from(u16::from_be_bytes([subject_len[0], subject_len[1]]));
-    // Within 48 + 40 + 40 bits: no sum overflows.
+    // Within 48 + 40 + 40 bits: no sum overflows. `auth_at ≤ iat ≤ exp`, so the bound on `exp`
+    // bounds all three.
     let iat = auth_at + offset;
     let exp = iat + lifetime;
-    if lifetime == 0 || exp > MAX_MILLIS || auth_at > MAX_AUTH_AT {
+    if lifetime == 0 || exp > MAX_MILLIS {
         return Err(Error::Malformed);
     }
     if rest.len() < subject_len {
@@ -641,6 +640,30 @@ mod tests {
             check_times(t(LONG, LONG, LONG), LONG - 1, LONG, LONG),
             Ok(())
         );
+    }
+
+    #[test]
+    fn an_envelope_may_expire_at_the_last_millisecond_of_9999_and_no_later() {
+        let envelope = |auth_at: i64, lifetime: i64| {
+            let mut bytes = Vec::new();
+            bytes.extend_from_slice(&auth_at.to_be_bytes()[2..]);
+            bytes.extend_from_slice(&[0; 5]);
+            bytes.extend_from_slice(&lifetime.to_be_bytes()[3..]);
+            bytes.extend_from_slice(&[0; SESSION_ID_LEN + 2]);
+            bytes
+        };
+        let last = envelope(MAX_MILLIS - 1000, 1000);
+        assert_eq!(read_envelope(&last).expect("reads").times.exp, MAX_MILLIS);
+        assert_eq!(
+            read_envelope(&envelope(MAX_MILLIS - 999, 1000)).err(),
+            Some(Error::Malformed)
+        );
+        // The largest login the 48-bit field holds is past 9999 whatever the lifetime.
+        assert_eq!(
+            read_envelope(&envelope((1 << 48) - 1, 1)).err(),
+            Some(Error::Malformed)
+        );
+        assert_eq!(read_envelope(&envelope(0, 0)).err(), Some(Error::Malformed));
     }
 
     #[test]
