@@ -825,7 +825,10 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
+        // 2,000 cases, unless PROPTEST_CASES says otherwise (mutation runs lower it).
+        #![proptest_config(proptest::test_runner::Config::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|cases| cases.parse().ok()).unwrap_or(2000)
+        ))]
 
         /// Damaged streams never panic, and whatever both inflaters accept, they read alike:
         /// with and without a dictionary.

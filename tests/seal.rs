@@ -351,6 +351,54 @@ fn auto_picks_the_shorter_token() {
     );
 }
 
+/// `Auto` keeps a compressed token only if it is strictly shorter than the plain one. With a
+/// dictionary it tries every size: short, nearly random states compress to a token a few
+/// characters longer than the plain one, or exactly as long (the DEFLATE framing, the session
+/// id it cannot shrink), which `Auto` must refuse; states the dictionary knows compress well.
+#[test]
+fn auto_keeps_a_compressed_token_only_when_strictly_shorter() {
+    let dictionary =
+        sealed_session::Dictionary::new(r#"{"user_id":0,"csrf":"","roles":["admin"]}"#);
+    let sealer = sealer().with_dictionary(dictionary);
+    let (mut compressed, mut plain) = (0, 0);
+    for len in 0..360usize {
+        let noise: String = (0..len)
+            .map(|i| {
+                char::from(b"q7Z_x3-kP9wLm2RvB8cT4yHnJ5sGd0Ue"[(i * 7919 + i * i / 7 + len) % 32])
+            })
+            .collect();
+        let known =
+            serde_json::json!({"user_id": len, "csrf": &noise[..len.min(8)], "roles": ["admin"]});
+        // Subjects of 1 to 3 bytes shift where the base64 characters end; each noise state is
+        // sealed four times, under four random session ids.
+        let noisy = (0..4).map(|_| (serde_json::json!(noise), &"uvw"[..1 + len % 3]));
+        for (state, subject) in noisy.chain([(known, "u")]) {
+            let token = sealer.seal_at(subject, &state, T0).expect("seals");
+            let never = sealer
+                .clone()
+                .with_compression(Compression::Never)
+                .seal_at(subject, &state, T0)
+                .expect("seals");
+            if decode(&token)[1] & 1 != 0 {
+                assert!(
+                    token.len() < never.len(),
+                    "{state}: compressed to {} characters, plain {}",
+                    token.len(),
+                    never.len()
+                );
+                compressed += 1;
+            } else {
+                assert_eq!(token.len(), never.len(), "{state}");
+                plain += 1;
+            }
+        }
+    }
+    assert!(
+        compressed > 50 && plain > 50,
+        "{compressed} compressed, {plain} plain"
+    );
+}
+
 /// A decompression bomb: a few kilobytes that inflate to megabytes, sealed by a key holder.
 #[test]
 fn decompression_bomb_is_too_large() {
@@ -531,7 +579,10 @@ fn debug_of_sealer_shows_no_key_material() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    // 2,000 cases, unless PROPTEST_CASES says otherwise (mutation runs lower it).
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|cases| cases.parse().ok()).unwrap_or(2000)
+    ))]
 
     /// Arbitrary strings never open, and never panic.
     #[test]
