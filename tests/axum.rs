@@ -23,6 +23,12 @@ async fn show(session: Handle) -> String {
     }
 }
 
+async fn since(session: Handle) -> String {
+    session
+        .authenticated_at()
+        .map_or_else(|| "never".to_owned(), |at| at.unix_timestamp().to_string())
+}
+
 async fn bump(session: Handle) -> StatusCode {
     match session.state() {
         Some(count) => match session.update(count + 1) {
@@ -52,6 +58,7 @@ fn sealer() -> Sealer {
 fn app() -> Router {
     Router::new()
         .route("/", get(show))
+        .route("/since", get(since))
         .route("/bump", post(bump))
         .route("/login", post(login))
         .route("/logout", post(logout))
@@ -110,6 +117,16 @@ async fn log_in_update_read_and_log_out() {
     assert_eq!(
         body(call(&mut app, "GET", "/", Some(&cookie)).await).await,
         "ada 1"
+    );
+    let since: i64 = body(call(&mut app, "GET", "/since", Some(&cookie)).await)
+        .await
+        .parse()
+        .expect("a login time");
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    assert!((now - 60..=now).contains(&since), "{since} vs {now}");
+    assert_eq!(
+        body(call(&mut app, "GET", "/since", None).await).await,
+        "never"
     );
     let out = call(&mut app, "POST", "/logout", Some(&cookie)).await;
     assert!(
@@ -173,9 +190,10 @@ async fn a_broken_cookie_reads_as_no_session_and_is_cleared() {
             "the reason is there for logs: {text}"
         );
     }
-    // No cookie at all: nothing to clear.
+    // No cookie at all: nothing to clear, and no problem to tell.
     let response = call(&mut app, "GET", "/", None).await;
     assert!(set_cookies(&response).is_empty());
+    assert_eq!(body(response).await, "none ");
 }
 
 #[tokio::test]

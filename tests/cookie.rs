@@ -62,7 +62,19 @@ fn secure_defaults_on_every_cookie_written() {
 
 #[test]
 fn host_prefix_rules_are_enforced() {
-    assert_eq!(cookie().validate(), Ok(()));
+    for good in [
+        cookie(),
+        SessionCookie::new("__Secure-session").with_domain("example.com"),
+        SessionCookie::new("session").with_same_site(SameSite::None),
+        SessionCookie::new("session").dangerous_without_secure(),
+        SessionCookie::new("session")
+            .with_same_site(SameSite::Strict)
+            .dangerous_without_secure(),
+        cookie().with_max_chunks(1),
+        cookie().with_max_chunks(100),
+    ] {
+        assert_eq!(good.validate(), Ok(()), "{good:?}");
+    }
     for bad in [
         cookie().with_domain("example.com"),
         cookie().with_path("/app"),
@@ -317,4 +329,76 @@ fn odd_spacing_garbage_and_floods_never_panic_and_stay_bounded() {
         Some(CookieProblem::HeadersTooLarge)
     );
     assert!(!SessionCookie::new("s").read(Vec::<&str>::new()).present);
+}
+
+/// The defaults are the documented ones, both inclusive: at most 6,144 bytes of session
+/// cookies in the browser's `Cookie` header, and 32 KiB of `Cookie` headers read per request.
+#[test]
+fn the_default_limits_are_6_kib_of_session_cookies_and_32_kib_of_headers() {
+    let cookie = cookie();
+    let fits = |len: usize| cookie.plan(&"A".repeat(len)).is_ok();
+    let longest = common::smallest_passing(20_000, |len| !fits(len)) - 1;
+    let plan = cookie.plan(&"A".repeat(longest)).expect("fits");
+    assert_eq!((plan.cookies, plan.cookie_header_bytes), (2, 6144));
+
+    let header = |len: usize| format!("other={}", "v".repeat(len - "other=".len()));
+    let read = cookie.read([header(32 * 1024).as_str()]);
+    assert_eq!((read.problem, read.present), (None, false));
+    let read = cookie.read([header(32 * 1024 - 10).as_str(), "0123456789"]);
+    assert_eq!(read.problem, None, "the bytes of every header count");
+    assert_eq!(
+        cookie
+            .read([header(32 * 1024 - 10).as_str(), "0123456789A"])
+            .problem,
+        Some(CookieProblem::HeadersTooLarge)
+    );
+    assert_eq!(
+        cookie.read([header(32 * 1024 + 1).as_str()]).problem,
+        Some(CookieProblem::HeadersTooLarge)
+    );
+}
+
+/// The name, as configured: what [`SessionCookie::read`] looks for and every cookie written
+/// carries.
+#[test]
+fn the_name_is_the_one_configured() {
+    for name in ["__Host-session", "sid"] {
+        let cookie = SessionCookie::new(name);
+        assert_eq!(cookie.name(), name);
+        let written = cookie
+            .write_at(&token(200), T0 + Duration::hours(1), T0)
+            .expect("fits");
+        assert!(written[0].starts_with(&format!("{name}=")), "{written:?}");
+    }
+}
+
+/// The plan tells the truth: the `Cookie` header the browser sends back for what was written
+/// is exactly as long as the plan said, for one cookie and for chunks.
+#[test]
+fn the_plan_counts_what_the_browser_sends_back() {
+    let cookie = cookie();
+    for len in [100, 3000, 4040, 4100, 4500, 6000] {
+        let token = "A".repeat(len);
+        let plan = cookie.plan(&token).expect("fits");
+        let written = cookie
+            .write_at(&token, T0 + Duration::hours(1), T0)
+            .expect("fits");
+        assert_eq!(
+            request_of(&written).len(),
+            plan.cookie_header_bytes,
+            "{len}"
+        );
+        assert_eq!(plan.cookies, usize::from(len > 4000) + 1, "{len}");
+        // With a Max-Age as wide as any lifetime needs (ten digits), the `Set-Cookie` values
+        // take exactly the bytes planned.
+        let far = cookie
+            .write_at(&token, T0 + Duration::days(32 * 366), T0)
+            .expect("fits");
+        let stored: usize = far
+            .iter()
+            .filter(|header| !header.contains("Max-Age=0"))
+            .map(String::len)
+            .sum();
+        assert_eq!(stored, plan.set_cookie_bytes, "{len}");
+    }
 }

@@ -544,3 +544,85 @@ fn the_state_cap_is_an_exact_inclusive_bound() {
         );
     }
 }
+
+/// The subject's bound is the compact format's, `MAX_SUBJECT_LEN` bytes inclusive, whatever
+/// room the caps leave.
+#[test]
+fn the_subject_bound_is_exact_and_inclusive() {
+    let roomy = jwe()
+        .with_max_token_len(1 << 20)
+        .with_max_state_len(1 << 20);
+    let longest = "x".repeat(sealed_session::MAX_SUBJECT_LEN);
+    let token = roomy.seal_at(&longest, &(), T0).expect("seals");
+    let session = roomy.open_at::<()>(&token, T0).expect("opens");
+    assert_eq!(session.subject(), longest);
+    assert_eq!(
+        roomy.seal_at(&format!("{longest}x"), &(), T0).err(),
+        Some(Error::TooLarge)
+    );
+}
+
+/// `max_token_len` bounds the token's characters exactly, inclusively, on both sides.
+#[test]
+fn the_token_cap_is_an_exact_inclusive_bound() {
+    let sealer = jwe().with_compression(Compression::Never);
+    let state = json!({"note": "z".repeat(300)});
+    let seals = |cap: usize| {
+        sealer
+            .clone()
+            .with_max_token_len(cap)
+            .seal_at("u", &state, T0)
+    };
+    let high = common::smallest_passing(8192, |cap| seals(cap).is_ok());
+    let token = seals(high).expect("seals");
+    assert_eq!(token.len(), high, "the cap counts every character");
+    assert_eq!(
+        token.capacity(),
+        token.len(),
+        "one allocation, of the token's length"
+    );
+    assert_eq!(seals(high - 1).err(), Some(Error::TooLarge));
+    let opener = |cap: usize| {
+        sealer
+            .clone()
+            .with_max_token_len(cap)
+            .open_at::<Value>(&token, T0)
+    };
+    assert!(opener(high).is_ok());
+    assert_eq!(opener(high - 1).err(), Some(Error::TooLarge));
+}
+
+/// `Auto` writes `zip: DEF` only when the token is strictly shorter for it: short, nearly
+/// random states come out longer compressed (the Huffman tables, the longer header), or
+/// exactly as long, and stay plain; repetitive ones shrink. Each state is sealed under
+/// several random token ids, which move the compressed length by a character or two.
+#[test]
+fn auto_zips_only_when_the_token_is_strictly_shorter() {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let sealer = jwe();
+    let never = sealer.clone().with_compression(Compression::Never);
+    let (mut zipped, mut plain) = (0, 0);
+    for len in 0..480usize {
+        let noise: String = (0..len)
+            .map(|i| char::from(ALPHABET[(i * 7919 + i * i / 7 + len) % 64]))
+            .collect();
+        let repetitive = json!({"items": vec!["again"; len / 8]});
+        for state in [json!(noise), json!(noise), json!(noise), repetitive] {
+            let token = sealer.seal_at("u", &state, T0).expect("seals");
+            let plain_token = never.seal_at("u", &state, T0).expect("seals");
+            if header(&token).get("zip").is_some() {
+                assert!(
+                    token.len() < plain_token.len(),
+                    "{state}: zipped to {} characters, plain {}",
+                    token.len(),
+                    plain_token.len()
+                );
+                zipped += 1;
+            } else {
+                assert_eq!(token.len(), plain_token.len(), "{state}");
+                plain += 1;
+            }
+        }
+    }
+    assert!(zipped > 50 && plain > 50, "{zipped} zipped, {plain} plain");
+}

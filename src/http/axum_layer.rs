@@ -415,4 +415,83 @@ mod tests {
         assert_eq!(unchanged(false, true, true), Decision::Clear);
         assert_eq!(unchanged(false, false, false), Decision::Nothing);
     }
+
+    /// The layer is ready when the service it wraps is, and not before: back-pressure from
+    /// below (a concurrency limit, a load shedder) passes through it, and so do its errors.
+    #[test]
+    fn readiness_is_the_wrapped_services() {
+        #[derive(Clone)]
+        struct Inner(Poll<Result<(), &'static str>>);
+        impl Service<Request> for Inner {
+            type Response = Response;
+            type Error = &'static str;
+            type Future = std::future::Ready<Result<Response, &'static str>>;
+            fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), &'static str>> {
+                self.0
+            }
+            fn call(&mut self, _: Request) -> Self::Future {
+                std::future::ready(Ok(Response::default()))
+            }
+        }
+        let layer = SessionLayer::<u32>::new(
+            Sealer::new(crate::Key::generate(), "session"),
+            SessionCookie::new("__Host-session"),
+        );
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        for inner in [Poll::Pending, Poll::Ready(Err("shed")), Poll::Ready(Ok(()))] {
+            assert_eq!(layer.layer(Inner(inner)).poll_ready(&mut cx), inner);
+        }
+    }
+
+    /// Sessions that ended (expired, past their lifetime, revoked) are routine and logged at
+    /// debug; a cookie refused for any other reason (forged, damaged) is a warning.
+    #[test]
+    fn ended_sessions_are_debug_and_refused_cookies_warnings() {
+        use tracing::span::{Attributes, Id, Record};
+        use tracing::{Event, Level, Metadata};
+
+        #[derive(Clone, Default)]
+        struct Levels(Arc<Mutex<Vec<Level>>>);
+        impl tracing::Subscriber for Levels {
+            fn enabled(&self, _: &Metadata<'_>) -> bool {
+                true
+            }
+            fn new_span(&self, _: &Attributes<'_>) -> Id {
+                Id::from_u64(1)
+            }
+            fn record(&self, _: &Id, _: &Record<'_>) {}
+            fn record_follows_from(&self, _: &Id, _: &Id) {}
+            fn event(&self, event: &Event<'_>) {
+                self.0
+                    .lock()
+                    .expect("levels")
+                    .push(*event.metadata().level());
+            }
+            fn enter(&self, _: &Id) {}
+            fn exit(&self, _: &Id) {}
+        }
+
+        let sealer = Sealer::new(crate::Key::generate(), "session");
+        let cookie = SessionCookie::new("__Host-session");
+        let shared = Arc::new(Shared {
+            sealer: sealer.clone(),
+            cookie,
+        });
+        let now = OffsetDateTime::now_utc();
+        let levels_when = |token: &str| {
+            let levels = Levels::default();
+            let mut headers = axum::http::HeaderMap::new();
+            let value = format!("__Host-session={token}");
+            headers.insert(axum::http::header::COOKIE, value.parse().expect("header"));
+            tracing::subscriber::with_default(levels.clone(), || {
+                SessionHandle::<u32>::load(&shared, &headers, now)
+            });
+            levels.0.lock().expect("levels").clone()
+        };
+        let expired = sealer
+            .seal_at("u", &1u32, now - time::Duration::days(2))
+            .expect("seals");
+        assert_eq!(levels_when(&expired), [Level::DEBUG]);
+        assert_eq!(levels_when("AQAB"), [Level::WARN]);
+    }
 }

@@ -169,4 +169,16 @@ mod tests {
             Some(MAX_SECONDS)
         );
     }
+
+    /// The parse errors say what was expected, for whoever debugs a refused payload (the
+    /// verifier itself answers every one with `Malformed`).
+    #[test]
+    fn errors_say_what_was_expected() {
+        let message = |json| parse(json).expect_err(json).to_string();
+        assert!(message(r#"{"exp":"1"}"#).contains("whole seconds from 1970 to 9999"));
+        assert!(message(r#"{"exp":-1}"#).contains("time before 1970"));
+        assert!(message(r#"{"exp":253402300800}"#).contains("time out of range"));
+        assert!(message(r#"{"exp":1,"exp":1}"#).contains("duplicate claim"));
+        assert!(message("[]").contains("a JSON object of claims"));
+    }
 }

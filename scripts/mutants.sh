@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# cargo-mutants over all of src/, one area at a time (docs/TESTING.md, "Mutation testing").
+#
+#   bash scripts/mutants.sh            # every area, in this order
+#   bash scripts/mutants.sh jwt http   # some areas
+#
+# Each area's mutants run against the test binaries that exercise it (the library's unit tests
+# always among them): a mutant only another binary would notice shows as missed, never as
+# caught by accident, and the missed ones are run again against the whole suite
+# (the `recheck` step, last). Results: mutants.out/<area>/ (caught.txt, missed.txt, timeout.txt,
+# unviable.txt), and mutants.out/recheck/ for the second look.
+#
+# One mutant at a time, built in one target directory (CARGO_TARGET_DIR, default target/) that
+# is kept between areas, so that the dependencies, optimized once by the `mutants` profile, are
+# not built again. (cargo-mutants' own `--jobs` would build the dependencies again for each job,
+# and two jobs must never share a target directory: their artifacts have the same names.) To use
+# two cores, run two of this script on different areas, each with its own CARGO_TARGET_DIR (a
+# copy of a built one will do). PROPTEST_CASES (default 64) trades time for thoroughness.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+export PROPTEST_CASES="${PROPTEST_CASES:-64}"
+timeout="${MUTANTS_TIMEOUT:-60}"
+if command -v mold >/dev/null; then
+    export RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-fuse-ld=mold"
+fi
+command -v cargo-mutants >/dev/null || cargo install cargo-mutants --version 27.1.0 --locked
+command -v redis-server >/dev/null || { echo "redis-server is needed (tests/redis_sync.rs)" >&2; exit 1; }
+
+# area: the files, then the test targets that run against their mutants.
+declare -A files targets
+files[jwt]="src/jwt/*.rs"
+targets[jwt]="--lib --test=jwe --test=jws --test=adversarial --test=vector_cases"
+files[http]="src/http/*.rs"
+targets[http]="--lib --test=cookie --test=axum --test=adversarial"
+files[sync]="src/sync/*.rs"
+targets[sync]="--lib --test=redis_sync --test=cli --test=revocation"
+files[cli]="src/bin/sealed-session/*.rs"
+targets[cli]="--bins --test=cli"
+# The core: everything else, against every test binary but the browser's.
+core_excludes=(-e 'src/jwt/*.rs' -e 'src/http/*.rs' -e 'src/sync/*.rs' -e 'src/bin/**')
+
+run_area() {
+    local area="$1" args=()
+    if [[ "$area" == core ]]; then
+        args=("${core_excludes[@]}")
+    else
+        args=(-f "${files[$area]}")
+        for target in ${targets[$area]}; do args+=("--cargo-arg=$target"); done
+    fi
+    mkdir -p "mutants.out/$area"
+    cargo mutants --gitignore=true --timeout "$timeout" --build-timeout 300 \
+        --output "mutants.out/$area" "${args[@]}" || true
+    summary "$area"
+}
+
+summary() {
+    local dir="mutants.out/$1/mutants.out"
+    printf '%-8s' "$1"
+    for outcome in caught missed timeout unviable; do
+        printf ' %s %s' "$outcome" "$(cat "$dir/$outcome.txt" 2>/dev/null | wc -l)"
+    done
+    echo
+}
+
+# The mutants an area's own tests missed, once more against the whole suite.
+recheck() {
+    local args=() name
+    while IFS= read -r name; do
+        [[ -n "$name" ]] || continue
+        args+=(--re "^$(printf '%s' "$name" | sed 's/[][\\.+*?(){}|^$#&~-]/\\&/g')\$")
+    done < <(cat mutants.out/{jwt,http,sync,cli}/mutants.out/missed.txt 2>/dev/null)
+    [[ ${#args[@]} -gt 0 ]] || { echo "recheck: nothing missed"; return; }
+    mkdir -p mutants.out/recheck
+    cargo mutants --gitignore=true --timeout "$timeout" --build-timeout 300 \
+        --output mutants.out/recheck "${args[@]}" || true
+    summary recheck
+}
+
+areas=("$@")
+[[ ${#areas[@]} -gt 0 ]] || areas=(jwt http sync cli core recheck)
+for area in "${areas[@]}"; do
+    if [[ "$area" == recheck ]]; then recheck; else run_area "$area"; fi
+done
