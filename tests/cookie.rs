@@ -400,5 +400,32 @@ fn the_plan_counts_what_the_browser_sends_back() {
             .map(String::len)
             .sum();
         assert_eq!(stored, plan.set_cookie_bytes, "{len}");
+        // Each chunk but the last is as large as the browser keeps.
+        if plan.cookies > 1 {
+            let lens: Vec<usize> = far.iter().take(plan.cookies).map(String::len).collect();
+            assert!(
+                lens[..lens.len() - 1].iter().all(|&n| n == MAX_COOKIE_LEN),
+                "{lens:?}"
+            );
+        }
     }
+}
+
+/// `write` is `write_at` by the system clock: what it writes reads back, for the time left.
+#[test]
+fn write_by_the_clock_reads_back() {
+    let cookie = cookie();
+    let token = token(300);
+    let now = time::OffsetDateTime::now_utc();
+    let written = cookie
+        .write(&token, now + Duration::hours(1))
+        .expect("fits");
+    assert_eq!(
+        written.len(),
+        1 + 3,
+        "the cookie, and removals of every chunk index"
+    );
+    assert!(written[0].contains("Max-Age=3599") || written[0].contains("Max-Age=3600"));
+    let request = request_of(&written);
+    assert_eq!(cookie.read([request.as_str()]).token, Some(token));
 }
