@@ -626,3 +626,26 @@ fn auto_zips_only_when_the_token_is_strictly_shorter() {
     }
     assert!(zipped > 50 && plain > 50, "{zipped} zipped, {plain} plain");
 }
+
+/// A protected header of up to 512 characters is read; a longer one is refused before it is
+/// decoded. (`typ` is free text: it pads the header here.)
+#[test]
+fn the_header_bound_is_exact_and_inclusive() {
+    let sealer = jwe();
+    let key = exported_key(&sealer);
+    let header_of_chars = |chars: usize| {
+        let bytes = chars / 4 * 3;
+        let head = r#"{"alg":"dir","enc":"XC20P","typ":""}"#;
+        let header = format!(
+            r#"{{"alg":"dir","enc":"XC20P","typ":"{}"}}"#,
+            "J".repeat(bytes - head.len())
+        );
+        assert_eq!(URL_SAFE_NO_PAD.encode(&header).len(), chars);
+        foreign(&key, &header, claims(1906549200).as_bytes(), false)
+    };
+    assert!(sealer.open_at::<Value>(&header_of_chars(512), T0).is_ok());
+    assert_eq!(
+        sealer.open_at::<Value>(&header_of_chars(516), T0).err(),
+        Some(Error::Malformed)
+    );
+}

@@ -546,3 +546,54 @@ fn short_secrets_and_bad_public_keys_are_refused() {
         );
     }
 }
+
+/// The default cap is 8 KiB of token, inclusive, checked before anything is decoded.
+#[test]
+fn the_default_cap_is_8_kib_inclusive() {
+    let verifier = verifier();
+    let at = |len: usize| verifier.verify_at::<Value>(&"a".repeat(len), T0).err();
+    assert_eq!(at(8 * 1024), Some(Error::Malformed));
+    assert_eq!(at(8 * 1024 + 1), Some(Error::TooLarge));
+}
+
+/// 32 bytes that are not a point of the curve are no public key, whatever their length says.
+#[test]
+fn a_public_key_must_be_a_point() {
+    let refused = (0..=255u8)
+        .filter(|&byte| VerifyingKeys::new().with_ed25519("k", &[byte; 32]).is_err())
+        .count();
+    assert!(refused > 0, "some of the 256 strings are not points");
+    assert!(
+        VerifyingKeys::new()
+            .with_ed25519("k", &public_key())
+            .is_ok()
+    );
+}
+
+/// The key set tells how many keys it has, and its `Debug` names them without their bytes;
+/// a signing key's `Debug` names its algorithm only.
+#[test]
+fn key_sets_count_and_show_ids_never_bytes() {
+    let empty = VerifyingKeys::new();
+    assert!(empty.is_empty());
+    assert_eq!(empty.len(), 0);
+    let keys = keys();
+    assert!(!keys.is_empty());
+    assert_eq!(keys.len(), 2);
+    let shown = format!("{keys:?}");
+    assert!(shown.contains("ed-1") && shown.contains("hs-1"), "{shown}");
+    assert!(
+        shown.contains("EdDSA") && shown.contains("HS256"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("90") && !shown.contains("Wl"),
+        "no secret: {shown}"
+    );
+    let signing = format!("{:?}", JwsSigningKey::hs256(&SECRET).expect("32 bytes"));
+    assert!(signing.starts_with("JwsSigningKey(HS256"), "{signing}");
+    assert!(
+        !signing.contains("90") && !signing.contains("Wl"),
+        "{signing}"
+    );
+}
