@@ -324,12 +324,14 @@ fn deflate_with(
         return false;
     }
     let start = out.len();
-    out.resize(start + budget, 0);
+    // One byte more than the budget: the compressor reports the end of a stream only with
+    // room to spare, so a stream of exactly `budget` bytes needs it.
+    out.resize(start + budget + 1, 0);
     let finished = stream.compress(input, &mut out[start..], FlushCompress::Finish);
     let (read, written) = (stream.total_in(), stream.total_out());
     match finished {
-        Ok(Status::StreamEnd) if read == input.len() as u64 => {
-            // `written` is at most `budget`, the room it was given.
+        Ok(Status::StreamEnd) if read == input.len() as u64 && written <= budget as u64 => {
+            // `written` is at most `budget`: just checked.
             out.truncate(start + usize::try_from(written).unwrap_or(budget));
             true
         }
@@ -576,6 +578,32 @@ mod tests {
         let mut out = Vec::new();
         assert!(deflate_into(&noise, &mut out, noise.len() + 64));
         assert_eq!(inflate(&out, noise.len()), Ok(noise));
+    }
+
+    /// The budget is inclusive: a stream exactly as long as the budget is written, one byte
+    /// less is refused. (`Auto` relies on it to keep a token only when it is shorter.)
+    #[test]
+    fn a_stream_of_exactly_the_budget_fits() {
+        for items in [0, 1, 5, 40] {
+            let json = session_json(items);
+            for dict in [None, Some(&sample_dictionary())] {
+                let exact = deflate_at(&json, DEFAULT_LEVEL, dict).len();
+                let mut out = Vec::new();
+                assert!(
+                    super::deflate_into(&json, &mut out, exact, DEFAULT_LEVEL, dict),
+                    "{items} items: {exact} bytes"
+                );
+                assert_eq!(out.len(), exact);
+                let mut out = Vec::new();
+                assert!(!super::deflate_into(
+                    &json,
+                    &mut out,
+                    exact - 1,
+                    DEFAULT_LEVEL,
+                    dict
+                ));
+            }
+        }
     }
 
     #[test]
