@@ -403,3 +403,51 @@ fn revocations_on_the_shared_store() {
     );
     redis_server::remove_data(server.port);
 }
+
+/// The state comes from a file, or from stdin for "-"; TTLs are written 90s, 30m, 8h or 7d;
+/// states far past a cookie's size seal and open (up to 64 KiB of token).
+#[test]
+fn states_from_files_or_stdin_ttls_in_every_unit_and_large_states() {
+    let key = keygen();
+    let dir = folder("state-input");
+    let state_file = dir.join("state.json");
+    let note: String = (0..6000u32)
+        .map(|i| char::from(b'a' + ((i * 7919 + i * i / 13) % 26) as u8))
+        .collect();
+    std::fs::write(&state_file, format!(r#"{{"note":"{note}"}}"#)).expect("written");
+    let path = state_file.to_str().expect("UTF-8 path");
+    let open = |token: &str| -> serde_json::Value {
+        let output = cli()
+            .env("SESSION_KEY", &key)
+            .args(["open", token])
+            .output()
+            .expect("runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_str(&stdout(&output)).expect("JSON")
+    };
+    let from_file = seal(
+        &key,
+        "not JSON: the file is read, not stdin",
+        &["--state", path, "--compression", "never"],
+    );
+    assert!(from_file.len() > 8000, "{}", from_file.len());
+    assert_eq!(open(&from_file)["state"]["note"], note.as_str());
+    let from_stdin = seal(&key, r#"{"n":1}"#, &["--state", "-"]);
+    assert_eq!(open(&from_stdin)["state"]["n"], 1);
+
+    let time = |value: &serde_json::Value| {
+        let text = value.as_str().expect("a time");
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .expect("RFC 3339")
+    };
+    for (ttl, seconds) in [("90s", 90), ("30m", 1800), ("8h", 28_800), ("7d", 604_800)] {
+        let opened = open(&seal(&key, "{}", &["--ttl", ttl]));
+        let lasts = time(&opened["expires_at"]) - time(&opened["issued_at"]);
+        assert_eq!(lasts.whole_seconds(), seconds, "{ttl}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -597,3 +597,40 @@ fn key_sets_count_and_show_ids_never_bytes() {
         "{signing}"
     );
 }
+
+/// The shortest TTL is one second (a shorter one is a configuration error); `issue` and
+/// `verify` go by the system clock; an issuer's `Debug` names its key, never its bytes.
+#[test]
+fn a_second_is_the_shortest_ttl_and_the_clock_forms_agree() {
+    let token = hs_issuer()
+        .with_ttl(Duration::seconds(1))
+        .issue_at("a", "orders", &json!({}), T0)
+        .expect("signs");
+    let verified = verifier().verify_at::<Value>(&token, T0).expect("verifies");
+    assert_eq!(verified.expires_at(), T0 + Duration::seconds(1));
+    assert!(matches!(
+        hs_issuer()
+            .with_ttl(Duration::milliseconds(999))
+            .issue_at("a", "orders", &json!({}), T0),
+        Err(Error::Config(_))
+    ));
+
+    let token = hs_issuer()
+        .issue("a", "orders", &json!({"n": 1}))
+        .expect("signs");
+    let verified = verifier().verify::<Value>(&token).expect("verifies");
+    assert_eq!(
+        (verified.subject(), &verified.claims()["n"]),
+        ("a", &json!(1))
+    );
+
+    let shown = format!("{:?}", hs_issuer());
+    assert!(
+        shown.contains("HS256") && shown.contains("hs-1") && shown.contains("auth"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("90") && !shown.contains("Wl"),
+        "no secret: {shown}"
+    );
+}
