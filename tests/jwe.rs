@@ -601,7 +601,8 @@ fn auto_zips_only_when_the_token_is_strictly_shorter() {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let sealer = jwe();
     let never = sealer.clone().with_compression(Compression::Never);
-    let (mut zipped, mut plain) = (0, 0);
+    let always = sealer.clone().with_compression(Compression::Always);
+    let (mut zipped, mut plain, mut pays) = (0, 0, 0);
     for len in 0..480usize {
         let noise: String = (0..len)
             .map(|i| char::from(ALPHABET[(i * 7919 + i * i / 7 + len) % 64]))
@@ -610,6 +611,15 @@ fn auto_zips_only_when_the_token_is_strictly_shorter() {
         for state in [json!(noise), json!(noise), json!(noise), repetitive] {
             let token = sealer.seal_at("u", &state, T0).expect("seals");
             let plain_token = never.seal_at("u", &state, T0).expect("seals");
+            let forced = always.seal_at("u", &state, T0).expect("seals");
+            let claims_len = URL_SAFE_NO_PAD
+                .decode(segments(&plain_token)[3])
+                .expect("base64url")
+                .len();
+            if claims_len >= sealed_session::AUTO_MIN_LEN && forced.len() + 3 < plain_token.len() {
+                pays += 1;
+                assert!(header(&token).get("zip").is_some(), "it pays: {state}");
+            }
             if header(&token).get("zip").is_some() {
                 assert!(
                     token.len() < plain_token.len(),
@@ -624,7 +634,10 @@ fn auto_zips_only_when_the_token_is_strictly_shorter() {
             }
         }
     }
-    assert!(zipped > 50 && plain > 50, "{zipped} zipped, {plain} plain");
+    assert!(
+        zipped > 50 && plain > 50 && pays > 20,
+        "{zipped} zipped, {plain} plain, {pays} paying"
+    );
 }
 
 /// A protected header of up to 512 characters is read; a longer one is refused before it is
@@ -648,4 +661,30 @@ fn the_header_bound_is_exact_and_inclusive() {
         sealer.open_at::<Value>(&header_of_chars(516), T0).err(),
         Some(Error::Malformed)
     );
+}
+
+/// `Auto` leaves claims under `AUTO_MIN_LEN` bytes plain, and tries DEFLATE from exactly that
+/// length on (a run of one letter always pays).
+#[test]
+fn auto_tries_from_auto_min_len_on() {
+    let sealer = jwe();
+    let never = sealer.clone().with_compression(Compression::Never);
+    let mut lengths = Vec::new();
+    for n in 300..700 {
+        let state = json!("a".repeat(n));
+        let plain = never.seal_at("u", &state, T0).expect("seals");
+        let claims_len = URL_SAFE_NO_PAD
+            .decode(segments(&plain)[3])
+            .expect("base64url")
+            .len();
+        let token = sealer.seal_at("u", &state, T0).expect("seals");
+        let zipped = header(&token).get("zip").is_some();
+        assert_eq!(
+            zipped,
+            claims_len >= sealed_session::AUTO_MIN_LEN,
+            "{claims_len}"
+        );
+        lengths.push(claims_len);
+    }
+    assert!(lengths.contains(&sealed_session::AUTO_MIN_LEN));
 }
