@@ -451,3 +451,90 @@ fn states_from_files_or_stdin_ttls_in_every_unit_and_large_states() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `inspect` reads each kind exactly: a compact token's flags, ids and lengths, a JWE's and a
+/// JWS's segments, and says what is wrong with what is neither.
+#[test]
+fn inspect_reads_each_kind_exactly() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    let view = |token: &str| -> serde_json::Value {
+        let output = cli().args(["inspect", token]).output().expect("runs");
+        serde_json::from_str(&stdout(&output)).expect("JSON")
+    };
+    let key = keygen();
+    let dir = folder("inspect-kinds");
+    let dictionary = dir.join("dictionary");
+    std::fs::write(
+        &dictionary,
+        r#"{"roles":["admin","editor"],"theme":"dark"}"#,
+    )
+    .expect("written");
+    let state = r#"{"roles":["admin","editor"],"theme":"dark","pad":"aaaaaaaaaaaaaaaaaaaaaaaa"}"#;
+    let dictionary = dictionary.to_str().expect("UTF-8 path");
+    for (extra, deflate, with_dictionary) in [
+        (&["--compression", "never"][..], false, false),
+        (&["--compression", "always"][..], true, false),
+        (
+            &["--compression", "always", "--dictionary", dictionary][..],
+            true,
+            true,
+        ),
+    ] {
+        let token = seal(&key, state, extra);
+        let bytes = B64.decode(&token).expect("base64url");
+        let shown = view(&token);
+        assert_eq!(shown["flags"]["deflate"], deflate, "{shown}");
+        assert_eq!(shown["flags"]["dictionary"], with_dictionary, "{shown}");
+        assert_eq!(shown["flags"]["unknown_bits"], 0, "{shown}");
+        assert_eq!(shown["key_id"], hex(&bytes[2..6]), "{shown}");
+        let header = if with_dictionary { 8 } else { 6 };
+        assert_eq!(shown["bytes"]["header"], header, "{shown}");
+        assert_eq!(
+            shown["bytes"]["ciphertext"],
+            bytes.len() - header - 24 - 16,
+            "{shown}"
+        );
+        assert_eq!(shown["characters"], token.len());
+        if with_dictionary {
+            assert_eq!(shown["dictionary_id"], hex(&bytes[6..8]), "{shown}");
+        } else {
+            assert!(shown["dictionary_id"].is_null(), "{shown}");
+        }
+    }
+    // The shortest a compact token can be, and one byte less.
+    assert_eq!(view(&B64.encode([1u8; 46]))["bytes"]["tag"], 16);
+    let short = view(&B64.encode([1u8; 45]));
+    assert_eq!(
+        (short["kind"].as_str(), &short["bytes"]),
+        (Some("compact?"), &serde_json::json!(45))
+    );
+
+    let jwe = seal(&key, state, &["--format", "jwe", "--compression", "never"]);
+    let shown = view(&jwe);
+    let segments: Vec<&str> = jwe.split('.').collect();
+    assert_eq!(
+        shown["bytes"],
+        serde_json::json!({"encrypted_key": 0, "iv": 24, "ciphertext": B64.decode(segments[3]).expect("base64url").len(), "tag": 16})
+    );
+    let jws = format!(
+        "{}.{}.{}",
+        B64.encode(r#"{"alg":"HS256","kid":"k"}"#),
+        B64.encode(r#"{"sub":"someone"}"#),
+        B64.encode([7u8; 32])
+    );
+    let shown = view(&jws);
+    assert_eq!(shown["protected_header"]["kid"], "k");
+    assert_eq!(
+        shown["bytes"],
+        serde_json::json!({"payload": 17, "signature": 32})
+    );
+    assert!(!shown.to_string().contains("someone"), "{shown}");
+    assert_eq!(view("a.b")["kind"], "unknown");
+    assert_eq!(view("!!!")["kind"], "unknown");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
