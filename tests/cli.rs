@@ -538,3 +538,53 @@ fn inspect_reads_each_kind_exactly() {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
+
+/// `revocations --redis` publishes with the horizon it is given: a revocation already past it
+/// is trimmed at once, one within it stays for other instances.
+#[cfg(feature = "redis")]
+#[test]
+fn the_shared_store_keeps_revocations_for_the_horizon_given() {
+    let server = redis_server::RedisServer::start();
+    let secret = keygen();
+    let run = |args: &[&str]| {
+        let output = cli()
+            .env("REVOCATION_KEY", &secret)
+            .args([
+                "revocations",
+                "--redis",
+                &server.url(),
+                "--namespace",
+                "horizon",
+            ])
+            .args(args)
+            .output()
+            .expect("runs");
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout(&output)
+    };
+    let entries = || -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(&run(&["show"])).expect("JSON")["entries"].clone()
+    };
+    let two_days_ago = (time::OffsetDateTime::now_utc() - time::Duration::days(2))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("RFC 3339");
+    let session = |id: &str, horizon: &str| {
+        run(&[
+            "revoke-session",
+            id,
+            "--authenticated-at",
+            &two_days_ago,
+            "--horizon",
+            horizon,
+        ]);
+    };
+    session("oKGio6SlpqeoqaqrrK2urw", "1d");
+    assert_eq!(entries(), 0, "past a one-day horizon");
+    session("AAAAAAAAAAAAAAAAAAAAAA", "3d");
+    assert_eq!(entries(), 1, "within a three-day horizon");
+    redis_server::remove_data(server.port);
+}
