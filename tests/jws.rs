@@ -634,3 +634,22 @@ fn a_second_is_the_shortest_ttl_and_the_clock_forms_agree() {
         "no secret: {shown}"
     );
 }
+
+/// A protected header of up to 1,024 characters is read; a longer one is refused before it is
+/// decoded. (An unknown member pads the header here; it is ignored.)
+#[test]
+fn the_header_bound_is_exact_and_inclusive() {
+    let claims = payload(&good_exp());
+    let header_of_chars = |chars: usize| {
+        let bytes = chars / 4 * 3;
+        let head = r#"{"alg":"HS256","kid":"hs-1","pad":""}"#;
+        let header = format!(
+            r#"{{"alg":"HS256","kid":"hs-1","pad":"{}"}}"#,
+            "p".repeat(bytes - head.len())
+        );
+        assert_eq!(b64(&header).len(), chars);
+        hs256(&header, &claims, &SECRET)
+    };
+    assert!(verify(&header_of_chars(1024)).is_ok());
+    assert_eq!(verify(&header_of_chars(1028)).err(), Some(Error::Malformed));
+}
