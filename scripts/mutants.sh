@@ -3,12 +3,14 @@
 #
 #   bash scripts/mutants.sh            # every area, in this order
 #   bash scripts/mutants.sh jwt http   # some areas
+#   MUTANTS_SHARD=1/2 bash scripts/mutants.sh core   # half of the core (and 2/2 elsewhere)
 #
 # Each area's mutants run against the test binaries that exercise it (the library's unit tests
 # always among them): a mutant only another binary would notice shows as missed, never as
-# caught by accident, and the missed ones are run again against the whole suite
-# (the `recheck` step, last). Results: mutants.out/<area>/ (caught.txt, missed.txt, timeout.txt,
-# unviable.txt), and mutants.out/recheck/ for the second look.
+# caught by accident. Results: mutants.out/<area>/mutants.out/ (caught.txt, missed.txt,
+# timeout.txt, unviable.txt). Once tests are written against the missed ones, run them again:
+#
+#   bash scripts/mutants.sh jwt-again http-again   # mutants.out/<area>-again/
 #
 # One mutant at a time, built in one target directory (CARGO_TARGET_DIR, default target/) that
 # is kept between areas, so that the dependencies, optimized once by the `mutants` profile, are
@@ -42,17 +44,22 @@ targets[cli]="--bins --test=cli"
 core_excludes=(-e 'src/jwt/*.rs' -e 'src/http/*.rs' -e 'src/sync/*.rs' -e 'src/bin/**')
 
 run_area() {
-    local area="$1" args=()
+    local area="$1" args=() out="$1"
     if [[ "$area" == core ]]; then
         args=("${core_excludes[@]}")
+        # MUTANTS_SHARD=1/2 and 2/2: the core in two halves, for two machines or two cores.
+        if [[ -n "${MUTANTS_SHARD:-}" ]]; then
+            args+=(--shard "$MUTANTS_SHARD")
+            out="core-${MUTANTS_SHARD/\//-of-}"
+        fi
     else
         args=(-f "${files[$area]}")
         for target in ${targets[$area]}; do args+=("--cargo-arg=$target"); done
     fi
-    mkdir -p "mutants.out/$area"
+    mkdir -p "mutants.out/$out"
     cargo mutants --gitignore=true --timeout "$timeout" --build-timeout 300 \
-        --output "mutants.out/$area" "${args[@]}" || true
-    summary "$area"
+        --output "mutants.out/$out" "${args[@]}" || true
+    summary "$out"
 }
 
 summary() {
@@ -64,22 +71,26 @@ summary() {
     echo
 }
 
-# The mutants an area's own tests missed, once more against the whole suite.
-recheck() {
-    local args=() name
+# The mutants an area's tests missed, once more (area "<area>-again"): after tests were written
+# against them, with the same test binaries, or with every one for the core.
+again() {
+    local area="$1" args=() name
     while IFS= read -r name; do
         [[ -n "$name" ]] || continue
         args+=(--re "^$(printf '%s' "$name" | sed 's/[][\\.+*?(){}|^$#&~-]/\\&/g')\$")
-    done < <(cat mutants.out/{jwt,http,sync,cli}/mutants.out/missed.txt 2>/dev/null)
-    [[ ${#args[@]} -gt 0 ]] || { echo "recheck: nothing missed"; return; }
-    mkdir -p mutants.out/recheck
+    done < <(cat "mutants.out/$area/mutants.out/missed.txt" 2>/dev/null)
+    [[ ${#args[@]} -gt 0 ]] || { echo "$area-again: nothing missed"; return; }
+    if [[ "$area" != core ]]; then
+        for target in ${targets[$area]}; do args+=("--cargo-arg=$target"); done
+    fi
+    mkdir -p "mutants.out/$area-again"
     cargo mutants --gitignore=true --timeout "$timeout" --build-timeout 300 \
-        --output mutants.out/recheck "${args[@]}" || true
-    summary recheck
+        --output "mutants.out/$area-again" "${args[@]}" || true
+    summary "$area-again"
 }
 
 areas=("$@")
-[[ ${#areas[@]} -gt 0 ]] || areas=(jwt http sync cli core recheck)
+[[ ${#areas[@]} -gt 0 ]] || areas=(jwt http sync cli core)
 for area in "${areas[@]}"; do
-    if [[ "$area" == recheck ]]; then recheck; else run_area "$area"; fi
+    if [[ "$area" == *-again ]]; then again "${area%-again}"; else run_area "$area"; fi
 done

@@ -385,6 +385,18 @@ pub mod fuzzing {
 mod tests {
     use super::*;
 
+    /// What a failed exchange logs: the reply's problem as it is, Redis's error as Redis said it.
+    #[test]
+    fn faults_say_what_went_wrong() {
+        assert_eq!(
+            Fault::Protocol("XRANGE: not an array").to_string(),
+            "XRANGE: not an array"
+        );
+        let refused = redis::RedisError::from((redis::ErrorKind::Io, "connection refused"));
+        let shown = Fault::from(refused).to_string();
+        assert!(shown.contains("connection refused"), "{shown}");
+    }
+
     #[test]
     fn members_round_trip_and_garbage_is_refused() {
         let revocation = Revocation {
