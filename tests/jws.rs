@@ -590,6 +590,14 @@ fn key_sets_count_and_show_ids_never_bytes() {
         !shown.contains("90") && !shown.contains("Wl"),
         "no secret: {shown}"
     );
+    let verifying = format!("{:?}", verifier());
+    for part in ["auth", "orders", "ed-1", "hs-1", "leeway"] {
+        assert!(verifying.contains(part), "{part}: {verifying}");
+    }
+    assert!(
+        !verifying.contains("90") && !verifying.contains("Wl"),
+        "{verifying}"
+    );
     let signing = format!("{:?}", JwsSigningKey::hs256(&SECRET).expect("32 bytes"));
     assert!(signing.starts_with("JwsSigningKey(HS256"), "{signing}");
     assert!(

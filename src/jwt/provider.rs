@@ -148,3 +148,18 @@ impl JwtVerifier for EdDsaVerifier {
         Algorithm::EdDSA
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each Ed25519 signer and verifier names its algorithm (the HMAC ones name HS256, which
+    /// is also `Algorithm`'s default).
+    #[test]
+    fn ed25519_signers_and_verifiers_name_their_algorithm() {
+        let key = SigningKey::from_bytes(&[1u8; 32]);
+        let verifier = EdDsaVerifier(key.verifying_key());
+        assert_eq!(JwtVerifier::algorithm(&verifier), Algorithm::EdDSA);
+        assert_eq!(JwtSigner::algorithm(&EdDsaSigner(key)), Algorithm::EdDSA);
+    }
+}
