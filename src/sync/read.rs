@@ -250,6 +250,11 @@ impl Reader {
     /// no live token). Returns the cursor of the next page (`"0"` after the last).
     pub(super) fn scan_page(&self, reply: Value, oldest_live: i64) -> Result<String, Fault> {
         let (next, members) = scan_page(reply)?;
+        // The cursor goes back to Redis for the next page: anything but a number would be a
+        // loop that never reaches "0".
+        if next.parse::<u64>().is_err() {
+            return Err(Fault::Protocol("a ZSCAN cursor that is not a number"));
+        }
         for pair in members.chunks(2) {
             let [member, score] = pair else {
                 self.skip("odd ZSCAN reply");
@@ -384,6 +389,68 @@ pub mod fuzzing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn bulk(text: &str) -> Value {
+        Value::BulkString(text.as_bytes().to_vec())
+    }
+
+    /// XINFO STREAM's fields read alike from RESP2's flat array and RESP3's map, and simple
+    /// strings read as bulk ones.
+    #[test]
+    fn stream_info_reads_both_protocols() {
+        let first_entry = Value::Array(vec![bulk("1-0"), Value::Array(vec![])]);
+        let flat = Value::Array(vec![
+            bulk("length"),
+            Value::Int(3),
+            Value::SimpleString("last-generated-id".into()),
+            Value::SimpleString("7-1".into()),
+            bulk("first-entry"),
+            first_entry.clone(),
+            bulk("entries-added"),
+            Value::Int(9),
+        ]);
+        let map = Value::Map(vec![
+            (bulk("length"), Value::Int(3)),
+            (bulk("last-generated-id"), bulk("7-1")),
+            (bulk("first-entry"), first_entry),
+            (bulk("entries-added"), Value::Int(9)),
+        ]);
+        for info in [flat, map] {
+            assert_eq!(
+                stream_info(&info, "last-generated-id").as_deref(),
+                Some("7-1")
+            );
+            assert_eq!(
+                stream_info_entry(&info, "first-entry").as_deref(),
+                Some("1-0")
+            );
+            assert_eq!(stream_info_entry(&info, "last-entry"), None);
+            assert_eq!(stream_info_count(&info, "entries-added"), Some(9));
+            assert_eq!(stream_info_count(&info, "length"), Some(3));
+        }
+        let empty = Value::Array(vec![bulk("first-entry"), Value::Nil]);
+        assert_eq!(stream_info_entry(&empty, "first-entry"), None);
+        assert_eq!(stream_info(&Value::Int(1), "length"), None);
+    }
+
+    /// A ZSCAN cursor is a number: another one is a fault, never a page to ask for again.
+    #[test]
+    fn a_zscan_cursor_must_be_a_number() {
+        let reader = Reader::new(Arc::new(RevocationList::new(time::Duration::days(8))));
+        let page = |cursor: &str| Value::Array(vec![bulk(cursor), Value::Array(vec![])]);
+        assert_eq!(reader.scan_page(page("0"), 0).expect("the last page"), "0");
+        assert_eq!(reader.scan_page(page("1792"), 0).expect("a page"), "1792");
+        for bad in ["", "x", "-1", "1.5"] {
+            assert!(reader.scan_page(page(bad), 0).is_err(), "{bad:?}");
+        }
+    }
+
+    /// XRANGE on a missing key answers nil: no entries, not a fault.
+    #[test]
+    fn a_nil_stream_reply_is_no_entries() {
+        assert!(stream_entries(Value::Nil).expect("no entries").is_empty());
+        assert!(stream_entries(Value::Int(0)).is_err());
+    }
 
     /// What a failed exchange logs: the reply's problem as it is, Redis's error as Redis said it.
     #[test]
