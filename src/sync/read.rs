@@ -445,6 +445,31 @@ mod tests {
         }
     }
 
+    /// A position takes the stream's count of added entries only once it has read to the end:
+    /// after a full page more may follow, and the count would be ahead of the position.
+    #[test]
+    fn the_added_count_is_taken_at_the_end_of_the_stream_only() {
+        let reader = Reader::new(Arc::new(RevocationList::new(time::Duration::days(8))));
+        let info = Value::Array(vec![bulk("entries-added"), Value::Int(5)]);
+        let entries = |n: usize| {
+            let entry =
+                |i: usize| Value::Array(vec![bulk(&format!("{i}-0")), Value::Array(vec![])]);
+            Value::Array((1..=n).map(entry).collect())
+        };
+        let start = || Position {
+            id: "0-0".to_owned(),
+            added: None,
+        };
+        let mut position = start();
+        let step = reader.stream_page(&mut position, &info, entries(3), 3);
+        assert!(matches!(step, Ok(Step::More)));
+        assert_eq!((position.id.as_str(), position.added), ("3-0", None));
+        let mut position = start();
+        let step = reader.stream_page(&mut position, &info, entries(2), 3);
+        assert!(matches!(step, Ok(Step::Done)));
+        assert_eq!((position.id.as_str(), position.added), ("2-0", Some(5)));
+    }
+
     /// XRANGE on a missing key answers nil: no entries, not a fault.
     #[test]
     fn a_nil_stream_reply_is_no_entries() {
