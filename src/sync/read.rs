@@ -470,6 +470,108 @@ mod tests {
         assert_eq!((position.id.as_str(), position.added), ("2-0", Some(5)));
     }
 
+    /// A revocation `u|s` + hex at `at`, as the stream's fields and as a ZSCAN pair.
+    fn revocation_fields(byte: u8, at: i64) -> Vec<Value> {
+        let member = member_of(&Revocation {
+            user: true,
+            hash: [byte; 16],
+            at,
+        });
+        vec![bulk("m"), bulk(&member), bulk("t"), bulk(&at.to_string())]
+    }
+
+    /// Each applied revocation is counted; a ZSCAN page applies only what is not yet past the
+    /// horizon (older ones can reject no live token).
+    #[test]
+    fn pages_apply_and_count_only_what_can_still_matter() {
+        let list = Arc::new(RevocationList::new(time::Duration::days(8)));
+        let reader = Reader::new(Arc::clone(&list));
+        let [_, member, _, score]: [Value; 4] = revocation_fields(1, 2_000_000_000_000)
+            .try_into()
+            .expect("four");
+        let [_, old_member, _, old_score]: [Value; 4] = revocation_fields(2, 1_000_000_000_000)
+            .try_into()
+            .expect("four");
+        let page = Value::Array(vec![
+            bulk("0"),
+            Value::Array(vec![member, score, old_member, old_score]),
+        ]);
+        assert_eq!(
+            reader.scan_page(page, 1_500_000_000_000).expect("a page"),
+            "0"
+        );
+        assert_eq!((reader.applied(), list.len()), (1, 1));
+
+        let entries = Value::Array(
+            [(3u8, "1-0"), (4, "2-0")]
+                .into_iter()
+                .map(|(byte, id)| {
+                    Value::Array(vec![
+                        bulk(id),
+                        Value::Array(revocation_fields(byte, 2_000_000_000_000)),
+                    ])
+                })
+                .collect(),
+        );
+        let mut position = Position {
+            id: "0-0".to_owned(),
+            added: Some(0),
+        };
+        let info = Value::Array(vec![bulk("entries-added"), Value::Int(2)]);
+        let step = reader.stream_page(&mut position, &info, entries, 10);
+        assert!(matches!(step, Ok(Step::Done)));
+        assert_eq!((reader.applied(), list.len()), (3, 3));
+    }
+
+    /// Entries trimmed before they were read are noticed, by the added count where the server
+    /// keeps one and by the first entry left where it does not; a full page is not a gap, and
+    /// a reader at the start has missed nothing.
+    #[test]
+    fn entries_trimmed_before_they_were_read_are_noticed() {
+        let reader = Reader::new(Arc::new(RevocationList::new(time::Duration::days(8))));
+        let entries = |ids: &[&str]| {
+            let entry = |id: &&str| Value::Array(vec![bulk(id), Value::Array(vec![])]);
+            Value::Array(ids.iter().map(entry).collect())
+        };
+        let at = |id: &str, added| Position {
+            id: id.to_owned(),
+            added,
+        };
+        let counted = Value::Array(vec![bulk("entries-added"), Value::Int(10)]);
+        // 8 added since our position, 3 left to read on a page of 5: 5 were trimmed.
+        let mut position = at("2-0", Some(2));
+        let step = reader.stream_page(&mut position, &counted, entries(&["8-0", "9-0", "10-0"]), 5);
+        assert!(matches!(step, Ok(Step::TrimmedPast)));
+        // A full page of 3 with more to come: no gap, and the count moves with the position.
+        let mut position = at("2-0", Some(2));
+        let step = reader.stream_page(&mut position, &counted, entries(&["3-0", "4-0", "5-0"]), 3);
+        assert!(matches!(step, Ok(Step::More)));
+        assert_eq!((position.id.as_str(), position.added), ("5-0", Some(5)));
+
+        let first = |id: &str| {
+            let entry = Value::Array(vec![bulk(id), Value::Array(vec![])]);
+            Value::Array(vec![bulk("first-entry"), entry])
+        };
+        let mut position = at("3-0", None);
+        let step = reader.stream_page(&mut position, &first("5-0"), entries(&["5-0"]), 5);
+        assert!(
+            matches!(step, Ok(Step::TrimmedPast)),
+            "the first entry left is past ours"
+        );
+        let mut position = at("5-0", None);
+        let step = reader.stream_page(&mut position, &first("5-0"), entries(&["6-0"]), 5);
+        assert!(
+            matches!(step, Ok(Step::Done)),
+            "ours is the first entry left"
+        );
+        let mut position = at("0-0", None);
+        let step = reader.stream_page(&mut position, &first("5-0"), entries(&["5-0"]), 5);
+        assert!(
+            matches!(step, Ok(Step::Done)),
+            "from the start, nothing is missed"
+        );
+    }
+
     /// XRANGE on a missing key answers nil: no entries, not a fault.
     #[test]
     fn a_nil_stream_reply_is_no_entries() {
