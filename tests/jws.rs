@@ -661,3 +661,23 @@ fn the_header_bound_is_exact_and_inclusive() {
     assert!(verify(&header_of_chars(1024)).is_ok());
     assert_eq!(verify(&header_of_chars(1028)).err(), Some(Error::Malformed));
 }
+
+/// With a revocation list, a token may live (plus the leeway) up to the list's horizon,
+/// inclusive: a revocation must outlive every token it could reject.
+#[test]
+fn a_token_may_live_up_to_the_revocation_horizon() {
+    let list = Arc::new(RevocationList::new(Duration::hours(1)));
+    let verifier = verifier().with_revocations(list);
+    let lasting = |ttl: i64| {
+        let token = hs_issuer()
+            .with_ttl(Duration::seconds(ttl))
+            .issue_at("a", "orders", &json!({}), T0)
+            .expect("signs");
+        verifier.verify_at::<Value>(&token, T0)
+    };
+    assert!(
+        lasting(3600 - 30).is_ok(),
+        "the TTL and the 30 s leeway make the horizon"
+    );
+    assert!(matches!(lasting(3600 - 29), Err(Error::Config(_))));
+}
