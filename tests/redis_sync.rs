@@ -410,3 +410,31 @@ fn start_policies_when_redis_is_unreachable() {
     assert!(closed.sealer.open::<()>(&token).is_ok());
     redis_server::remove_data(port);
 }
+
+/// `catch_up` exchanges with Redis at most once per `min_catch_up_interval` (a request path
+/// may call it every time); `sync_now` whatever the interval.
+#[test]
+fn catch_up_respects_its_interval_and_sync_now_does_not() {
+    let server = RedisServer::start();
+    let writer = instance(&server, "interval");
+    let eager = instance(&server, "interval");
+    let list = Arc::new(RevocationList::new_shared(HORIZON, &secret()));
+    let mut options = SyncOptions::new("interval");
+    options.min_catch_up_interval = Duration::from_secs(3600);
+    let patient =
+        RedisSync::connect(Arc::clone(&list), &server.url(), options).expect("a Redis URL");
+    patient.catch_up().expect("the first exchange");
+    eager.sync.catch_up().expect("the first exchange");
+
+    writer.list.revoke_user("grace");
+    writer.sync.sync_now().expect("published");
+    eager.sync.catch_up().expect("caught up");
+    assert_eq!(eager.list.len(), 1, "no interval: every call exchanges");
+    patient
+        .catch_up()
+        .expect("within the interval: nothing to do");
+    assert_eq!(list.len(), 0, "within the interval, no exchange");
+    patient.sync_now().expect("caught up");
+    assert_eq!(list.len(), 1);
+    redis_server::remove_data(server.port);
+}
