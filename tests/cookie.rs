@@ -365,6 +365,11 @@ fn the_name_is_the_one_configured() {
     for name in ["__Host-session", "sid"] {
         let cookie = SessionCookie::new(name);
         assert_eq!(cookie.name(), name);
+        let shown = format!("{cookie:?}");
+        assert!(
+            shown.contains(name) && shown.contains("max_cookie_bytes: 6144"),
+            "{shown}"
+        );
         let written = cookie
             .write_at(&token(200), T0 + Duration::hours(1), T0)
             .expect("fits");
