@@ -25,6 +25,16 @@ fn stdout(output: &std::process::Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("UTF-8")
 }
 
+/// The standard output of a run that must succeed (its standard error shown if it did not).
+fn succeeded(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout(output)
+}
+
 fn keygen() -> String {
     let output = cli().arg("keygen").output().expect("runs");
     assert!(output.status.success());
@@ -39,12 +49,7 @@ fn seal(key: &str, state: &str, extra: &[&str]) -> String {
         .write_stdin(state)
         .output()
         .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout(&output).trim().to_owned()
+    succeeded(&output).trim().to_owned()
 }
 
 #[test]
@@ -422,12 +427,7 @@ fn states_from_files_or_stdin_ttls_in_every_unit_and_large_states() {
             .args(["open", token])
             .output()
             .expect("runs");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_str(&stdout(&output)).expect("JSON")
+        serde_json::from_str(&succeeded(&output)).expect("JSON")
     };
     let from_file = seal(
         &key,
@@ -559,12 +559,7 @@ fn the_shared_store_keeps_revocations_for_the_horizon_given() {
             .args(args)
             .output()
             .expect("runs");
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        stdout(&output)
+        succeeded(&output)
     };
     let entries = || -> serde_json::Value {
         serde_json::from_str::<serde_json::Value>(&run(&["show"])).expect("JSON")["entries"].clone()
