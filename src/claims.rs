@@ -789,5 +789,42 @@ mod tests {
             serde_json::from_str::<SessionId>(&json).expect("parses"),
             id
         );
+        // What a deserializer is told when the JSON holds something else.
+        let not_text = serde_json::from_str::<SessionId>("42").expect_err("a number");
+        assert!(
+            not_text
+                .to_string()
+                .contains("expected a 22-character base64url session id"),
+            "{not_text}"
+        );
+        let bad_text = serde_json::from_str::<SessionId>("\"short\"").expect_err("short");
+        assert!(
+            bad_text.to_string().contains("bad session id"),
+            "{bad_text}"
+        );
+    }
+
+    #[test]
+    fn the_writable_times_are_bounded_exactly() {
+        let t = |auth_at, iat, exp| Times { auth_at, iat, exp };
+        // A login at the epoch itself, and offsets of exactly 40 bits, are writable and read
+        // back unchanged; one more millisecond of offset is not writable.
+        let widest = (1_i64 << 40) - 1;
+        assert_eq!(MAX_OFFSET, widest);
+        for times in [
+            t(0, 0, 1),
+            t(0, widest, widest + 1),
+            t(0, 0, widest),
+            t(7, 7 + widest, 7 + 2 * widest),
+        ] {
+            let checked = times.check().expect("writable");
+            let mut out = Vec::new();
+            write_envelope_head(&mut out, checked, &SessionId([1; SESSION_ID_LEN]), "u")
+                .expect("fits");
+            assert_eq!(read_envelope(&out).expect("reads").times, times);
+        }
+        for times in [t(0, 1 << 40, (1 << 40) + 1), t(0, 0, 1 << 40)] {
+            assert!(matches!(times.check(), Err(Error::Config(_))), "{times:?}");
+        }
     }
 }

@@ -986,11 +986,17 @@ impl RevocationList {
             let mut guard = shard.write();
             let maps = &mut *guard;
             let (users, sessions) = (maps.users.len(), maps.sessions.len());
+            // Measured before removing: a removed entry may leave a tombstone that `capacity()`
+            // stops counting, so a map pruned from full would read as still nearly full.
+            let capacities = (maps.users.capacity(), maps.sessions.capacity());
             maps.users.retain(|_, &mut ms| keep(ms));
             maps.sessions.retain(|_, &mut ms| keep(ms));
             let removed = (users - maps.users.len(), sessions - maps.sessions.len());
-            for map in [&mut maps.users, &mut maps.sessions] {
-                if map.len() < map.capacity() / 4 {
+            for (map, capacity) in [
+                (&mut maps.users, capacities.0),
+                (&mut maps.sessions, capacities.1),
+            ] {
+                if map.len() < capacity / 4 {
                     map.shrink_to_fit();
                 }
             }
@@ -1346,5 +1352,34 @@ mod tests {
         );
         list.set_ready(true);
         assert_eq!(list.check("anyone", &SID, 1), Ok(()));
+    }
+
+    /// A map gives its memory back once less than a quarter of it is used, and not before:
+    /// shrinking a map that is still a quarter full would only make it grow again. Also when
+    /// it was full, where the removals leave tombstones that `capacity()` stops counting.
+    #[test]
+    fn a_map_shrinks_below_a_quarter_full_and_not_before() {
+        // `capacity()` reads what the map holds without growing: after a shrink to fit, one
+        // more than 27 (32 buckets); without one, a full map pruned to `n` reads `n`.
+        for (left, capacity) in [(50, 50), (27, 28)] {
+            let list = RevocationList::new(HORIZON);
+            let _writer = list.lock_writer();
+            {
+                let mut maps = list.shards[0].write();
+                maps.users.reserve(112);
+                assert_eq!(maps.users.capacity(), 112);
+                for i in 0..112 {
+                    maps.users.insert(KeyedHash([i, 0]), i as i64);
+                }
+            }
+            list.users.fetch_add(112, Ordering::Release);
+            list.retain(|ms| ms >= 112 - left);
+            assert_eq!(list.len() as i64, left);
+            assert_eq!(
+                list.shards[0].read().users.capacity(),
+                capacity,
+                "{left} left"
+            );
+        }
     }
 }

@@ -187,3 +187,27 @@ fn regression_the_leeway_is_bounded() {
     let over = sealer().with_leeway(sealed_session::MAX_LEEWAY + Duration::milliseconds(1));
     assert!(matches!(over.validate(), Err(Error::Config(_))));
 }
+
+/// A token carries its TTL and its lifetime in 40 bits of milliseconds (about 34.8 years): the
+/// longest of each is a valid setting and seals, one millisecond more is a configuration error.
+#[test]
+fn the_longest_ttl_and_lifetime_are_40_bits_of_milliseconds_inclusive() {
+    let longest = Duration::milliseconds((1 << 40) - 1);
+    let over = longest + Duration::milliseconds(1);
+    let long_life = sealer().with_max_lifetime(longest);
+    assert_eq!(long_life.validate(), Ok(()));
+    let token = long_life.seal_at("a", &(), T0).expect("seals");
+    assert!(long_life.open_at::<()>(&token, T0).is_ok());
+    let long_ttl = long_life.clone().with_ttl(longest);
+    assert_eq!(long_ttl.validate(), Ok(()));
+    let token = long_ttl.seal_at("a", &(), T0).expect("seals");
+    let session = long_ttl.open_at::<()>(&token, T0).expect("opens");
+    assert_eq!(session.expires_at(), T0 + longest);
+    for sealer in [sealer().with_max_lifetime(over), long_life.with_ttl(over)] {
+        assert!(matches!(sealer.validate(), Err(Error::Config(_))));
+        assert!(matches!(
+            sealer.seal_at("a", &(), T0),
+            Err(Error::Config(_))
+        ));
+    }
+}

@@ -5,6 +5,8 @@
 
 mod format;
 pub(crate) mod scratch;
+#[cfg(all(test, feature = "axum", feature = "jwt"))]
+mod tests;
 
 use std::fmt;
 use std::sync::Arc;
