@@ -67,7 +67,7 @@ run_area() {
         while IFS= read -r done_name; do
             [[ -n "$done_name" ]] && args+=(--exclude-re "^$(name_re "$done_name")\$")
         done < <(for dir in mutants.out/core*/; do
-            [[ "$dir" == "mutants.out/$out/" || "$dir" == *-again/ ]] && continue
+            [[ "$dir" == "mutants.out/$out/" || "$dir" == *-again* ]] && continue
             cat "$dir"mutants.out/{caught,missed,timeout,unviable}.txt 2>/dev/null
         done)
     else
@@ -98,8 +98,10 @@ again() {
         # By file and change, not by line: the tests written since may have moved the code.
         args+=(--re "^$(name_re "$name" | sed -E 's/^([^:]*):[0-9]+:[0-9]+:/\1:[0-9]+:[0-9]+:/')\$")
     done < <(if [[ "$area" == core ]]; then
-        # Every shard's, when the core was run in shards.
-        cat mutants.out/core/mutants.out/missed.txt mutants.out/core-*-of-*/mutants.out/missed.txt
+        # Every shard's, when the core was run in shards, and any listed by hand in
+        # mutants.out/core-rerun.txt (a run disturbed by another build in its target directory).
+        cat mutants.out/core/mutants.out/missed.txt mutants.out/core-*-of-*/mutants.out/missed.txt \
+            mutants.out/core-rerun.txt
     else
         cat "mutants.out/$area/mutants.out/missed.txt"
     fi 2>/dev/null)
@@ -107,10 +109,16 @@ again() {
     if [[ "$area" != core ]]; then
         for target in ${targets[$area]}; do args+=("--cargo-arg=$target"); done
     fi
-    mkdir -p "mutants.out/$area-again"
+    local out="$area-again"
+    # MUTANTS_SHARD=0/2 and 1/2 split an again run too (mutants.out/<area>-again-shard-k-n/).
+    if [[ -n "${MUTANTS_SHARD:-}" ]]; then
+        args+=(--shard "$MUTANTS_SHARD")
+        out="$area-again-shard-${MUTANTS_SHARD/\//-}"
+    fi
+    mkdir -p "mutants.out/$out"
     cargo mutants --gitignore=true --timeout "$timeout" --build-timeout 300 \
-        --output "mutants.out/$area-again" "${args[@]}" || true
-    summary "$area-again"
+        --output "mutants.out/$out" "${args[@]}" || true
+    summary "$out"
 }
 
 areas=("$@")
