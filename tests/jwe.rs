@@ -392,6 +392,10 @@ fn expiry_and_future_issue_with_an_explicit_clock() {
 fn formats_never_open_each_other() {
     let compact = Sealer::new(key(), "session");
     let jwe = jwe();
+    assert_eq!(
+        (compact.format(), jwe.format()),
+        (Format::Compact, Format::Jwe)
+    );
     let compact_token = compact.seal_at("u", &1u8, T0).expect("seals");
     let jwe_token = jwe.seal_at("u", &1u8, T0).expect("seals");
     assert_eq!(

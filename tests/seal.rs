@@ -4,7 +4,7 @@ mod common;
 
 use common::{Profile, T0, decode, encode, profile, sealer};
 use proptest::prelude::*;
-use sealed_session::{Compression, Error, Key, Sealer};
+use sealed_session::{Compression, Dictionary, Error, Format, Key, Sealer};
 use time::Duration;
 
 #[test]
@@ -611,4 +611,46 @@ proptest! {
         prop_assert_eq!(session.subject(), subject.as_str());
         prop_assert_eq!(session.state(), &state);
     }
+}
+
+/// What a sealer was built with reads back as set, defaults included (the getters' doctests
+/// show the defaults; this pins every getter against values that are not).
+#[test]
+fn the_settings_read_back_as_set() {
+    let plain = Sealer::new(Key::generate(), "session");
+    assert_eq!(
+        (
+            plain.purpose(),
+            plain.format(),
+            plain.dictionary().is_none()
+        ),
+        ("session", Format::Compact, true)
+    );
+    assert_eq!(
+        (plain.ttl(), plain.max_lifetime(), plain.leeway()),
+        (
+            Duration::hours(24),
+            Duration::days(7),
+            Duration::seconds(60)
+        )
+    );
+    let dictionary = Dictionary::new(r#"{"user_id":0,"roles":["admin"]}"#);
+    let tuned = Sealer::new(Key::generate(), "remember_me")
+        .with_ttl(Duration::minutes(90))
+        .with_max_lifetime(Duration::days(30))
+        .with_leeway(Duration::seconds(5))
+        .with_dictionary(dictionary.clone());
+    assert_eq!(tuned.purpose(), "remember_me");
+    assert_eq!(
+        (tuned.ttl(), tuned.max_lifetime(), tuned.leeway()),
+        (
+            Duration::minutes(90),
+            Duration::days(30),
+            Duration::seconds(5)
+        )
+    );
+    assert_eq!(
+        tuned.dictionary().map(Dictionary::id),
+        Some(dictionary.id())
+    );
 }
