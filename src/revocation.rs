@@ -1360,8 +1360,13 @@ mod tests {
     #[test]
     fn a_map_shrinks_below_a_quarter_full_and_not_before() {
         // `capacity()` reads what the map holds without growing: after a shrink to fit, one
-        // more than 27 (32 buckets); without one, a full map pruned to `n` reads `n`.
-        for (left, capacity) in [(50, 50), (27, 28)] {
+        // more than 27 (32 buckets); without one, a full map pruned to `n` reads `n` (its
+        // removed entries are tombstones). One insert more tells the two apart at exactly a
+        // quarter: a map that kept its 128 buckets cleans its tombstones in place (112), a
+        // shrunk one of 32 grows to 64 buckets (56).
+        for (left, capacity, capacity_after_one_more) in
+            [(50, 50, 112), (28, 28, 112), (27, 28, 28)]
+        {
             let list = RevocationList::new(HORIZON);
             let _writer = list.lock_writer();
             {
@@ -1379,6 +1384,15 @@ mod tests {
                 list.shards[0].read().users.capacity(),
                 capacity,
                 "{left} left"
+            );
+            list.shards[0]
+                .write()
+                .users
+                .insert(KeyedHash([112, 0]), 112);
+            assert_eq!(
+                list.shards[0].read().users.capacity(),
+                capacity_after_one_more,
+                "{left} left, one more"
             );
         }
     }
