@@ -40,10 +40,15 @@ files[sync]="src/sync/*.rs"
 targets[sync]="--lib --test=redis_sync --test=cli --test=revocation"
 files[cli]="src/bin/sealed-session/*.rs"
 targets[cli]="--bins --test=cli"
+# The pure-Rust AEAD backend, compiled only without `ring` (.cargo/mutants-backend.toml builds
+# with `rust-crypto` alone): against the tests that seal and open, and the AEAD's vectors.
+files[backend]="src/aead/rust_crypto.rs"
+targets[backend]="--lib --test=seal --test=vector_cases --test=adversarial"
 # The core: everything else. Its first pass runs against the binaries that test it directly
 # (half the links of the whole suite, and without the two slowest tests: .cargo/mutants-core.toml);
 # what that pass misses, `core-again` runs against every binary but the browser's.
-core_excludes=(-e 'src/jwt/*.rs' -e 'src/http/*.rs' -e 'src/sync/*.rs' -e 'src/bin/**')
+core_excludes=(-e 'src/jwt/*.rs' -e 'src/http/*.rs' -e 'src/sync/*.rs' -e 'src/bin/**'
+    -e 'src/aead/rust_crypto.rs')
 targets[core]="--lib --test=seal --test=reseal --test=expiry --test=rotation --test=format
     --test=dictionary --test=revocation --test=vector_cases --test=adversarial --test=bomb_memory
     --test=fork_safety --test=key_memory --test=revocation_memory --test=jwe --test=jws"
@@ -72,6 +77,7 @@ run_area() {
         done)
     else
         args=(-f "${files[$area]}")
+        [[ "$area" == backend ]] && args+=(--config .cargo/mutants-backend.toml)
         for target in ${targets[$area]}; do args+=("--cargo-arg=$target"); done
     fi
     mkdir -p "mutants.out/$out"
@@ -100,13 +106,16 @@ again() {
     done < <(if [[ "$area" == core ]]; then
         # Every shard's, when the core was run in shards, and any listed by hand in
         # mutants.out/core-rerun.txt (a run disturbed by another build in its target directory).
-        cat mutants.out/core/mutants.out/missed.txt mutants.out/core-*-of-*/mutants.out/missed.txt \
-            mutants.out/core-rerun.txt
+        # The timeouts too: the whole suite may turn a hang into a failure.
+        cat mutants.out/core{,-*-of-*}/mutants.out/{missed,timeout}.txt mutants.out/core-rerun.txt
     else
         cat "mutants.out/$area/mutants.out/missed.txt"
     fi 2>/dev/null)
     [[ ${#args[@]} -gt 0 ]] || { echo "$area-again: nothing missed"; return; }
-    if [[ "$area" != core ]]; then
+    if [[ "$area" == core ]]; then
+        args+=("${core_excludes[@]}")
+    else
+        [[ "$area" == backend ]] && args+=(--config .cargo/mutants-backend.toml)
         for target in ${targets[$area]}; do args+=("--cargo-arg=$target"); done
     fi
     local out="$area-again"
@@ -122,7 +131,7 @@ again() {
 }
 
 areas=("$@")
-[[ ${#areas[@]} -gt 0 ]] || areas=(jwt http sync cli core)
+[[ ${#areas[@]} -gt 0 ]] || areas=(jwt http sync cli backend core)
 for area in "${areas[@]}"; do
     if [[ "$area" == *-again ]]; then again "${area%-again}"; else run_area "$area"; fi
 done

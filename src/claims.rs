@@ -541,6 +541,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn durations_saturate_at_both_ends() {
+        assert_eq!(duration_millis(Duration::MAX), i64::MAX);
+        assert_eq!(duration_millis(Duration::MIN), i64::MIN);
+        assert_eq!(duration_millis(Duration::milliseconds(-1500)), -1500);
+        assert_eq!(duration_millis(Duration::ZERO), 0);
+    }
+
+    #[test]
     fn system_times_round_down_on_both_sides_of_1970() {
         use std::time::Duration as StdDuration;
         let at = |offset: StdDuration, after: bool| {

@@ -420,16 +420,16 @@ fn inflate_with(
             Status::StreamEnd if read == input.len() => return Ok(()),
             // Bytes after the end of the stream: our sealer never writes any.
             Status::StreamEnd => return Err(Error::Malformed),
+            // No progress, though every call has room: the stream wants input it was not
+            // given (truncated), or is broken. Checked whether or not the buffer is full, so
+            // that no stream (and no bug in the growth below) can loop here forever.
+            Status::Ok | Status::BufError if before == (read, out.len()) => {
+                return Err(Error::Malformed);
+            }
             Status::Ok | Status::BufError => {
-                if out.len() < out.capacity() {
-                    // Room was left, so the stream stopped for want of input: truncated (or
-                    // no progress at all, which only a broken stream can cause).
-                    if read == input.len() || before == (read, out.len()) {
-                        return Err(Error::Malformed);
-                    }
-                } else if out.len() >= limit {
-                    return Err(Error::TooLarge);
-                } else {
+                // Full (and still within the cap: checked above): twice the room, up to one
+                // byte past the cap. Room left means more input to read: the next call does.
+                if out.len() == out.capacity() {
                     room = out.capacity().saturating_mul(2).min(limit);
                 }
             }
@@ -440,6 +440,13 @@ fn inflate_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plaintexts_shorter_than_the_small_length_take_level_one() {
+        assert_eq!(level_for(SMALL_PLAINTEXT_LEN - 1, 9), 1);
+        assert_eq!(level_for(SMALL_PLAINTEXT_LEN, 9), 9);
+        assert_eq!(level_for(SMALL_PLAINTEXT_LEN, DEFAULT_LEVEL), DEFAULT_LEVEL);
+    }
 
     fn inflate(input: &[u8], max_len: usize) -> Result<Vec<u8>, Error> {
         inflate_into(input, max_len, &mut Vec::new(), None).map(<[u8]>::to_vec)
@@ -640,6 +647,19 @@ mod tests {
                 out.capacity()
             );
         }
+    }
+
+    #[test]
+    fn a_truncated_stream_is_malformed_without_growing_the_buffer() {
+        let text = b"hello ".repeat(30);
+        let packed = deflate(&text);
+        let mut out = Vec::new();
+        assert_eq!(
+            inflate_into(&packed[..packed.len() - 2], 10_000, &mut out, None).err(),
+            Some(Error::Malformed)
+        );
+        // The first guess (256 bytes for so short a stream) was never filled: never grown.
+        assert!(out.capacity() < 512, "{} bytes held", out.capacity());
     }
 
     #[test]

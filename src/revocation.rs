@@ -1358,6 +1358,21 @@ mod tests {
     /// shrinking a map that is still a quarter full would only make it grow again. Also when
     /// it was full, where the removals leave tombstones that `capacity()` stops counting.
     #[test]
+    fn the_pass_through_hasher_folds_bytes_it_is_given() {
+        let hash = |bytes: &[u8]| {
+            let mut hasher = PassThroughHasher::default();
+            hasher.write(bytes);
+            hasher.finish()
+        };
+        assert_eq!(hash(&[1, 2, 3]), 0x01_02_03);
+        // The ninth byte meets the first, rotated all the way round.
+        assert_eq!(hash(&[0xff; 9]), 0xffff_ffff_ffff_ff00);
+        let mut hasher = PassThroughHasher::default();
+        hasher.write_u64(0x1234);
+        assert_eq!(hasher.finish(), 0x1234);
+    }
+
+    #[test]
     fn a_map_shrinks_below_a_quarter_full_and_not_before() {
         // `capacity()` reads what the map holds without growing: after a shrink to fit, one
         // more than 27 (32 buckets); without one, a full map pruned to `n` reads `n` (its

@@ -224,3 +224,30 @@ fn dictionaries_are_built_from_samples() {
         Err(Error::Serialize)
     );
 }
+
+#[test]
+fn a_dictionary_shows_its_id_and_length_never_its_bytes() {
+    let dictionary = Dictionary::new("a sample of 24 bytes....");
+    let id = dictionary.id();
+    let [high, low] = *id.as_bytes();
+    let hex = format!("{high:02x}{low:02x}");
+    assert_eq!(id.to_string(), hex);
+    assert_eq!(format!("{id:?}"), format!("DictionaryId({hex})"));
+    assert_eq!(
+        format!("{dictionary:?}"),
+        format!("Dictionary {{ id: DictionaryId({hex}), len: 24 }}")
+    );
+    assert!(!dictionary.is_empty());
+    assert!(Dictionary::new("").is_empty());
+}
+
+#[test]
+fn a_dictionary_keeps_its_last_32_kib() {
+    let bytes: Vec<u8> = (0..40_000u32).map(|i| (i % 251) as u8).collect();
+    let window = &bytes[bytes.len() - 32 * 1024..];
+    let dictionary = Dictionary::new(bytes.clone());
+    assert_eq!(dictionary.len(), 32 * 1024);
+    assert_eq!(dictionary.as_bytes(), window);
+    assert_eq!(dictionary, Dictionary::new(window.to_vec()));
+    assert_eq!(Dictionary::new(window.to_vec()).len(), 32 * 1024);
+}

@@ -266,6 +266,30 @@ fn the_shortest_token_is_authenticated_and_one_byte_less_is_not() {
     );
 }
 
+/// A token naming a dictionary has a header two bytes longer, and so a minimum of 48 bytes.
+#[test]
+fn the_shortest_dictionary_token_is_authenticated_and_one_byte_less_is_not() {
+    let key = Key::try_from(&[7u8; 32][..]).expect("32 bytes");
+    let dictionary = Dictionary::new(r#"{"roles":["admin"]}"#);
+    let sealer = Sealer::new(key.clone(), "session").with_dictionary(dictionary.clone());
+    let mut bytes = vec![1, 3];
+    bytes.extend_from_slice(key.id().as_bytes());
+    bytes.extend_from_slice(dictionary.id().as_bytes());
+    bytes.extend_from_slice(&[0x5c; 24 + 16]);
+    assert_eq!(bytes.len(), 48);
+    assert_eq!(
+        sealer.open_at::<()>(&encode(&bytes), T0),
+        Err(Error::Invalid)
+    );
+    for len in [46, 47] {
+        assert_eq!(
+            sealer.open_at::<()>(&encode(&bytes[..len]), T0),
+            Err(Error::Malformed),
+            "{len} bytes"
+        );
+    }
+}
+
 /// The cap is inclusive, and the same for sealing and opening: the smallest cap that seals a
 /// state opens its token, one byte less refuses both, in each compression mode.
 #[test]

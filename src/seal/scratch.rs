@@ -78,3 +78,34 @@ pub(crate) fn os_random<const N: usize>() -> Result<[u8; N], Error> {
         .map_err(|_| Error::Random)?;
     Ok(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_call_finds_the_buffers_empty_and_their_memory_kept() {
+        let state = b"a session's state";
+        with_scratch(|scratch| {
+            for buffer in [
+                &mut scratch.packed,
+                &mut scratch.binary,
+                &mut scratch.inflated,
+                &mut scratch.aad,
+            ] {
+                buffer.extend_from_slice(state);
+            }
+        });
+        with_scratch(|scratch| {
+            for buffer in [
+                &scratch.packed,
+                &scratch.binary,
+                &scratch.inflated,
+                &scratch.aad,
+            ] {
+                assert!(buffer.is_empty());
+                assert!(buffer.capacity() >= state.len());
+            }
+        });
+    }
+}
