@@ -400,7 +400,12 @@ fn inflate_with(
         .checked_next_power_of_two()
         .unwrap_or(usize::MAX);
     let mut room = guess.min(limit);
-    loop {
+    // Every call has room (the buffer grows below when full), so a call that moves neither
+    // input nor output means the stream wants input it was not given (truncated) or is
+    // broken. The loop ends there, whether or not the buffer was full: no stream, and no bug
+    // in the growth, can keep it going forever.
+    let mut progress = true;
+    while progress {
         if out.capacity() < room {
             // Exactly `room`: growing by `reserve` alone could double the allocation past the cap.
             out.try_reserve_exact(room - out.len())
@@ -420,13 +425,8 @@ fn inflate_with(
             Status::StreamEnd if read == input.len() => return Ok(()),
             // Bytes after the end of the stream: our sealer never writes any.
             Status::StreamEnd => return Err(Error::Malformed),
-            // No progress, though every call has room: the stream wants input it was not
-            // given (truncated), or is broken. Checked whether or not the buffer is full, so
-            // that no stream (and no bug in the growth below) can loop here forever.
-            Status::Ok | Status::BufError if before == (read, out.len()) => {
-                return Err(Error::Malformed);
-            }
             Status::Ok | Status::BufError => {
+                progress = before != (read, out.len());
                 // Full (and still within the cap: checked above): twice the room, up to one
                 // byte past the cap. Room left means more input to read: the next call does.
                 if out.len() == out.capacity() {
@@ -435,6 +435,7 @@ fn inflate_with(
             }
         }
     }
+    Err(Error::Malformed)
 }
 
 #[cfg(test)]
