@@ -44,6 +44,7 @@ targets[cli]="--bins --test=cli"
 # with `rust-crypto` alone): against the tests that seal and open, and the AEAD's vectors.
 files[backend]="src/aead/rust_crypto.rs"
 targets[backend]="--lib --test=seal --test=vector_cases --test=adversarial"
+declare -A configs=([backend]=.cargo/mutants-backend.toml)
 # The core: everything else. Its first pass runs against the binaries that test it directly
 # (half the links of the whole suite, and without the two slowest tests: .cargo/mutants-core.toml);
 # what that pass misses, `core-again` runs against every binary but the browser's.
@@ -52,6 +53,12 @@ core_excludes=(-e 'src/jwt/*.rs' -e 'src/http/*.rs' -e 'src/sync/*.rs' -e 'src/b
 targets[core]="--lib --test=seal --test=reseal --test=expiry --test=rotation --test=format
     --test=dictionary --test=revocation --test=vector_cases --test=adversarial --test=bomb_memory
     --test=fork_safety --test=key_memory --test=revocation_memory --test=jwe --test=jws"
+
+# Adds an area's own configuration, if it has one, and its test targets to the caller's `args`.
+add_area_args() {
+    [[ -z "${configs[$1]:-}" ]] || args+=(--config "${configs[$1]}")
+    for target in ${targets[$1]}; do args+=("--cargo-arg=$target"); done
+}
 
 # Escapes a mutant's name for cargo-mutants' --re and --exclude-re.
 name_re() { printf '%s' "$1" | sed 's/[][\\.+*?(){}|^$#&~-]/\\&/g'; }
@@ -77,8 +84,7 @@ run_area() {
         done)
     else
         args=(-f "${files[$area]}")
-        [[ "$area" == backend ]] && args+=(--config .cargo/mutants-backend.toml)
-        for target in ${targets[$area]}; do args+=("--cargo-arg=$target"); done
+        add_area_args "$area"
     fi
     mkdir -p "mutants.out/$out"
     cargo mutants --gitignore=true --timeout "$timeout" --build-timeout 300 \
@@ -115,8 +121,7 @@ again() {
     if [[ "$area" == core ]]; then
         args+=("${core_excludes[@]}")
     else
-        [[ "$area" == backend ]] && args+=(--config .cargo/mutants-backend.toml)
-        for target in ${targets[$area]}; do args+=("--cargo-arg=$target"); done
+        add_area_args "$area"
     fi
     local out="$area-again"
     # MUTANTS_SHARD=0/2 and 1/2 split an again run too (mutants.out/<area>-again-shard-k-n/).

@@ -1354,9 +1354,6 @@ mod tests {
         assert_eq!(list.check("anyone", &SID, 1), Ok(()));
     }
 
-    /// A map gives its memory back once less than a quarter of it is used, and not before:
-    /// shrinking a map that is still a quarter full would only make it grow again. Also when
-    /// it was full, where the removals leave tombstones that `capacity()` stops counting.
     #[test]
     fn the_pass_through_hasher_folds_bytes_it_is_given() {
         let hash = |bytes: &[u8]| {
@@ -1372,6 +1369,9 @@ mod tests {
         assert_eq!(hasher.finish(), 0x1234);
     }
 
+    /// A map gives its memory back once less than a quarter of it is used, and not before:
+    /// shrinking a map that is still a quarter full would only make it grow again. Also when
+    /// it was full, where the removals leave tombstones that `capacity()` stops counting.
     #[test]
     fn a_map_shrinks_below_a_quarter_full_and_not_before() {
         // `capacity()` reads what the map holds without growing: after a shrink to fit, one

@@ -248,22 +248,31 @@ fn max_state_len_applies_to_seal_and_open() {
 
 /// The shortest well-formed token is 46 bytes (header, nonce, tag, no payload): one that short
 /// is authenticated (a forgery is `Invalid`), one byte shorter is not even read (`Malformed`).
-#[test]
-fn the_shortest_token_is_authenticated_and_one_byte_less_is_not() {
-    let key = Key::try_from(&[7u8; 32][..]).expect("32 bytes");
-    let sealer = Sealer::new(key.clone(), "session");
-    let mut bytes = vec![1, 0];
-    bytes.extend_from_slice(key.id().as_bytes());
+/// A token of `header` and a nonce and tag around an empty payload is authenticated (and
+/// refused as `Invalid`), and each of the `shorter` lengths is `Malformed`.
+fn assert_shortest_token(sealer: &Sealer, header: &[u8], shorter: &[usize]) {
+    let mut bytes = header.to_vec();
     bytes.extend_from_slice(&[0x5c; 24 + 16]);
-    assert_eq!(bytes.len(), 46);
     assert_eq!(
         sealer.open_at::<()>(&encode(&bytes), T0),
         Err(Error::Invalid)
     );
-    assert_eq!(
-        sealer.open_at::<()>(&encode(&bytes[..45]), T0),
-        Err(Error::Malformed)
-    );
+    for &len in shorter {
+        assert_eq!(
+            sealer.open_at::<()>(&encode(&bytes[..len]), T0),
+            Err(Error::Malformed),
+            "{len} bytes"
+        );
+    }
+}
+
+#[test]
+fn the_shortest_token_is_authenticated_and_one_byte_less_is_not() {
+    let key = Key::try_from(&[7u8; 32][..]).expect("32 bytes");
+    let sealer = Sealer::new(key.clone(), "session");
+    let header = [&[1, 0][..], key.id().as_bytes()].concat();
+    assert_eq!(header.len() + 24 + 16, 46);
+    assert_shortest_token(&sealer, &header, &[45]);
 }
 
 /// A token naming a dictionary has a header two bytes longer, and so a minimum of 48 bytes.
@@ -272,22 +281,9 @@ fn the_shortest_dictionary_token_is_authenticated_and_one_byte_less_is_not() {
     let key = Key::try_from(&[7u8; 32][..]).expect("32 bytes");
     let dictionary = Dictionary::new(r#"{"roles":["admin"]}"#);
     let sealer = Sealer::new(key.clone(), "session").with_dictionary(dictionary.clone());
-    let mut bytes = vec![1, 3];
-    bytes.extend_from_slice(key.id().as_bytes());
-    bytes.extend_from_slice(dictionary.id().as_bytes());
-    bytes.extend_from_slice(&[0x5c; 24 + 16]);
-    assert_eq!(bytes.len(), 48);
-    assert_eq!(
-        sealer.open_at::<()>(&encode(&bytes), T0),
-        Err(Error::Invalid)
-    );
-    for len in [46, 47] {
-        assert_eq!(
-            sealer.open_at::<()>(&encode(&bytes[..len]), T0),
-            Err(Error::Malformed),
-            "{len} bytes"
-        );
-    }
+    let header = [&[1, 3][..], key.id().as_bytes(), dictionary.id().as_bytes()].concat();
+    assert_eq!(header.len() + 24 + 16, 48);
+    assert_shortest_token(&sealer, &header, &[46, 47]);
 }
 
 /// The cap is inclusive, and the same for sealing and opening: the smallest cap that seals a
