@@ -45,10 +45,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sealer = Sealer::new(key("SESSION_KEY")?, "session").with_revocations(Arc::clone(&list));
     let namespace = std::env::var("NAMESPACE").unwrap_or_else(|_| "sync-peer".into());
     let mut options = SyncOptions::new(&namespace);
-    options.max_backoff = std::time::Duration::from_millis(200);
+    options.max_backoff = time::Duration::milliseconds(200);
     let sync = Arc::new(RedisSync::connect(Arc::clone(&list), &url, options)?);
     let _follower =
-        (follow_ms > 0).then(|| sync.follow(std::time::Duration::from_millis(follow_ms)));
+        (follow_ms > 0).then(|| sync.follow(time::Duration::milliseconds(follow_ms as i64)));
 
     println!("ready");
     for line in std::io::stdin().lock().lines() {

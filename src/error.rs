@@ -101,3 +101,39 @@ pub enum Error {
     #[error("random number generator failed")]
     Random,
 }
+
+impl Error {
+    /// Whether the token this error refused can never open, on any instance, at any later
+    /// time: it is malformed, forged, expired, past its lifetime, revoked or too large. An edge
+    /// that stores the token (a cookie) removes it then, so that it stops coming back.
+    ///
+    /// Every other refusal is a condition of this server, not of the token: a key or dictionary
+    /// not deployed here yet ([`Error::UnknownKey`], [`Error::UnknownDictionary`]), revocations
+    /// not loaded yet ([`Error::RevocationsUnavailable`]), a clock behind the sealing
+    /// instance's ([`Error::NotYetValid`]), a state type of another release
+    /// ([`Error::StateMismatch`]) or settings that cannot check the token ([`Error::Config`]).
+    /// Answer "no session" for that request and **keep** the cookie: clearing it would log
+    /// every user out during a Redis outage or a rolling deploy.
+    ///
+    /// ```
+    /// use sealed_session::Error;
+    ///
+    /// assert!(Error::Revoked.is_final_for_token());
+    /// assert!(!Error::UnknownKey.is_final_for_token()); // a key not deployed here yet
+    /// ```
+    #[must_use]
+    pub fn is_final_for_token(&self) -> bool {
+        matches!(
+            self,
+            Error::Expired
+                | Error::LifetimeExceeded
+                | Error::TooLarge
+                | Error::Malformed
+                | Error::Invalid
+                | Error::Revoked
+                | Error::AlgorithmMismatch
+                | Error::WrongIssuer
+                | Error::WrongAudience
+        )
+    }
+}

@@ -107,6 +107,13 @@ const HASH_KEY_LEN: usize = 16;
 /// HKDF `info` of a shared list's hash key.
 const SHARED_HASH_KEY_INFO: &[u8] = b"sealed-session v1 revocation hash key";
 
+/// How far after this list's clock a revocation applied from elsewhere may lie: clocks of a
+/// fleet a few seconds apart, and `revoke_user`'s step to the next whole second, fit well
+/// within it. It is the default leeway, so that a session started right after such a
+/// revocation is not refused as not yet valid.
+#[cfg(any(feature = "redis", test))]
+pub(crate) const MAX_AHEAD_MILLIS: i64 = 60_000;
+
 /// "No watermark": no session a sealer can start has an `auth_at` this small.
 const NO_WATERMARK: i64 = i64::MIN;
 
@@ -883,15 +890,27 @@ impl RevocationList {
 
     /// Applies a revocation made elsewhere: idempotent, and never moves a time back (a user's
     /// revocation and a session's start keep the later of the two).
+    ///
+    /// A time more than [`MAX_AHEAD_MILLIS`] after this list's clock is applied at that bound
+    /// instead, and `true` is returned. The entry still rejects every session that exists
+    /// now, so nothing revoked gets back in; but a time far in the future, written into the
+    /// shared store by mistake or on purpose, can neither keep a user from logging in for years
+    /// nor, folded at the cap, lock every user out.
     #[cfg(any(feature = "redis", test))]
-    pub(crate) fn apply(&self, revocation: Revocation) {
+    pub(crate) fn apply(&self, revocation: Revocation) -> bool {
         let entry = if revocation.user {
             Entry::User
         } else {
             Entry::Session
         };
         let _writer = self.lock_writer();
-        self.record(entry, hash_of_bytes(revocation.hash), revocation.at);
+        let bound = now_millis().saturating_add(MAX_AHEAD_MILLIS);
+        self.record(
+            entry,
+            hash_of_bytes(revocation.hash),
+            revocation.at.min(bound),
+        );
+        revocation.at > bound
     }
 
     /// Whether checks answer (true) or refuse with [`Error::RevocationsUnavailable`] (false:
@@ -972,8 +991,12 @@ impl RevocationList {
         let Some(index) = points.len().checked_sub(keep + 1) else {
             return;
         };
-        // The fold point of the entry that leaves exactly `keep` newer ones (ties fold too).
+        // The fold point of the entry that leaves exactly `keep` newer ones (ties fold too),
+        // but never past now: a watermark in the future would refuse sessions that begin
+        // after the fold. Entries dated later stay (so the list may stay above its cap while
+        // they are in the future).
         let (_, &mut fold, _) = points.select_nth_unstable(index);
+        let fold = fold.min(now_millis());
         // Raise the watermark before removing anything: see `check`.
         self.watermark.fetch_max(fold, Ordering::Release);
         self.retain(|ms| ms > fold);
@@ -1340,6 +1363,61 @@ mod tests {
         let again = here.take_outgoing();
         assert_eq!(again.len(), 2);
         assert_eq!(again[0], newer[0]);
+    }
+
+    /// Regression: a revocation time far in the future, read from the shared store, was
+    /// applied as is: its user could never log in again, and 40 such entries folded at the cap
+    /// into a year-9999 watermark that locked every user out.
+    #[test]
+    fn a_revocation_far_in_the_future_is_applied_at_the_bound_and_never_folds_past_now() {
+        let far = crate::claims::MAX_MILLIS;
+        let list = RevocationList::new(HORIZON).with_max_entries(40);
+        let hash = list.hash(b"alice");
+        let before = now_millis();
+        assert!(list.apply(Revocation {
+            user: true,
+            hash: hash_bytes(hash),
+            at: far,
+        }));
+        let kept = list.last_modified(hash).expect("applied");
+        assert!(kept <= now_millis() + MAX_AHEAD_MILLIS && kept >= before + MAX_AHEAD_MILLIS);
+        // Every session of hers that exists now is still refused.
+        assert_eq!(list.check("alice", &SID, now_millis()), Err(Error::Revoked));
+        // Within the bound, a time is applied as it is.
+        let near = now_millis() + 1_000;
+        assert!(!list.apply(Revocation {
+            user: true,
+            hash: hash_bytes(list.hash(b"bob")),
+            at: near,
+        }));
+        assert_eq!(list.last_modified(list.hash(b"bob")), Some(near));
+        // Made-up members far in the future fill the list: folds never move the watermark
+        // past now, so a session that begins afterwards opens.
+        for byte in 0..100u8 {
+            list.apply(Revocation {
+                user: true,
+                hash: [byte; 16],
+                at: far,
+            });
+        }
+        let after = now_millis();
+        let watermark = list.watermark.load(Ordering::Acquire);
+        assert!(watermark <= after, "{watermark} > {after}");
+        assert_eq!(list.check("carol", &SID, after + 1), Ok(()));
+    }
+
+    /// A fold of entries dated after now stops at now.
+    #[test]
+    fn a_fold_never_moves_the_watermark_past_now() {
+        let list = RevocationList::new(HORIZON).with_max_entries(1);
+        let later = from_unix_millis(now_millis() + 3_600_000).expect("valid");
+        list.revoke_user_at("alice", later);
+        list.revoke_user_at("bob", later);
+        let watermark = list.watermark.load(Ordering::Acquire);
+        assert!(watermark <= now_millis());
+        assert_eq!(list.check("carol", &SID, now_millis() + 1), Ok(()));
+        assert_eq!(list.check("alice", &SID, now_millis()), Err(Error::Revoked));
+        assert_eq!(list.check("bob", &SID, now_millis()), Err(Error::Revoked));
     }
 
     #[test]

@@ -171,10 +171,11 @@ async fn a_broken_cookie_reads_as_no_session_and_is_cleared() {
     let mut app = app();
     for cookie in [
         "__Host-session=garbage".to_owned(),
+        format!("__Host-session={}", tampered()),
         format!(
             "__Host-session={}",
-            Sealer::new(Key::generate(), "session")
-                .seal("x", &1u32)
+            sealer()
+                .seal_at("x", &1u32, OffsetDateTime::now_utc() - Duration::days(2))
                 .expect("seals")
         ),
         "__Host-session=AQAB; __Host-session.0=AQAB".to_owned(),
@@ -194,6 +195,204 @@ async fn a_broken_cookie_reads_as_no_session_and_is_cleared() {
     let response = call(&mut app, "GET", "/", None).await;
     assert!(set_cookies(&response).is_empty());
     assert_eq!(body(response).await, "none ");
+}
+
+/// A token of ours with one character changed: authentic no more.
+fn tampered() -> String {
+    let token = sealer().seal("x", &1u32).expect("seals");
+    let mut bytes = token.into_bytes();
+    let last = bytes.len() - 2;
+    bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(bytes).expect("ASCII")
+}
+
+/// Regression: the layer cleared a valid cookie when the refusal was the server's condition —
+/// a key or a dictionary not deployed on this instance yet (a rolling deploy), or revocations
+/// not loaded (Redis down at start, fail-closed) — logging every user out for good. Such a
+/// request reads as "no session", and the cookie is kept.
+#[tokio::test]
+async fn the_axum_layer_deletes_a_valid_cookie_when_the_fault_is_the_servers() {
+    let mut app = app();
+    // Sealed by an instance that already has the new key, or the new dictionary.
+    let new_key = Key::try_from(&[7u8; 32][..]).expect("32 bytes");
+    let with_new_key = Sealer::new(new_key, "session")
+        .seal("ada", &1u32)
+        .expect("seals");
+    let dictionary = sealed_session::Dictionary::new(b"{\"count\":".repeat(8));
+    let with_new_dictionary = sealer()
+        .with_dictionary(dictionary)
+        .with_compression(sealed_session::Compression::Always)
+        .seal("ada", &1u32)
+        .expect("seals");
+    for (token, why) in [
+        (with_new_key, "unknown key id"),
+        (with_new_dictionary, "unknown compression dictionary"),
+    ] {
+        let cookie = format!("__Host-session={token}");
+        let response = call(&mut app, "GET", "/", Some(&cookie)).await;
+        assert!(set_cookies(&response).is_empty(), "kept: {why}");
+        assert_eq!(body(response).await, format!("none {why}"));
+    }
+}
+
+/// The same with revocations that cannot load: Redis unreachable at start, fail-closed.
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn a_cookie_is_kept_while_revocations_are_unavailable() {
+    use sealed_session::RevocationList;
+    use sealed_session::sync::{RedisSync, SyncOptions};
+    use std::sync::Arc;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let list = Arc::new(RevocationList::new_shared(
+        Duration::days(8),
+        &Key::generate(),
+    ));
+    let url = format!("redis://127.0.0.1:{port}/");
+    let _sync =
+        RedisSync::connect(Arc::clone(&list), &url, SyncOptions::new("down")).expect("a Redis URL");
+    let mut app = Router::new()
+        .route("/", get(show))
+        .layer(SessionLayer::<u32>::new(
+            sealer().with_revocations(list),
+            SessionCookie::new("__Host-session"),
+        ));
+    let token = sealer().seal("ada", &1u32).expect("seals");
+    let response = call(
+        &mut app,
+        "GET",
+        "/",
+        Some(&format!("__Host-session={token}")),
+    )
+    .await;
+    assert!(set_cookies(&response).is_empty(), "kept during the outage");
+    assert_eq!(body(response).await, "none revocation list not loaded yet");
+}
+
+/// An app whose sealer checks a revocation list, with the log-out variants.
+fn app_with_revocations() -> (Router, std::sync::Arc<sealed_session::RevocationList>) {
+    async fn everywhere(session: Handle) -> StatusCode {
+        match session.log_out_everywhere() {
+            Ok(()) => StatusCode::OK,
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    async fn others(session: Handle) -> StatusCode {
+        let state = session.state().unwrap_or_default();
+        match session.log_out_other_sessions(state) {
+            Ok(()) => StatusCode::OK,
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    let list = std::sync::Arc::new(sealed_session::RevocationList::new(Duration::days(8)));
+    let router = Router::new()
+        .route("/", get(show))
+        .route("/bump", post(bump))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/everywhere", post(everywhere))
+        .route("/others", post(others))
+        .layer(SessionLayer::<u32>::new(
+            sealer().with_revocations(list.clone()),
+            SessionCookie::new("__Host-session"),
+        ));
+    (router, list)
+}
+
+/// Regression: `log_out` only deleted the cookie, so a copy of it (or a request under way
+/// that rolled it after the logout) kept the session alive. With a revocation list, it
+/// revokes the session: every copy is refused.
+#[tokio::test]
+async fn log_out_on_the_axum_path_only_deletes_the_cookie() {
+    let (mut app, _list) = app_with_revocations();
+    let login = call(&mut app, "POST", "/login", None).await;
+    let copy = stored(&login);
+    let other_device = stored(&call(&mut app, "POST", "/login", None).await);
+    let out = call(&mut app, "POST", "/logout", Some(&copy)).await;
+    assert!(
+        set_cookies(&out)
+            .iter()
+            .all(|value| value.contains("Max-Age=0"))
+    );
+    let again = call(&mut app, "GET", "/", Some(&copy)).await;
+    assert_eq!(body(again).await, "none token revoked");
+    let bumped = call(&mut app, "POST", "/bump", Some(&copy)).await;
+    assert_eq!(bumped.status(), StatusCode::UNAUTHORIZED);
+    assert!(stored(&bumped).is_empty(), "no session comes back");
+    // Only that session: the user's other device stays logged in.
+    let other = call(&mut app, "GET", "/", Some(&other_device)).await;
+    assert_eq!(body(other).await, "ada 0");
+}
+
+/// `log_out_everywhere` ends every session of the user; `log_out_other_sessions` every one
+/// but a new one here.
+#[tokio::test]
+async fn log_out_everywhere_and_everywhere_but_here() {
+    let (mut app, _list) = app_with_revocations();
+    let phone = stored(&call(&mut app, "POST", "/login", None).await);
+    let laptop = stored(&call(&mut app, "POST", "/login", None).await);
+    let out = call(&mut app, "POST", "/everywhere", Some(&phone)).await;
+    assert_eq!(out.status(), StatusCode::OK);
+    for cookie in [&phone, &laptop] {
+        let response = call(&mut app, "GET", "/", Some(cookie)).await;
+        assert_eq!(body(response).await, "none token revoked");
+    }
+
+    let phone = stored(&call(&mut app, "POST", "/login", None).await);
+    let laptop = stored(&call(&mut app, "POST", "/login", None).await);
+    let kept = call(&mut app, "POST", "/others", Some(&laptop)).await;
+    assert_eq!(kept.status(), StatusCode::OK);
+    let here = stored(&kept);
+    assert!(here.starts_with("__Host-session="), "{here}");
+    assert_eq!(
+        body(call(&mut app, "GET", "/", Some(&here)).await).await,
+        "ada 0"
+    );
+    for cookie in [&phone, &laptop] {
+        let response = call(&mut app, "GET", "/", Some(cookie)).await;
+        assert_eq!(body(response).await, "none token revoked");
+    }
+}
+
+/// Regression: with `with_max_chunks(1)` every write sent a removal of chunk 0 too, and a
+/// login sent four headers (removals of chunks that never existed). Removals now go only to
+/// forms that may be in the browser.
+#[tokio::test]
+async fn with_max_chunks_1_every_write_still_sends_two_set_cookie_headers() {
+    let mut one = Router::new()
+        .route("/", get(show))
+        .route("/bump", post(bump))
+        .route("/login", post(login))
+        .layer(SessionLayer::<u32>::new(
+            sealer(),
+            SessionCookie::new("__Host-session").with_max_chunks(1),
+        ));
+    let login = call(&mut one, "POST", "/login", None).await;
+    assert_eq!(set_cookies(&login).len(), 1, "{:?}", set_cookies(&login));
+    let bumped = call(&mut one, "POST", "/bump", Some(&stored(&login))).await;
+    assert_eq!(set_cookies(&bumped).len(), 1, "{:?}", set_cookies(&bumped));
+    assert_eq!(
+        body(call(&mut one, "GET", "/", Some(&stored(&bumped))).await).await,
+        "ada 1"
+    );
+
+    // With chunks allowed, a first login has nothing to remove either.
+    let mut app = app();
+    let login = call(&mut app, "POST", "/login", None).await;
+    assert_eq!(set_cookies(&login).len(), 1, "{:?}", set_cookies(&login));
+    // A chunk left by an earlier deploy with more chunks is removed when it comes in.
+    let cookie = format!("{}; __Host-session.7=AQAB", stored(&login));
+    let response = call(&mut one, "POST", "/bump", Some(&cookie)).await;
+    let written = set_cookies(&response);
+    assert!(
+        written
+            .iter()
+            .any(|value| value.starts_with("__Host-session.7=;")),
+        "{written:?}"
+    );
 }
 
 #[tokio::test]

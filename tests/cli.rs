@@ -410,7 +410,7 @@ fn revocations_on_the_shared_store() {
 }
 
 /// The state comes from a file, or from stdin for "-"; TTLs are written 90s, 30m, 8h or 7d;
-/// states far past a cookie's size seal and open (up to 64 KiB of token).
+/// states far past a cookie's size seal and open once `--max-token-len` allows their tokens.
 #[test]
 fn states_from_files_or_stdin_ttls_in_every_unit_and_large_states() {
     let key = keygen();
@@ -424,7 +424,7 @@ fn states_from_files_or_stdin_ttls_in_every_unit_and_large_states() {
     let open = |token: &str| -> serde_json::Value {
         let output = cli()
             .env("SESSION_KEY", &key)
-            .args(["open", token])
+            .args(["open", token, "--max-token-len", "65536"])
             .output()
             .expect("runs");
         serde_json::from_str(&succeeded(&output)).expect("JSON")
@@ -432,7 +432,14 @@ fn states_from_files_or_stdin_ttls_in_every_unit_and_large_states() {
     let from_file = seal(
         &key,
         "not JSON: the file is read, not stdin",
-        &["--state", path, "--compression", "never"],
+        &[
+            "--state",
+            path,
+            "--compression",
+            "never",
+            "--max-token-len",
+            "65536",
+        ],
     );
     assert!(from_file.len() > 8000, "{}", from_file.len());
     assert_eq!(open(&from_file)["state"]["note"], note.as_str());
@@ -582,4 +589,369 @@ fn the_shared_store_keeps_revocations_for_the_horizon_given() {
     session("AAAAAAAAAAAAAAAAAAAAAA", "3d");
     assert_eq!(entries(), 1, "within a three-day horizon");
     redis_server::remove_data(server.port);
+}
+
+/// Runs the binary with `args` in `dir` after the shell line `setup`, through `exec`: the binary
+/// keeps the shell's process id, so `$$` in `setup` is the binary's.
+#[cfg(unix)]
+fn after_shell(setup: &str, dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("{setup} && exec \"$0\" \"$@\""))
+        .arg(assert_cmd::cargo::cargo_bin("sealed-session"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SESSION_KEY")
+        .output()
+        .expect("bash runs")
+}
+
+/// A snapshot holds the list's hash key: a new one is 600 even under umask 000.
+#[cfg(unix)]
+#[test]
+fn snapshots_are_created_readable_by_others() {
+    let dir = folder("snapshot-new-mode");
+    let revoke = ["revocations", "--snapshot", "revoked.bin", "revoke-user"];
+    let output = after_shell("umask 000", &dir, &[&revoke[..], &["user-42"]].concat());
+    succeeded(&output);
+    assert_eq!(mode(&dir.join("revoked.bin")), 0o600);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A rewrite keeps the permission bits of the snapshot it replaces, whatever the umask: a
+/// `chmod 600` stays 600, a deliberate 640 stays 640.
+#[cfg(unix)]
+#[test]
+fn snapshot_rewrites_undo_a_chmod_600() {
+    let dir = folder("snapshot-rewrite-mode");
+    let snapshot = dir.join("revoked.bin");
+    let revoke = |subject: &str| {
+        let args = [
+            "revocations",
+            "--snapshot",
+            "revoked.bin",
+            "revoke-user",
+            subject,
+        ];
+        succeeded(&after_shell("umask 000", &dir, &args));
+    };
+    revoke("user-1");
+    for chosen in [0o600, 0o640, 0o600] {
+        set_mode(&snapshot, chosen);
+        revoke("user-2");
+        assert_eq!(
+            mode(&snapshot),
+            chosen,
+            "after a rewrite of a {chosen:o} file"
+        );
+        let prune = ["revocations", "--snapshot", "revoked.bin", "prune"];
+        succeeded(&after_shell("umask 000", &dir, &prune));
+        assert_eq!(
+            mode(&snapshot),
+            chosen,
+            "after a prune of a {chosen:o} file"
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(&dir).expect("listing").count(),
+        1,
+        "no temporary file left"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The temporary file used to be `.NAME.tmp-PID`, opened with `File::create`: a symlink planted
+/// there had the snapshot written through it, into the file it points to. Now the name is
+/// random and the file created new; the planted link and its target stay as they were.
+#[cfg(unix)]
+#[test]
+fn snapshot_temporary_name_is_predictable_and_a_planted_symlink_is_followed() {
+    let dir = folder("snapshot-symlink");
+    std::fs::write(dir.join("victim"), "someone else's file\n").expect("written");
+    let plant = "ln -s victim \".revoked.bin.tmp-$$\"";
+    for subject in ["user-1", "user-2"] {
+        // The first run creates the snapshot, the second rewrites it.
+        let args = [
+            "revocations",
+            "--snapshot",
+            "revoked.bin",
+            "revoke-user",
+            subject,
+        ];
+        succeeded(&after_shell(plant, &dir, &args));
+        assert_eq!(
+            std::fs::read(dir.join("victim")).expect("read"),
+            b"someone else's file\n",
+            "the symlink's target is untouched"
+        );
+        let snapshot = std::fs::symlink_metadata(dir.join("revoked.bin")).expect("a snapshot");
+        assert!(
+            snapshot.is_file(),
+            "a file of its own, not the planted link"
+        );
+        assert_eq!(mode(&dir.join("revoked.bin")), 0o600);
+    }
+    let links = std::fs::read_dir(&dir)
+        .expect("listing")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_symlink()))
+        .count();
+    assert_eq!(links, 2, "both planted links left alone");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A header with U+009B (CSI, which xterm executes) and U+202E (right-to-left override):
+/// `inspect` prints them as escapes, in JSON that still reads back to the same header.
+#[test]
+fn inspect_prints_c1_control_characters_of_an_untrusted_header_raw() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    let kid = "k\u{9b}2J\u{9d}0;pwned\u{7}\u{202e}txt.exe\u{2066}\u{200b}\u{feff}";
+    let header = serde_json::json!({"alg": "HS256", "kid": kid, "x\u{9b}": 1}).to_string();
+    assert!(header.contains('\u{9b}'), "serde_json writes it raw");
+    let jws = format!(
+        "{}.{}.{}",
+        B64.encode(&header),
+        B64.encode("{}"),
+        B64.encode([7u8; 32])
+    );
+    let jwe = format!("{}..{}.{}.{}", B64.encode(&header), "A", "B", "C");
+    for token in [jws, jwe] {
+        let output = cli()
+            .arg("inspect")
+            .write_stdin(token)
+            .output()
+            .expect("runs");
+        let shown = succeeded(&output);
+        for raw in [
+            '\u{9b}', '\u{9d}', '\u{202e}', '\u{2066}', '\u{200b}', '\u{feff}',
+        ] {
+            assert!(!shown.contains(raw), "{raw:?} printed raw: {shown:?}");
+        }
+        for escape in [
+            "\\u009b", "\\u009d", "\\u202e", "\\u2066", "\\u200b", "\\ufeff",
+        ] {
+            assert!(shown.contains(escape), "{escape} missing: {shown}");
+        }
+        let view: serde_json::Value = serde_json::from_str(&shown).expect("valid JSON");
+        assert_eq!(view["protected_header"]["kid"], kid);
+        assert_eq!(view["protected_header"]["x\u{9b}"], 1);
+    }
+}
+
+/// The subject and the state are whatever was sealed: `open` escapes their C1 controls and
+/// bidirectional overrides too.
+#[test]
+fn open_prints_c1_control_characters_of_the_subject_and_state_raw() {
+    let key = keygen();
+    let subject = "user\u{9b}42\u{202e}";
+    let output = cli()
+        .env("SESSION_KEY", &key)
+        .args(["seal", "--subject", subject])
+        .write_stdin(r#"{"note":"a\u009d0;title\u0007b\u2067c","k\u0085":1}"#)
+        .output()
+        .expect("runs");
+    let token = succeeded(&output);
+    let output = cli()
+        .env("SESSION_KEY", &key)
+        .arg("open")
+        .write_stdin(token)
+        .output()
+        .expect("runs");
+    let shown = succeeded(&output);
+    for raw in ['\u{9b}', '\u{202e}', '\u{9d}', '\u{2067}', '\u{85}'] {
+        assert!(!shown.contains(raw), "{raw:?} printed raw: {shown:?}");
+    }
+    for escape in ["\\u009b", "\\u202e", "\\u009d", "\\u2067", "\\u0085"] {
+        assert!(shown.contains(escape), "{escape} missing: {shown}");
+    }
+    let opened: serde_json::Value = serde_json::from_str(&shown).expect("valid JSON");
+    assert_eq!(opened["subject"], subject);
+    assert_eq!(opened["state"]["note"], "a\u{9d}0;title\u{7}b\u{2067}c");
+}
+
+/// `--ttl 5é` cut a UTF-8 character in two and `--ttl 999999999999999d` overflowed: both
+/// panicked (exit 101). Now every duration option refuses them as bad usage (exit 2).
+#[test]
+fn the_duration_parser_panics() {
+    let dir = folder("durations");
+    let snapshot = dir.join("revoked.bin");
+    let snapshot = snapshot.to_str().expect("UTF-8 path");
+    for bad in ["5é", "999999999999999d", "é", "0s"] {
+        for args in [
+            &["seal", "--subject", "user-42", "--ttl", bad][..],
+            &["seal", "--subject", "user-42", "--max-lifetime", bad],
+            &["open", "--max-lifetime", bad],
+            &[
+                "revocations",
+                "--snapshot",
+                snapshot,
+                "revoke-user",
+                "u",
+                "--horizon",
+                bad,
+            ],
+        ] {
+            let output = cli().args(args).write_stdin("{}").output().expect("runs");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+            assert!(stderr.contains("duration"), "{args:?}: {stderr}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `open` took tokens of up to 64 KiB while the library's default, documented, is 4000
+/// characters (one cookie). Now a longer token is too large (exit 7) unless `--max-token-len`
+/// raises the limit, on `seal` as on `open`.
+#[test]
+fn open_accepts_tokens_up_to_64_kib_not_the_library_default() {
+    let key = keygen();
+    let open = |token: &str, extra: &[&str]| {
+        cli()
+            .env("SESSION_KEY", &key)
+            .arg("open")
+            .args(extra)
+            .write_stdin(token)
+            .output()
+            .expect("runs")
+    };
+    let limit = sealed_session::DEFAULT_MAX_TOKEN_LEN;
+    assert_eq!(open(&"A".repeat(limit + 1), &[]).status.code(), Some(7));
+    assert_ne!(open(&"A".repeat(limit), &[]).status.code(), Some(7));
+
+    let note = "x".repeat(5000);
+    let state = format!(r#"{{"note":"{note}"}}"#);
+    let large = ["--compression", "never", "--max-token-len", "65536"];
+    let token = seal(&key, &state, &large);
+    assert!(token.len() > limit, "{}", token.len());
+    assert_eq!(
+        open(&token, &[]).status.code(),
+        Some(7),
+        "refused by default"
+    );
+    let opened = succeeded(&open(&token, &["--max-token-len", "65536"]));
+    let opened: serde_json::Value = serde_json::from_str(&opened).expect("JSON");
+    assert_eq!(opened["state"]["note"], note.as_str());
+    let refused = cli()
+        .env("SESSION_KEY", &key)
+        .args(["seal", "--subject", "user-42", "--compression", "never"])
+        .write_stdin(state)
+        .output()
+        .expect("runs");
+    assert_eq!(refused.status.code(), Some(7), "seal keeps the default too");
+    let help = stdout(&cli().args(["open", "--help"]).output().expect("runs"));
+    assert!(
+        help.contains("--max-token-len") && help.contains("[default: 4000]"),
+        "{help}"
+    );
+}
+
+/// A token compressed with a dictionary `open` was not given is refused with exit 4, and the
+/// exit codes in `--help` say so.
+#[test]
+fn open_help_omits_exit_4_for_an_unknown_dictionary() {
+    let key = keygen();
+    let dir = folder("unknown-dictionary");
+    let ours = dir.join("ours");
+    let theirs = dir.join("theirs");
+    std::fs::write(&ours, r#"{"roles":["admin","editor"],"theme":"dark"}"#).expect("written");
+    std::fs::write(&theirs, r#"{"locale":"en","cart":[]}"#).expect("written");
+    let ours = ours.to_str().expect("UTF-8 path");
+    let theirs = theirs.to_str().expect("UTF-8 path");
+    let state = r#"{"roles":["admin","editor"],"theme":"dark"}"#;
+    let token = seal(
+        &key,
+        state,
+        &["--compression", "always", "--dictionary", ours],
+    );
+    let open = |extra: &[&str]| {
+        cli()
+            .env("SESSION_KEY", &key)
+            .arg("open")
+            .args(extra)
+            .write_stdin(token.as_str())
+            .output()
+            .expect("runs")
+            .status
+            .code()
+    };
+    assert_eq!(open(&["--dictionary", ours]), Some(0));
+    assert_eq!(open(&[]), Some(4), "no dictionary");
+    assert_eq!(
+        open(&["--dictionary", theirs]),
+        Some(4),
+        "another dictionary"
+    );
+    let help = stdout(&cli().args(["open", "--help"]).output().expect("runs"));
+    assert!(
+        help.contains(
+            "4  invalid token (changed, or another key or purpose), unknown key id or unknown dictionary"
+        ),
+        "{help}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `seal --ttl 30d` gave a 7-day token without a word (the sealer's default maximum lifetime).
+/// Now `seal` has `--max-lifetime` (7d by default, as `open`), refuses a longer TTL as bad usage,
+/// and seals the full TTL when the lifetime allows it.
+#[test]
+fn seal_ttl_30d_silently_gives_a_7_day_token() {
+    let key = keygen();
+    let refused = cli()
+        .env("SESSION_KEY", &key)
+        .args(["seal", "--subject", "user-42", "--ttl", "30d"])
+        .write_stdin("{}")
+        .output()
+        .expect("runs");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(refused.stdout.is_empty(), "no token");
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("--ttl 30d is longer than --max-lifetime 7d"),
+        "{message}"
+    );
+    let token = seal(&key, "{}", &["--ttl", "30d", "--max-lifetime", "30d"]);
+    let output = cli()
+        .env("SESSION_KEY", &key)
+        .args(["open", "--max-lifetime", "30d"])
+        .write_stdin(token)
+        .output()
+        .expect("runs");
+    let opened: serde_json::Value = serde_json::from_str(&succeeded(&output)).expect("JSON");
+    let time = |field: &str| {
+        time::OffsetDateTime::parse(
+            opened[field].as_str().expect("a time"),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("RFC 3339")
+    };
+    assert_eq!(
+        time("expires_at") - time("issued_at"),
+        time::Duration::days(30)
+    );
+    let help = stdout(&cli().args(["seal", "--help"]).output().expect("runs"));
+    assert!(help.contains("--max-lifetime"), "{help}");
+}
+
+/// The examples of `--help` passed the token as an argument (`open "$(cat token)"`), where `ps`
+/// and the shell's history show it; they pipe it on stdin now.
+#[test]
+fn help_examples_pass_the_token_on_the_command_line() {
+    for command in [&["--help"][..], &["open", "--help"], &["inspect", "--help"]] {
+        let help = stdout(&cli().args(command).output().expect("runs"));
+        assert!(!help.contains("$(cat"), "{command:?}: {help}");
+    }
+    let open = stdout(&cli().args(["open", "--help"]).output().expect("runs"));
+    assert!(
+        open.contains("  sealed-session open --key-file session.key < token\n"),
+        "{open}"
+    );
+    let inspect = stdout(&cli().args(["inspect", "--help"]).output().expect("runs"));
+    assert!(
+        inspect.contains("  sealed-session inspect < token-from-bug-report"),
+        "{inspect}"
+    );
 }

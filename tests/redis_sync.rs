@@ -39,8 +39,8 @@ fn instance_at(url: &str, namespace: &str, start: StartPolicy) -> Instance {
     let list = Arc::new(RevocationList::new_shared(HORIZON, &secret()));
     let mut options = SyncOptions::new(namespace);
     options.start = start;
-    options.max_backoff = Duration::from_millis(50);
-    options.min_catch_up_interval = Duration::ZERO;
+    options.max_backoff = time::Duration::milliseconds(50);
+    options.min_catch_up_interval = time::Duration::ZERO;
     let sync = RedisSync::connect(Arc::clone(&list), url, options).expect("a Redis URL");
     let sealer = Sealer::new(session_key(), "session").with_revocations(Arc::clone(&list));
     Instance { list, sync, sealer }
@@ -420,7 +420,7 @@ fn catch_up_respects_its_interval_and_sync_now_does_not() {
     let eager = instance(&server, "interval");
     let list = Arc::new(RevocationList::new_shared(HORIZON, &secret()));
     let mut options = SyncOptions::new("interval");
-    options.min_catch_up_interval = Duration::from_secs(3600);
+    options.min_catch_up_interval = time::Duration::hours(1);
     let patient =
         RedisSync::connect(Arc::clone(&list), &server.url(), options).expect("a Redis URL");
     patient.catch_up().expect("the first exchange");

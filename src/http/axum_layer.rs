@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::SessionCookie;
+use super::{ReadCookie, SessionCookie};
 use crate::{Error, Sealer, Session};
 
 /// The layer: add it to a router with `.layer(SessionLayer::<State>::new(sealer, cookie))`.
@@ -30,8 +30,13 @@ use crate::{Error, Sealer, Session};
 /// tampered, expired or revoked session reads as "no session" (the reason is logged with
 /// `tracing` — `warn` for tampering, `debug` for expiry — and available from
 /// [`SessionHandle::problem`], never the token itself), and the response then clears the cookie.
+/// A refusal that is the server's condition, not the token's (revocations not loaded yet
+/// during a Redis outage, a key or dictionary not deployed on this instance yet: see
+/// [`Error::is_final_for_token`]) also reads as "no session" for that request, but the cookie
+/// is kept, so that an outage or a rolling deploy logs nobody out.
 /// After the handler it writes what the handler asked for, reseals a session past half its
-/// life (keeping its id), and writes nothing when nothing changed.
+/// life (keeping its id), and writes nothing when nothing changed. Removals are sent only for
+/// forms of the cookie that may be in the browser ([`SessionCookie::write_after`]).
 ///
 /// ```
 /// use axum::{Router, routing::get};
@@ -172,8 +177,12 @@ impl<T> Clone for SessionHandle<T> {
 /// What came in and what the handler did.
 struct Slot<T> {
     session: Option<Session<T>>,
-    /// Any form of the session cookie came in (a failed one is then cleared).
-    present: bool,
+    /// What the request carried (its token taken out): which forms a write must remove.
+    read: ReadCookie,
+    /// A cookie came in that can never open (malformed, forged, expired, revoked…): it is
+    /// cleared. Not set for a refusal that is this server's condition (see
+    /// [`Error::is_final_for_token`]): that cookie is kept.
+    refused_for_good: bool,
     problem: Option<String>,
     change: Change,
 }
@@ -195,19 +204,19 @@ pub(crate) enum Change {
 /// - the handler set a token: write it;
 /// - the handler cleared the session: clear every form;
 /// - nothing changed, a session came in and is past half its life: reseal it (`roll`);
-/// - nothing changed and a cookie came in that could not be used: clear it;
-/// - otherwise: write nothing.
+/// - nothing changed and a cookie came in that can never open: clear it;
+/// - otherwise (also a cookie refused for a condition of this server): write nothing.
 pub(crate) fn decide(
     change: &Change,
     has_session: bool,
-    cookie_present: bool,
+    refused_for_good: bool,
     past_half_life: bool,
 ) -> Decision {
     match change {
         Change::Token(..) => Decision::Write,
         Change::Clear => Decision::Clear,
         Change::Unchanged if has_session && past_half_life => Decision::Roll,
-        Change::Unchanged if !has_session && cookie_present => Decision::Clear,
+        Change::Unchanged if !has_session && refused_for_good => Decision::Clear,
         Change::Unchanged => Decision::Nothing,
     }
 }
@@ -241,6 +250,13 @@ impl<T> SessionHandle<T> {
         self.lock().session.as_ref().map(Session::authenticated_at)
     }
 
+    /// The session's id, if there is a session: the same for every token the session has had,
+    /// for [`crate::RevocationList::revoke_session_id`] and for logs.
+    #[must_use]
+    pub fn session_id(&self) -> Option<crate::SessionId> {
+        self.lock().session.as_ref().map(Session::session_id)
+    }
+
     /// Why the request's session cookie was not used, if one came in and failed: for logs,
     /// never for the client.
     #[must_use]
@@ -248,40 +264,94 @@ impl<T> SessionHandle<T> {
         self.lock().problem.clone()
     }
 
-    /// Ends the session on this device: the response removes the cookie in every form.
+    /// Ends the session on this device: the response removes the cookie, and, when the
+    /// sealer has a revocation list ([`Sealer::with_revocations`]), the session is revoked, so
+    /// that no copy of the cookie, and no request already under way that would roll it, can
+    /// bring it back.
+    ///
+    /// ```
+    /// use sealed_session::http::SessionHandle;
+    ///
+    /// async fn log_out(session: SessionHandle<u32>) -> &'static str {
+    ///     session.log_out();
+    ///     "logged out"
+    /// }
+    /// ```
     pub fn log_out(&self) {
         let mut slot = self.lock();
+        if let (Some(session), Some(list)) = (&slot.session, self.shared.sealer.revocations()) {
+            list.revoke_session(session);
+        }
         slot.session = None;
         slot.change = Change::Clear;
+    }
+
+    /// Logs the session's user out everywhere: every session of the user that began until now,
+    /// on every device, is revoked (this one too), and the response removes the cookie here.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the sealer has no revocation list (nothing could reach the other
+    /// devices); nothing is changed then. With no session, there is nothing to do: `Ok`.
+    ///
+    /// ```
+    /// use axum::http::StatusCode;
+    /// use sealed_session::http::SessionHandle;
+    ///
+    /// async fn everywhere(session: SessionHandle<u32>) -> StatusCode {
+    ///     match session.log_out_everywhere() {
+    ///         Ok(()) => StatusCode::OK,
+    ///         Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    ///     }
+    /// }
+    /// ```
+    pub fn log_out_everywhere(&self) -> Result<(), Error> {
+        let list = self.shared.sealer.revocations().ok_or(Error::Config(
+            "logging out everywhere needs a revocation list on the sealer",
+        ))?;
+        let mut slot = self.lock();
+        if let Some(session) = slot.session.take() {
+            list.revoke_user(session.subject());
+        }
+        slot.change = Change::Clear;
+        Ok(())
     }
 }
 
 impl<T: Serialize + DeserializeOwned + Clone> SessionHandle<T> {
     fn load(shared: &Arc<Shared>, headers: &axum::http::HeaderMap, now: OffsetDateTime) -> Self {
-        let read = shared.cookie.read_headers(headers);
+        let mut read = shared.cookie.read_headers(headers);
+        // A cookie problem (duplicates, gaps, not a token…) is final: that cookie never opens.
+        let mut refused_for_good = read.problem.is_some();
         let mut problem = read.problem.map(|problem| {
             tracing::warn!(%problem, "session cookie refused");
             problem.to_string()
         });
-        let session = read
-            .token
-            .and_then(|token| match shared.sealer.open_at::<T>(&token, now) {
-                Ok(session) => Some(session),
-                Err(error) => {
-                    match error {
-                        Error::Expired | Error::LifetimeExceeded | Error::Revoked => {
-                            tracing::debug!(%error, "session ended");
+        let session =
+            read.token
+                .take()
+                .and_then(|token| match shared.sealer.open_at::<T>(&token, now) {
+                    Ok(session) => Some(session),
+                    Err(error) => {
+                        refused_for_good = error.is_final_for_token();
+                        match error {
+                            Error::Expired | Error::LifetimeExceeded | Error::Revoked => {
+                                tracing::debug!(%error, "session ended");
+                            }
+                            _ if refused_for_good => {
+                                tracing::warn!(%error, "session cookie refused");
+                            }
+                            _ => tracing::warn!(%error, "session cookie kept: not usable here now"),
                         }
-                        _ => tracing::warn!(%error, "session cookie refused"),
+                        problem = Some(error.to_string());
+                        None
                     }
-                    problem = Some(error.to_string());
-                    None
-                }
-            });
+                });
         SessionHandle {
             slot: Arc::new(Mutex::new(Slot {
                 session,
-                present: read.present,
+                read,
+                refused_for_good,
                 problem,
                 change: Change::Unchanged,
             })),
@@ -296,15 +366,20 @@ impl<T: Serialize + DeserializeOwned + Clone> SessionHandle<T> {
             .session
             .as_ref()
             .is_some_and(|session| session.is_past_half_life_at(now));
-        match decide(&slot.change, slot.session.is_some(), slot.present, half) {
+        match decide(
+            &slot.change,
+            slot.session.is_some(),
+            slot.refused_for_good,
+            half,
+        ) {
             Decision::Write => match &slot.change {
                 Change::Token(token, expires_at) => shared
                     .cookie
-                    .write_at(token, *expires_at, now)
+                    .write_after(&slot.read, token, *expires_at, now)
                     .unwrap_or_default(),
                 _ => Vec::new(),
             },
-            Decision::Clear => shared.cookie.clear(),
+            Decision::Clear => shared.cookie.clear_after(&slot.read),
             Decision::Roll => slot
                 .session
                 .as_ref()
@@ -315,7 +390,7 @@ impl<T: Serialize + DeserializeOwned + Clone> SessionHandle<T> {
                         .ok()?;
                     shared
                         .cookie
-                        .write_at(&token, rolled.expires_at(), now)
+                        .write_after(&slot.read, &token, rolled.expires_at(), now)
                         .ok()
                 })
                 .unwrap_or_default(),
@@ -362,6 +437,41 @@ impl<T: Serialize + DeserializeOwned + Clone> SessionHandle<T> {
                 .ok_or(Error::Config("no session to update: log in first"))?;
             self.shared.sealer.roll_session(session, state, now)?
         };
+        self.accept(sealed)
+    }
+
+    /// Logs the user out on every other device and keeps this one logged in: every session of
+    /// the user that began until now is revoked, and a new session (new id, new login time)
+    /// with `state` is written here. For a password change.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when there is no session or the sealer has no revocation list,
+    /// [`Error::CookieBudget`], and the errors of [`Sealer::seal`].
+    ///
+    /// ```
+    /// use sealed_session::http::SessionHandle;
+    ///
+    /// async fn password_changed(session: SessionHandle<u32>) {
+    ///     let state = session.state().unwrap_or_default();
+    ///     let _ = session.log_out_other_sessions(state);
+    /// }
+    /// ```
+    pub fn log_out_other_sessions(&self, state: T) -> Result<(), Error> {
+        let list = self.shared.sealer.revocations().ok_or(Error::Config(
+            "logging out other sessions needs a revocation list on the sealer",
+        ))?;
+        let subject = self
+            .subject()
+            .ok_or(Error::Config("no session to keep: log in first"))?;
+        // Checked against the budget before anything is revoked, so that an error changes
+        // nothing.
+        let now = OffsetDateTime::now_utc();
+        self.shared
+            .cookie
+            .plan(&self.shared.sealer.seal_at(&subject, &state, now)?)?;
+        list.revoke_user(&subject);
+        let sealed = self.shared.sealer.start_session(&subject, state, now)?;
         self.accept(sealed)
     }
 

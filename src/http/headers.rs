@@ -7,8 +7,10 @@ use ::http::{HeaderMap, HeaderValue};
 use super::{ReadCookie, SessionCookie};
 
 impl SessionCookie {
-    /// [`SessionCookie::read`] on every `Cookie` header of `headers`. Headers that are not
-    /// UTF-8 are skipped (a token is ASCII).
+    /// [`SessionCookie::read`] on every `Cookie` header of `headers`, read as bytes: a cookie
+    /// whose text is not UTF-8 is skipped on its own (a token is ASCII), and the others of its
+    /// header are still read. Browsers send a value such as `pref=café` raw, and a sibling
+    /// subdomain can set one on purpose: that must not hide the session.
     ///
     /// ```
     /// use http::{HeaderMap, HeaderValue};
@@ -21,12 +23,12 @@ impl SessionCookie {
     /// ```
     #[must_use]
     pub fn read_headers(&self, headers: &HeaderMap) -> ReadCookie {
-        self.read(
-            headers
-                .get_all(COOKIE)
-                .iter()
-                .filter_map(|value| value.to_str().ok()),
-        )
+        let texts: Vec<String> = headers
+            .get_all(COOKIE)
+            .iter()
+            .map(|value| utf8_pairs(value.as_bytes()))
+            .collect();
+        self.read(texts.iter().map(String::as_str))
     }
 
     /// Appends each of `set_cookies` (from [`SessionCookie::write`] or
@@ -56,6 +58,19 @@ impl SessionCookie {
     }
 }
 
+/// The `;`-separated pairs of a `Cookie` header that are UTF-8, joined again by `; `. Never
+/// longer than `header`, so the request's cookie budget still bounds the work.
+fn utf8_pairs(header: &[u8]) -> String {
+    if let Ok(text) = std::str::from_utf8(header) {
+        return text.to_owned();
+    }
+    let pairs: Vec<&str> = header
+        .split(|&byte| byte == b';')
+        .filter_map(|pair| std::str::from_utf8(pair).ok())
+        .collect();
+    pairs.join(";")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +90,34 @@ mod tests {
         response.append(SET_COOKIE, HeaderValue::from_static("other=1"));
         cookie.append_to(&mut response, cookie.clear());
         assert_eq!(response.get_all(SET_COOKIE).iter().count(), 1 + 4);
+    }
+
+    /// Regression: one cookie with a raw UTF-8 (or any non-ASCII) value in the `Cookie` header
+    /// hid the session, because the whole header was dropped.
+    #[test]
+    fn a_non_ascii_cookie_beside_the_session_does_not_hide_it() {
+        let cookie = SessionCookie::new("__Host-session");
+        for header in [
+            "pref=caf\u{e9}; __Host-session=AQAB",
+            "__Host-session=AQAB; pref=caf\u{e9}",
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.append(
+                COOKIE,
+                HeaderValue::from_bytes(header.as_bytes()).expect("bytes"),
+            );
+            assert_eq!(
+                cookie.read_headers(&headers).token.as_deref(),
+                Some("AQAB"),
+                "{header}"
+            );
+        }
+        let mut headers = HeaderMap::new();
+        headers.append(
+            COOKIE,
+            HeaderValue::from_bytes(b"a=\xff\xfe; __Host-session=AQAB; b=\xc3").expect("bytes"),
+        );
+        assert_eq!(cookie.read_headers(&headers).token.as_deref(), Some("AQAB"));
+        assert_eq!(utf8_pairs(b"a=\xff; b=1"), " b=1");
     }
 }

@@ -16,7 +16,7 @@ mod session_cookie;
 pub use self::axum_layer::{SessionHandle, SessionLayer, SessionService};
 
 pub use self::session_cookie::{
-    CookiePlan, CookieProblem, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_COOKIE_BYTES,
+    CarriedForms, CookiePlan, CookieProblem, DEFAULT_MAX_CHUNKS, DEFAULT_MAX_COOKIE_BYTES,
     DEFAULT_MAX_REQUEST_COOKIE_BYTES, MAX_COOKIE_LEN, ReadCookie, SessionCookie,
 };
 /// The `SameSite` attribute, from the `cookie` crate.

@@ -124,6 +124,71 @@ pub struct ReadCookie {
     pub present: bool,
     /// Why a present cookie is unusable, if it is.
     pub problem: Option<CookieProblem>,
+    /// Which forms of the cookie came in: what [`SessionCookie::write_after`] and
+    /// [`SessionCookie::clear_after`] must remove.
+    pub carried: CarriedForms,
+}
+
+/// Which forms of the session cookie a request carried: the single cookie, and which chunk
+/// indices. Writes remove what came in and is not overwritten, rather than every form there
+/// could be.
+///
+/// ```
+/// use sealed_session::http::SessionCookie;
+///
+/// let read = SessionCookie::new("s").read(["s.0=AB; s.1=CD"]);
+/// assert!(!read.carried.single() && read.carried.chunk(1) && !read.carried.chunk(2));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CarriedForms {
+    single: bool,
+    /// Bit `i`: chunk `i` came in (indices are below [`MAX_CHUNKS_LIMIT`]).
+    chunks: u128,
+}
+
+const _: () = assert!(MAX_CHUNKS_LIMIT <= 128);
+
+impl CarriedForms {
+    /// Whether the single (unchunked) cookie came in.
+    ///
+    /// ```
+    /// let read = sealed_session::http::SessionCookie::new("s").read(["s=AB"]);
+    /// assert!(read.carried.single());
+    /// ```
+    #[must_use]
+    pub fn single(&self) -> bool {
+        self.single
+    }
+
+    /// Whether chunk `index` came in.
+    ///
+    /// ```
+    /// let read = sealed_session::http::SessionCookie::new("s").read(["s.0=AB"]);
+    /// assert!(read.carried.chunk(0));
+    /// ```
+    #[must_use]
+    pub fn chunk(&self, index: usize) -> bool {
+        index < MAX_CHUNKS_LIMIT && self.chunks & (1 << index) != 0
+    }
+
+    /// Whether any form came in.
+    ///
+    /// ```
+    /// let read = sealed_session::http::SessionCookie::new("s").read(["other=1"]);
+    /// assert!(!read.carried.any());
+    /// ```
+    #[must_use]
+    pub fn any(&self) -> bool {
+        self.single || self.chunks != 0
+    }
+
+    fn add(&mut self, form: Form) {
+        match form {
+            Form::Single => self.single = true,
+            Form::Chunk(index) if index < MAX_CHUNKS_LIMIT => self.chunks |= 1 << index,
+            Form::Chunk(_) => {}
+        }
+    }
 }
 
 /// How many cookies and bytes a token takes when written ([`SessionCookie::plan`]).
@@ -355,24 +420,32 @@ impl SessionCookie {
     pub fn read<'h>(&self, cookie_headers: impl IntoIterator<Item = &'h str>) -> ReadCookie {
         let headers: Vec<&str> = cookie_headers.into_iter().collect();
         let total = headers.iter().map(|header| header.len()).sum::<usize>();
-        let unusable = |present, problem| ReadCookie {
+        let unusable = |present, problem, carried| ReadCookie {
             token: None,
             present,
             problem: Some(problem),
+            carried,
         };
         if total > self.max_request_cookie_bytes {
-            return unusable(true, CookieProblem::HeadersTooLarge);
+            // Unread: which forms came in is unknown, so every form counts as carried.
+            let every = CarriedForms {
+                single: true,
+                chunks: u128::MAX >> (128 - MAX_CHUNKS_LIMIT),
+            };
+            return unusable(true, CookieProblem::HeadersTooLarge, every);
         }
         let mut single: Option<&str> = None;
         let mut chunks: Vec<Option<&str>> = Vec::new();
         let mut problem = None;
         let mut present = false;
+        let mut carried = CarriedForms::default();
         for header in headers {
             for cookie in Cookie::split_parse(header).flatten() {
                 let Some(form) = self.form_of(cookie.name()) else {
                     continue;
                 };
                 present = true;
+                carried.add(form);
                 // The raw value, borrowed from the header (quotes and all: a token has none).
                 let Some(value) = cookie.value_raw() else {
                     problem = problem.or(Some(CookieProblem::NotAToken));
@@ -396,7 +469,7 @@ impl SessionCookie {
             }
         }
         if let Some(problem) = problem {
-            return unusable(true, problem);
+            return unusable(true, problem, carried);
         }
         let token = match (single, chunks.is_empty()) {
             (None, true) => {
@@ -404,24 +477,26 @@ impl SessionCookie {
                     token: None,
                     present: false,
                     problem: None,
+                    carried,
                 };
             }
-            (Some(_), false) => return unusable(true, CookieProblem::MixedForms),
+            (Some(_), false) => return unusable(true, CookieProblem::MixedForms, carried),
             (Some(single), true) => single.to_owned(),
             (None, false) => {
                 if chunks.iter().any(Option::is_none) {
-                    return unusable(true, CookieProblem::Gap);
+                    return unusable(true, CookieProblem::Gap, carried);
                 }
                 chunks.iter().flatten().copied().collect()
             }
         };
         if !is_token(&token) {
-            return unusable(true, CookieProblem::NotAToken);
+            return unusable(true, CookieProblem::NotAToken, carried);
         }
         ReadCookie {
             token: Some(token),
             present,
             problem: None,
+            carried,
         }
     }
 
@@ -550,6 +625,101 @@ impl SessionCookie {
         std::iter::once(self.removal_of(None))
             .chain((0..self.max_chunks).map(|index| self.removal_of(Some(index))))
             .collect()
+    }
+
+    /// [`SessionCookie::write_at`] for a request that carried `read`: the token, and removals
+    /// only of forms that may be in the browser and are not overwritten — fewer headers than
+    /// `write_at`, which removes every form there could be.
+    ///
+    /// What may be in the browser: every form the request carried; and, when it carried any
+    /// and sessions may be chunked (`max_chunks` above 1), every form these settings can write,
+    /// since another tab's request may have rewritten the session meanwhile in another form.
+    /// A request that carried none (a first login) gets the token alone; with
+    /// `with_max_chunks(1)`, a session that came in as one cookie gets the token alone.
+    ///
+    /// # Errors
+    ///
+    /// As [`SessionCookie::plan`]; nothing is written then.
+    ///
+    /// ```
+    /// use sealed_session::http::SessionCookie;
+    /// use time::{Duration, OffsetDateTime};
+    ///
+    /// let cookie = SessionCookie::new("__Host-session").with_max_chunks(1);
+    /// let now = OffsetDateTime::now_utc();
+    /// let read = cookie.read(["__Host-session=AQAB"]);
+    /// let headers = cookie.write_after(&read, "AQD9Ve9A", now + Duration::hours(1), now)?;
+    /// assert_eq!(headers.len(), 1); // the cookie alone: nothing else can be in the browser
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn write_after(
+        &self,
+        read: &ReadCookie,
+        token: &str,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<Vec<String>, Error> {
+        let (plan, sizes) = self.layout(token)?;
+        let max_age = (expires_at - now).max(Duration::ZERO);
+        let mut headers = Vec::with_capacity(self.max_chunks + 1);
+        let written = if sizes.is_empty() {
+            headers.push(self.cookie(&self.name, token, Some(max_age)));
+            CarriedForms {
+                single: true,
+                chunks: 0,
+            }
+        } else {
+            let mut rest = token;
+            for (index, size) in sizes.into_iter().enumerate() {
+                let (chunk, tail) = rest.split_at(size);
+                headers.push(self.cookie(&self.chunk_name(index), chunk, Some(max_age)));
+                rest = tail;
+            }
+            CarriedForms {
+                single: false,
+                chunks: (1u128 << plan.cookies) - 1,
+            }
+        };
+        headers.extend(self.removals_after(read.carried, written));
+        Ok(headers)
+    }
+
+    /// [`SessionCookie::clear`] for a request that carried `read`: removals only of forms that
+    /// may be in the browser (see [`SessionCookie::write_after`]); none when nothing came in.
+    ///
+    /// ```
+    /// use sealed_session::http::SessionCookie;
+    ///
+    /// let cookie = SessionCookie::new("__Host-session");
+    /// assert!(cookie.clear_after(&cookie.read(["other=1"])).is_empty());
+    /// assert_eq!(cookie.clear_after(&cookie.read(["__Host-session=AQAB"])).len(), 1 + 3);
+    /// ```
+    #[must_use]
+    pub fn clear_after(&self, read: &ReadCookie) -> Vec<String> {
+        self.removals_after(read.carried, CarriedForms::default())
+            .collect()
+    }
+
+    /// The removals of what may be in the browser after a request that `carried` these forms,
+    /// but for the forms `written` now.
+    fn removals_after(
+        &self,
+        carried: CarriedForms,
+        written: CarriedForms,
+    ) -> impl Iterator<Item = String> + '_ {
+        let mut remove = carried;
+        if carried.any() && self.max_chunks > 1 {
+            remove.single = true;
+            let chunks = self.max_chunks.min(MAX_CHUNKS_LIMIT);
+            remove.chunks |= u128::MAX >> (128 - chunks);
+        }
+        let single = (remove.single && !written.single).then(|| self.removal_of(None));
+        let chunks = remove.chunks & !written.chunks;
+        single.into_iter().chain(
+            (0..MAX_CHUNKS_LIMIT)
+                .filter(move |index| chunks & (1 << index) != 0)
+                .map(|index| self.removal_of(Some(index))),
+        )
     }
 
     /// Which of our cookies `name` is: exactly ours, or ours with a strict `.N` chunk suffix

@@ -473,6 +473,21 @@ impl Sealer {
         self.checked()
     }
 
+    /// The revocation list this sealer checks, if any: what a log-out handler revokes in.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sealed_session::{Key, RevocationList, Sealer};
+    ///
+    /// let list = Arc::new(RevocationList::new(time::Duration::days(8)));
+    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    /// assert!(sealer.revocations().is_some_and(|it| Arc::ptr_eq(it, &list)));
+    /// ```
+    #[must_use]
+    pub fn revocations(&self) -> Option<&Arc<RevocationList>> {
+        self.revocations.as_ref()
+    }
+
     /// The purpose this sealer was built for.
     ///
     /// ```

@@ -44,6 +44,43 @@ impl std::fmt::Display for Fault {
     }
 }
 
+/// A whole-millisecond score (`ZSCORE`): a bulk string in RESP2, a double in RESP3.
+pub(super) fn score_of(value: &Value) -> Option<i64> {
+    match value {
+        Value::Int(score) => Some(*score),
+        Value::Double(score) => whole(*score),
+        _ => {
+            let text = std::str::from_utf8(text(value)?).ok()?;
+            text.parse::<i64>()
+                .ok()
+                .or_else(|| text.parse::<f64>().ok().and_then(whole))
+        }
+    }
+}
+
+/// `score` if it is a whole number that an `i64` holds.
+fn whole(score: f64) -> Option<i64> {
+    // 2^63 as a double: the first value past i64's range.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    (score.fract() == 0.0 && (-LIMIT..LIMIT).contains(&score)).then_some(score as i64)
+}
+
+/// Redis's clock, from a `TIME` reply (seconds and microseconds), in Unix ms.
+pub(super) fn redis_time(value: &Value) -> Option<i64> {
+    let Value::Array(parts) = value else {
+        return None;
+    };
+    let [seconds, micros] = parts.as_slice() else {
+        return None;
+    };
+    let number =
+        |value: &Value| -> Option<i64> { std::str::from_utf8(text(value)?).ok()?.parse().ok() };
+    let (seconds, micros) = (number(seconds)?, number(micros)?);
+    (0..1_000_000).contains(&micros).then_some(())?;
+    let ms = seconds.checked_mul(1000)?.checked_add(micros / 1000)?;
+    (MIN_MILLIS..=MAX_MILLIS).contains(&ms).then_some(ms)
+}
+
 /// `"u"` or `"s"` and the hash in lowercase hex.
 pub(super) fn member_of(revocation: &Revocation) -> String {
     let mut member = String::with_capacity(33);
@@ -227,6 +264,7 @@ pub(super) struct Reader {
     list: Arc<RevocationList>,
     applied: AtomicU64,
     skipped: AtomicU64,
+    future_dated: AtomicU64,
 }
 
 impl Reader {
@@ -235,7 +273,12 @@ impl Reader {
             list,
             applied: AtomicU64::new(0),
             skipped: AtomicU64::new(0),
+            future_dated: AtomicU64::new(0),
         }
+    }
+
+    pub(super) fn future_dated(&self) -> u64 {
+        self.future_dated.load(Ordering::Relaxed)
     }
 
     pub(super) fn applied(&self) -> u64 {
@@ -309,7 +352,13 @@ impl Reader {
     }
 
     fn apply(&self, revocation: Revocation) {
-        self.list.apply(revocation);
+        if self.list.apply(revocation) {
+            tracing::warn!(
+                at_ms = revocation.at,
+                "a revocation dated after the local clock by more than a minute, applied at that bound"
+            );
+            self.future_dated.fetch_add(1, Ordering::Relaxed);
+        }
         self.applied.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -629,6 +678,32 @@ mod tests {
         assert!(parse_entry(&fields(&[("m", &member), ("t", "5"), ("t", "6")])).is_none());
         assert!(parse_entry(&fields(&[("m", &member)])).is_none());
         assert!(parse_entry(&fields(&[("m", &member), ("t", "5"), ("x", "1")])).is_none());
+    }
+
+    /// Scores and clocks read from both protocols; anything else is refused.
+    #[test]
+    fn scores_and_redis_time_parse_or_are_refused() {
+        assert_eq!(score_of(&bulk("2678400000")), Some(2_678_400_000));
+        assert_eq!(score_of(&bulk("2.6784e9")), Some(2_678_400_000));
+        assert_eq!(score_of(&Value::Double(691_200_000.0)), Some(691_200_000));
+        for bad in [
+            bulk("x"),
+            bulk("1.5"),
+            bulk("inf"),
+            Value::Double(f64::NAN),
+            Value::Nil,
+        ] {
+            assert_eq!(score_of(&bad), None, "{bad:?}");
+        }
+        assert_eq!(score_of(&Value::Double(1e300)), None);
+        let time = |s: &str, us: &str| Value::Array(vec![bulk(s), bulk(us)]);
+        assert_eq!(
+            redis_time(&time("1906545600", "123456")),
+            Some(1_906_545_600_123)
+        );
+        assert_eq!(redis_time(&time("1906545600", "1000000")), None);
+        assert_eq!(redis_time(&time("99999999999999", "0")), None);
+        assert_eq!(redis_time(&bulk("1")), None);
     }
 
     #[test]

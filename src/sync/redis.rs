@@ -11,6 +11,8 @@
 //!                                                  revocation, the latest time per member (ZADD GT)
 //! sealed-session:{<namespace>}:log    stream       fields m = member, t = time: every publication,
 //!                                                  in order, trimmed at the horizon (XADD MINID)
+//! sealed-session:{<namespace>}:horizon sorted set  member "ms", score = the namespace's horizon
+//!                                                  (ms): the longest any instance declared
 //! ```
 //!
 //! Why both: the sorted set is what a cold start loads (ZSCAN, in pages, never missing a member
@@ -18,6 +20,18 @@
 //! the stream is what a running instance follows, from the last id it applied, so that nothing
 //! sent while it was disconnected is lost (pub/sub would lose it). A publication writes both in
 //! one `MULTI`. Neither holds more than one horizon of revocations.
+//!
+//! # The namespace's horizon
+//!
+//! Trimming deletes revocations for every instance of the namespace, so it uses the
+//! namespace's horizon, never the publisher's own: every list that connects raises the stored
+//! horizon to its own (`ZADD GT`, atomic), and trims with the stored one. An instance (or the
+//! CLI) with a shorter horizon than the fleet's cannot delete what the others still need; a
+//! longer one raises it for everyone. The horizon of a namespace only grows: to shrink it, use
+//! a new namespace (or delete the key by hand once every instance runs with the shorter one).
+//! The time trimmed at is the earlier of the publisher's clock and Redis's (read with `TIME`
+//! at each load), less one minute, so that a publisher whose clock runs ahead deletes nothing
+//! early.
 //!
 //! # What travels
 //!
@@ -31,18 +45,27 @@
 //! set, then the stream from that id: what is published meanwhile is applied from the stream.
 //! When the stream no longer holds the entry after the last id applied (it was trimmed past
 //! it), the instance reloads the sorted set. Entries that do not parse are skipped, counted and
-//! logged; they never stop the load, never empty the list, never panic.
+//! logged; they never stop the load, never empty the list, never panic. An entry dated more
+//! than a minute after the local clock is applied at that bound ([`SyncStatus::future_dated`]).
+//! Every exchange is bounded in time ([`SyncOptions::max_exchange`]) and in pages: a server
+//! that never ends a scan or a stream fails the exchange as a fault.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use redis::Value;
+use time::Duration;
 
-use super::read::{Fault, Position, Reader, Step, member_of, position_of};
+use super::read::{Fault, Position, Reader, Step, member_of, position_of, redis_time, score_of};
 use crate::claims::{duration_millis, now_millis};
+use crate::revocation::MAX_AHEAD_MILLIS;
 use crate::{Error, RevocationList};
+
+/// Most pages one exchange reads (a scan of the sorted set, or the stream): with the default
+/// page of 10,000, a billion entries. A server whose scan never ends fails the exchange.
+const MAX_PAGES: u32 = 100_000;
 
 /// What an instance does while its first load has not succeeded.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -72,8 +95,11 @@ pub struct SyncOptions {
     pub start: StartPolicy,
     /// [`RedisSync::catch_up`] talks to Redis at most once per this interval. Default 1 s.
     pub min_catch_up_interval: Duration,
-    /// Connect, read and write timeout of each exchange. Default 1 s.
+    /// Connect, read and write timeout of each command. Default 1 s.
     pub timeout: Duration,
+    /// The longest one exchange may take, a full load included: past it, the exchange fails
+    /// as a fault (and holds the sync's lock no longer). Default 30 s.
+    pub max_exchange: Duration,
     /// Longest wait between reconnection attempts after failures (backoff doubles from 100 ms
     /// up to it). Default 10 s.
     pub max_backoff: Duration,
@@ -93,9 +119,10 @@ impl SyncOptions {
         SyncOptions {
             namespace: namespace.to_owned(),
             start: StartPolicy::FailClosed,
-            min_catch_up_interval: Duration::from_secs(1),
-            timeout: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(10),
+            min_catch_up_interval: Duration::seconds(1),
+            timeout: Duration::seconds(1),
+            max_exchange: Duration::seconds(30),
+            max_backoff: Duration::seconds(10),
             page: 10_000,
         }
     }
@@ -115,8 +142,14 @@ pub struct SyncStatus {
     pub applied: u64,
     /// Entries in Redis that did not parse, skipped.
     pub skipped: u64,
+    /// Entries dated more than a minute after the local clock, applied at that bound instead
+    /// (a clock far ahead elsewhere, or a time written into Redis by mistake or on purpose).
+    pub future_dated: u64,
     /// Full loads (the first, and every reload after the stream was trimmed past us).
     pub loads: u64,
+    /// The namespace's horizon as Redis holds it (the longest any instance declared), once
+    /// loaded: what publications trim at.
+    pub namespace_horizon: Option<Duration>,
 }
 
 /// Binds a [`RevocationList`] to Redis: loads it, publishes its revocations, applies others'.
@@ -130,7 +163,7 @@ pub struct SyncStatus {
 /// let secret = Key::from_base64(&std::env::var("REVOCATION_KEY")?)?;
 /// let list = Arc::new(RevocationList::new_shared(Duration::days(8), &secret));
 /// let sync = Arc::new(RedisSync::connect(list.clone(), "redis://127.0.0.1/", SyncOptions::new("shop"))?);
-/// let _follower = sync.follow(std::time::Duration::from_millis(100)); // long-running server
+/// let _follower = sync.follow(Duration::milliseconds(100)); // long-running server
 /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
 /// list.revoke_user("alice"); // published to every instance
 /// // A serverless handler instead calls, at the start of each request:
@@ -142,6 +175,7 @@ pub struct RedisSync {
     client: redis::Client,
     live_key: String,
     log_key: String,
+    horizon_key: String,
     options: SyncOptions,
     state: Mutex<State>,
     reader: Reader,
@@ -156,6 +190,10 @@ struct State {
     connected: bool,
     failures: u32,
     next_attempt: Option<Instant>,
+    /// The namespace's horizon (ms), read at each load.
+    namespace_horizon: Option<i64>,
+    /// Redis's clock (Unix ms) at the last load, and when it was read here.
+    redis_clock: Option<(i64, Instant)>,
 }
 
 impl RedisSync {
@@ -192,6 +230,7 @@ impl RedisSync {
         let sync = RedisSync {
             live_key: format!("sealed-session:{{{tag}}}:live"),
             log_key: format!("sealed-session:{{{tag}}}:log"),
+            horizon_key: horizon_key(tag),
             reader: Reader::new(Arc::clone(&list)),
             list,
             client,
@@ -203,6 +242,8 @@ impl RedisSync {
                 connected: false,
                 failures: 0,
                 next_attempt: None,
+                namespace_horizon: None,
+                redis_clock: None,
             }),
             loads: AtomicU64::new(0),
         };
@@ -256,9 +297,9 @@ impl RedisSync {
                 state.connection = None;
                 state.connected = false;
                 state.failures = state.failures.saturating_add(1);
-                let backoff = Duration::from_millis(100)
+                let backoff = std::time::Duration::from_millis(100)
                     .saturating_mul(1 << state.failures.min(16))
-                    .min(self.options.max_backoff);
+                    .min(to_std(self.options.max_backoff));
                 state.next_attempt = Some(Instant::now() + backoff);
                 Err(Error::SyncUnavailable)
             }
@@ -274,7 +315,7 @@ impl RedisSync {
     /// # use sealed_session::{Key, RevocationList, sync::{RedisSync, SyncOptions}};
     /// # let list = Arc::new(RevocationList::new_shared(time::Duration::days(8), &Key::generate()));
     /// let sync = Arc::new(RedisSync::connect(list, "redis://127.0.0.1/", SyncOptions::new("app"))?);
-    /// let follower = sync.follow(std::time::Duration::from_millis(100));
+    /// let follower = sync.follow(time::Duration::milliseconds(100));
     /// // ... serve ...
     /// drop(follower); // stops the thread
     /// # Ok::<(), sealed_session::Error>(())
@@ -284,6 +325,7 @@ impl RedisSync {
         let stop = Arc::new(AtomicBool::new(false));
         let sync = Arc::clone(self);
         let stopping = Arc::clone(&stop);
+        let interval = to_std(interval);
         let thread = std::thread::spawn(move || {
             while !stopping.load(Ordering::Acquire) {
                 let _ = sync.sync_now();
@@ -317,49 +359,140 @@ impl RedisSync {
             pending: self.list.outgoing_len(),
             applied: self.reader.applied(),
             skipped: self.reader.skipped(),
+            future_dated: self.reader.future_dated(),
             loads: self.loads.load(Ordering::Relaxed),
+            namespace_horizon: state.namespace_horizon.map(Duration::milliseconds),
         }
+    }
+
+    /// The horizon stored for `namespace` in the Redis at `url` (the longest any instance
+    /// declared), or `None` if no instance has connected to it yet: for tools that publish
+    /// to a namespace without being one of its instances, such as the CLI.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a URL the `redis` crate cannot read, [`Error::SyncUnavailable`]
+    /// when Redis cannot be reached or answers something else than a horizon.
+    ///
+    /// ```no_run
+    /// use sealed_session::sync::RedisSync;
+    /// let horizon = RedisSync::namespace_horizon("redis://127.0.0.1/", "shop", time::Duration::seconds(1))?;
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn namespace_horizon(
+        url: &str,
+        namespace: &str,
+        timeout: Duration,
+    ) -> Result<Option<Duration>, Error> {
+        let client = redis::Client::open(url).map_err(|_| Error::Config("not a Redis URL"))?;
+        let read = || -> Result<Option<i64>, Fault> {
+            let mut connection = client.get_connection_with_timeout(to_std(timeout))?;
+            connection.set_read_timeout(Some(to_std(timeout)))?;
+            let score: Value = redis::cmd("ZSCORE")
+                .arg(horizon_key(namespace))
+                .arg("ms")
+                .query(&mut connection)?;
+            match score {
+                Value::Nil => Ok(None),
+                score => score_of(&score)
+                    .filter(|&ms| ms >= 0)
+                    .map(Some)
+                    .ok_or(Fault::Protocol("a namespace horizon that is not a time")),
+            }
+        };
+        read()
+            .map(|ms| ms.map(Duration::milliseconds))
+            .map_err(|error| {
+                tracing::warn!(%error, "cannot read the namespace's horizon");
+                Error::SyncUnavailable
+            })
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// One exchange: connect if needed, load if never loaded, publish, follow the stream.
+    /// One exchange: connect if needed, load if never loaded, publish, follow the stream; all
+    /// within [`SyncOptions::max_exchange`].
     fn exchange(&self, state: &mut State) -> Result<(), Fault> {
+        let deadline = Deadline(Instant::now() + to_std(self.options.max_exchange));
         if state.connection.is_none() {
-            let connection = self
-                .client
-                .get_connection_with_timeout(self.options.timeout)?;
-            connection.set_read_timeout(Some(self.options.timeout))?;
-            connection.set_write_timeout(Some(self.options.timeout))?;
+            let timeout = to_std(self.options.timeout);
+            let connection = self.client.get_connection_with_timeout(timeout)?;
+            connection.set_read_timeout(Some(timeout))?;
+            connection.set_write_timeout(Some(timeout))?;
             state.connection = Some(connection);
         }
+        if state.position.is_none() {
+            self.load(state, deadline)?;
+            self.list.set_ready(true);
+        }
+        let cutoff = self.trim_cutoff(state)?;
         let Some(connection) = state.connection.as_mut() else {
             return Err(Fault::Protocol("no connection"));
         };
-        if state.position.is_none() {
-            state.position = Some(self.load(connection)?);
-            self.list.set_ready(true);
-        }
-        self.publish(connection)?;
+        self.publish(connection, cutoff)?;
         let position = state.position.clone().unwrap_or(Position {
             id: "0-0".to_owned(),
             added: None,
         });
-        match self.follow_stream(connection, position)? {
+        match self.follow_stream(connection, position, deadline)? {
             Some(newest) => state.position = Some(newest),
             None => {
                 // Trimmed past our position: what we missed is only in the sorted set.
-                state.position = Some(self.load(connection)?);
+                self.load(state, deadline)?;
             }
         }
         Ok(())
     }
 
-    /// A full load: the stream's last id, then every live member of the sorted set, in pages.
-    /// Returns the id to follow the stream from.
-    fn load(&self, connection: &mut redis::Connection) -> Result<Position, Fault> {
+    /// Below this time (Unix ms) publications trim: see the module's "The namespace's horizon".
+    fn trim_cutoff(&self, state: &State) -> Result<i64, Fault> {
+        let horizon = state
+            .namespace_horizon
+            .ok_or(Fault::Protocol("the namespace's horizon is not loaded"))?;
+        let redis_now = state.redis_clock.map(|(at, read)| {
+            let elapsed = i64::try_from(read.elapsed().as_millis()).unwrap_or(i64::MAX);
+            at.saturating_add(elapsed)
+        });
+        Ok(trim_cutoff(now_millis(), redis_now, horizon))
+    }
+
+    /// A full load: the namespace's horizon (raised to ours) and Redis's clock, the stream's
+    /// last id, then every live member of the sorted set, in pages. Sets the position to
+    /// follow the stream from.
+    fn load(&self, state: &mut State, deadline: Deadline) -> Result<(), Fault> {
+        let Some(connection) = state.connection.as_mut() else {
+            return Err(Fault::Protocol("no connection"));
+        };
+        let ours = duration_millis(self.list.horizon());
+        let (stored, clock): (Value, Value) = redis::pipe()
+            .atomic()
+            .cmd("ZADD")
+            .arg(&self.horizon_key)
+            .arg("GT")
+            .arg(ours)
+            .arg("ms")
+            .ignore()
+            .cmd("ZSCORE")
+            .arg(&self.horizon_key)
+            .arg("ms")
+            .cmd("TIME")
+            .query(connection)?;
+        let read_at = Instant::now();
+        // A reply that is not a horizon (or is shorter than ours, which ZADD GT rules out)
+        // counts as ours: never trim with less than this list needs.
+        let stored = score_of(&stored).unwrap_or(ours).max(ours);
+        if stored != ours {
+            tracing::info!(
+                namespace = %self.options.namespace,
+                ours_ms = ours,
+                namespace_ms = stored,
+                "the namespace's horizon is longer than this list's: trimming uses the namespace's"
+            );
+        }
+        let redis_now = redis_time(&clock).ok_or(Fault::Protocol("TIME that is not a time"))?;
+
         // The stream must exist for XINFO: an empty one, with a group nobody reads.
         let created: redis::RedisResult<Value> = redis::cmd("XGROUP")
             .arg("CREATE")
@@ -380,7 +513,8 @@ impl RedisSync {
         let position = position_of(&info)?;
         let oldest_live = now_millis().saturating_sub(duration_millis(self.list.horizon()));
         let mut cursor = "0".to_owned();
-        loop {
+        for _ in 0..MAX_PAGES {
+            deadline.check()?;
             let page: Value = redis::cmd("ZSCAN")
                 .arg(&self.live_key)
                 .arg(&cursor)
@@ -389,21 +523,24 @@ impl RedisSync {
                 .query(connection)?;
             cursor = self.reader.scan_page(page, oldest_live)?;
             if cursor == "0" {
-                break;
+                self.loads.fetch_add(1, Ordering::Relaxed);
+                state.position = Some(position);
+                state.namespace_horizon = Some(stored);
+                state.redis_clock = Some((redis_now, read_at));
+                return Ok(());
             }
         }
-        self.loads.fetch_add(1, Ordering::Relaxed);
-        Ok(position)
+        Err(Fault::Protocol("a ZSCAN that does not end"))
     }
 
     /// Publishes what waits, a `MULTI` per page: each into the sorted set (latest time kept)
-    /// and the stream (trimmed at the horizon), then the sorted set trimmed. What could not be
+    /// and the stream (trimmed at `cutoff`), then the sorted set trimmed. What could not be
     /// sent waits for the next exchange, in order.
-    fn publish(&self, connection: &mut redis::Connection) -> Result<(), Fault> {
+    fn publish(&self, connection: &mut redis::Connection, cutoff: i64) -> Result<(), Fault> {
         let mut outgoing = self.list.take_outgoing();
         while !outgoing.is_empty() {
             let rest = outgoing.split_off(outgoing.len().min(self.options.page.max(1)));
-            if let Err(error) = self.publish_page(connection, &outgoing) {
+            if let Err(error) = self.publish_page(connection, &outgoing, cutoff) {
                 outgoing.extend(rest);
                 self.list.return_outgoing(outgoing);
                 return Err(error);
@@ -417,9 +554,8 @@ impl RedisSync {
         &self,
         connection: &mut redis::Connection,
         page: &[crate::revocation::Revocation],
+        cutoff: i64,
     ) -> Result<(), Fault> {
-        let now = now_millis();
-        let oldest = now.saturating_sub(duration_millis(self.list.horizon()));
         let mut pipe = redis::pipe();
         pipe.atomic();
         for revocation in page {
@@ -434,7 +570,7 @@ impl RedisSync {
                 .arg(&self.log_key)
                 .arg("MINID")
                 .arg("~")
-                .arg(oldest)
+                .arg(cutoff)
                 .arg("*")
                 .arg("m")
                 .arg(&member)
@@ -445,7 +581,7 @@ impl RedisSync {
         pipe.cmd("ZREMRANGEBYSCORE")
             .arg(&self.live_key)
             .arg("-inf")
-            .arg(format!("({oldest}"))
+            .arg(format!("({cutoff}"))
             .ignore();
         pipe.query::<()>(connection)?;
         Ok(())
@@ -458,8 +594,10 @@ impl RedisSync {
         &self,
         connection: &mut redis::Connection,
         mut position: Position,
+        deadline: Deadline,
     ) -> Result<Option<Position>, Fault> {
-        loop {
+        for _ in 0..MAX_PAGES {
+            deadline.check()?;
             let (info, entries): (Value, Value) = redis::pipe()
                 .atomic()
                 .cmd("XINFO")
@@ -483,7 +621,44 @@ impl RedisSync {
                 Step::TrimmedPast => return Ok(None),
             }
         }
+        Err(Fault::Protocol("a stream that does not end"))
     }
+}
+
+/// The key of a namespace's horizon.
+fn horizon_key(namespace: &str) -> String {
+    format!("sealed-session:{{{namespace}}}:horizon")
+}
+
+/// Below this time (Unix ms) a publication trims: one namespace horizon before the earlier of
+/// the publisher's clock and Redis's, less [`MAX_AHEAD_MILLIS`] for clocks that differ by a
+/// little. A publisher whose clock runs ahead trims no earlier than Redis's clock allows; one
+/// whose clock runs behind trims later, which only keeps entries longer.
+fn trim_cutoff(local_now: i64, redis_now: Option<i64>, namespace_horizon: i64) -> i64 {
+    local_now
+        .min(redis_now.unwrap_or(local_now))
+        .saturating_sub(namespace_horizon)
+        .saturating_sub(MAX_AHEAD_MILLIS)
+}
+
+/// When an exchange must have ended.
+#[derive(Clone, Copy)]
+struct Deadline(Instant);
+
+impl Deadline {
+    fn check(self) -> Result<(), Fault> {
+        if Instant::now() > self.0 {
+            return Err(Fault::Protocol(
+                "the exchange took longer than max_exchange",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A non-negative `time::Duration` as the standard library's (negative counts as zero).
+fn to_std(duration: Duration) -> std::time::Duration {
+    std::time::Duration::try_from(duration).unwrap_or(std::time::Duration::ZERO)
 }
 
 impl std::fmt::Debug for RedisSync {

@@ -3,8 +3,10 @@
 //! command line.
 #![forbid(unsafe_code)]
 
+mod duration;
 mod inspect;
 mod keys;
+mod print;
 mod snapshot;
 
 use std::io::Read as _;
@@ -15,7 +17,8 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 use sealed_session::jwt::JwsSigningKey;
 use sealed_session::{
-    Compression, Dictionary, Error, Format, Key, RevocationList, Sealer, SessionId,
+    Compression, DEFAULT_MAX_TOKEN_LEN, Dictionary, Error, Format, Key, RevocationList, Sealer,
+    SessionId,
 };
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -30,7 +33,7 @@ macro_rules! exit_codes {
   1  another error (configuration, key, file)
   2  bad usage
   3  malformed token
-  4  invalid token (changed, or another key or purpose), or unknown key id
+  4  invalid token (changed, or another key or purpose), unknown key id or unknown dictionary
   5  expired, or past the session's maximum lifetime
   6  revoked
   7  too large
@@ -75,9 +78,13 @@ enum Command {
         /// The sealer's purpose.
         #[arg(long, default_value = "session")]
         purpose: String,
-        /// How long the token is valid: 90s, 30m, 8h, 7d.
-        #[arg(long, default_value = "24h", value_parser = parse_duration)]
+        /// How long the token is valid: 90s, 30m, 8h, 7d. At most --max-lifetime.
+        #[arg(long, default_value = "24h", value_parser = duration::parse)]
         ttl: Duration,
+        /// The maximum lifetime of sessions, as the service sets it: a longer --ttl is refused,
+        /// since the token would only last this long.
+        #[arg(long, default_value = "7d", value_parser = duration::parse)]
+        max_lifetime: Duration,
         /// State JSON file ("-" or absent: stdin).
         #[arg(long, value_name = "PATH")]
         state: Option<PathBuf>,
@@ -90,17 +97,21 @@ enum Command {
         /// The token's format.
         #[arg(long, value_enum, default_value_t = FormatArg::Compact)]
         format: FormatArg,
+        /// The longest token to produce, in characters. The default fits one cookie.
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_TOKEN_LEN)]
+        max_token_len: usize,
     },
     /// Open a token: prints its subject, session id, times and state as JSON.
     #[command(after_help = concat!("Examples:
-  sealed-session open \"$(cat token)\" --key-file session.key
-  sealed-session open \"$(cat token)\" --at 2030-01-01T00:00:00Z --revocations revoked.bin
+  sealed-session open --key-file session.key < token
+  sealed-session open --key-file session.key --at 2030-01-01T00:00:00Z --revocations revoked.bin < token
 
 ", exit_codes!()))]
     Open {
         #[command(flatten)]
         key: KeySource,
-        /// The token ("-" or absent: stdin).
+        /// The token ("-" or absent: stdin). Prefer stdin: an argument shows in `ps` and in the
+        /// shell's history.
         token: Option<String>,
         /// The sealer's purpose.
         #[arg(long, default_value = "session")]
@@ -118,15 +129,20 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         revocations: Option<PathBuf>,
         /// The maximum lifetime of sessions, as the service sets it.
-        #[arg(long, default_value = "7d", value_parser = parse_duration)]
+        #[arg(long, default_value = "7d", value_parser = duration::parse)]
         max_lifetime: Duration,
+        /// The longest token to accept, in characters; a longer one is refused unread (exit 7).
+        /// The default fits one cookie.
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_TOKEN_LEN)]
+        max_token_len: usize,
     },
     /// Show what a token shows anyone, without a key: its kind, header, key id and lengths.
     /// Nothing is decrypted or verified.
     #[command(after_help = "Example:
-  sealed-session inspect \"$(cat token-from-bug-report)\"")]
+  sealed-session inspect < token-from-bug-report")]
     Inspect {
-        /// The token ("-" or absent: stdin).
+        /// The token ("-" or absent: stdin). Prefer stdin: an argument shows in `ps` and in the
+        /// shell's history.
         token: Option<String>,
     },
     /// Work on a revocation snapshot file (written atomically), or on the revocations shared
@@ -160,9 +176,11 @@ enum RevocationAction {
   sealed-session revocations --snapshot revoked.bin revoke-user user-42 --horizon 8d")]
     RevokeUser {
         subject: String,
-        /// The horizon of a new snapshot: at least the maximum lifetime plus the leeway.
-        #[arg(long, default_value = "8d", value_parser = parse_duration)]
-        horizon: Duration,
+        /// The horizon of a new snapshot: at least the maximum lifetime plus the leeway
+        /// (default 8d). With --redis, the namespace's stored horizon is used; this is needed
+        /// only for a namespace no instance has connected to yet.
+        #[arg(long, value_parser = duration::parse)]
+        horizon: Option<Duration>,
     },
     /// Log one session out, by its id and when it began (from your logs).
     #[command(after_help = "Example:
@@ -172,9 +190,10 @@ enum RevocationAction {
         /// When the session began (RFC 3339): its authenticated-at.
         #[arg(long, value_parser = parse_time)]
         authenticated_at: OffsetDateTime,
-        /// The horizon of a new snapshot.
-        #[arg(long, default_value = "8d", value_parser = parse_duration)]
-        horizon: Duration,
+        /// The horizon of a new snapshot (default 8d). With --redis, the namespace's stored
+        /// horizon is used; this is needed only for a namespace no instance has connected to yet.
+        #[arg(long, value_parser = duration::parse)]
+        horizon: Option<Duration>,
     },
     /// Forget what can no longer matter (older than the horizon).
     #[command(after_help = "Example:
@@ -210,6 +229,11 @@ impl Failure {
     /// A failure of the setup (key, file, settings): exit code 1.
     pub fn config(message: String) -> Failure {
         Failure { message, code: 1 }
+    }
+
+    /// Options that contradict each other, which clap cannot see: exit code 2.
+    fn usage(message: String) -> Failure {
+        Failure { message, code: 2 }
     }
 
     fn of(error: Error) -> Failure {
@@ -268,16 +292,31 @@ fn run(command: Command) -> Result<(), Failure> {
             subject,
             purpose,
             ttl,
+            max_lifetime,
             state,
             compression,
             dictionary,
             format,
+            max_token_len,
         } => {
+            // The sealer would cut the token's life down to the maximum lifetime without a
+            // word; whoever asked for a longer TTL must hear that it cannot be had.
+            if ttl > max_lifetime {
+                return Err(Failure::usage(format!(
+                    "--ttl {} is longer than --max-lifetime {}: the token would only last {}; \
+                     shorten --ttl or raise --max-lifetime",
+                    duration::show(ttl),
+                    duration::show(max_lifetime),
+                    duration::show(max_lifetime),
+                )));
+            }
             let state = read_input(state.as_deref())?;
             let state: serde_json::Value = serde_json::from_str(&state)
                 .map_err(|error| Failure::config(format!("the state is not JSON: {error}")))?;
             let sealer = sealer(&key, &purpose, dictionary.as_deref(), format)?
+                .with_max_token_len(max_token_len)
                 .with_ttl(ttl)
+                .with_max_lifetime(max_lifetime)
                 .with_compression(match compression {
                     CompressionArg::Auto => Compression::Auto,
                     CompressionArg::Always => Compression::Always,
@@ -294,12 +333,14 @@ fn run(command: Command) -> Result<(), Failure> {
             format,
             revocations,
             max_lifetime,
+            max_token_len,
         } => {
             let token = match token.as_deref() {
                 None | Some("-") => read_input(None)?,
                 Some(token) => token.to_owned(),
             };
             let mut sealer = sealer(&key, &purpose, dictionary.as_deref(), format)?
+                .with_max_token_len(max_token_len)
                 .with_max_lifetime(max_lifetime);
             if let Some(path) = revocations {
                 sealer = sealer.with_revocations(Arc::new(snapshot::read(&path)?));
@@ -317,10 +358,9 @@ fn run(command: Command) -> Result<(), Failure> {
                 "expires_at": time(session.expires_at()),
                 "state": session.state(),
             });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&view).unwrap_or_default()
-            );
+            // The subject and the state are whatever was sealed (from a user's input, say):
+            // escaped for the terminal.
+            println!("{}", print::json(&view));
         }
         Command::Inspect { token } => {
             let token = match token.as_deref() {
@@ -328,10 +368,8 @@ fn run(command: Command) -> Result<(), Failure> {
                 Some(token) => token.to_owned(),
             };
             let view = inspect::inspect(token.trim());
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&view).unwrap_or_default()
-            );
+            // The header is the token maker's text: escaped for the terminal.
+            println!("{}", print::json(&view));
         }
         Command::Revocations {
             snapshot: Some(path),
@@ -356,13 +394,19 @@ fn run(command: Command) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The horizon of a new snapshot when none is given: the library's default maximum lifetime
+/// (7 days) plus a day.
+const DEFAULT_SNAPSHOT_HORIZON: Duration = Duration::days(8);
+
 fn revocations(path: &std::path::Path, action: RevocationAction) -> Result<(), Failure> {
     let existing = || -> Result<RevocationList, Failure> { snapshot::read(path) };
-    let or_new = |horizon: Duration| -> Result<RevocationList, Failure> {
+    let or_new = |horizon: Option<Duration>| -> Result<RevocationList, Failure> {
         if path.exists() {
             existing()
         } else {
-            Ok(RevocationList::new(horizon))
+            Ok(RevocationList::new(
+                horizon.unwrap_or(DEFAULT_SNAPSHOT_HORIZON),
+            ))
         }
     };
     match action {
@@ -432,10 +476,30 @@ fn shared_revocations(
         key_file: None,
     }
     .load()?;
-    let horizon = match &action {
+    let given = match &action {
         RevocationAction::RevokeUser { horizon, .. }
         | RevocationAction::RevokeSession { horizon, .. } => *horizon,
-        _ => Duration::days(8),
+        _ => None,
+    };
+    // The namespace's horizon, never a default of ours: publishing trims the shared store,
+    // and a horizon shorter than the fleet's must not decide what is deleted.
+    let stored = RedisSync::namespace_horizon(url, namespace, Duration::seconds(2))
+        .map_err(|_| Failure::config(format!("cannot reach Redis at {url}")))?;
+    let horizon = match (stored, given) {
+        (Some(stored), given) => given.map_or(stored, |given| given.max(stored)),
+        (None, Some(given)) => given,
+        (None, None) if matches!(action, RevocationAction::Show) => {
+            // Nothing was ever published there; connecting would declare a horizon.
+            let view = serde_json::json!({"entries": 0, "namespace_horizon_seconds": null});
+            println!("{}", print::json(&view));
+            return Ok(());
+        }
+        (None, None) => {
+            return Err(Failure::config(format!(
+                "namespace {namespace} has no horizon in Redis yet (no instance has connected): \
+                 pass --horizon (at least the sessions' maximum lifetime plus the leeway)"
+            )));
+        }
     };
     let list = Arc::new(RevocationList::new_shared(horizon, &key));
     let sync = RedisSync::connect(Arc::clone(&list), url, SyncOptions::new(namespace))
@@ -475,7 +539,12 @@ fn shared_revocations(
             ));
         }
         RevocationAction::Show => {
-            let view = serde_json::json!({"entries": list.len(), "status": format!("{:?}", sync.status())});
+            let status = sync.status();
+            let view = serde_json::json!({
+                "entries": list.len(),
+                "namespace_horizon_seconds": status.namespace_horizon.map(|h| h.whole_seconds()),
+                "status": format!("{status:?}"),
+            });
             println!(
                 "{}",
                 serde_json::to_string_pretty(&view).unwrap_or_default()
@@ -507,7 +576,7 @@ fn sealer(
             .map_err(|error| Failure::config(format!("cannot read {}: {error}", path.display())))?;
         sealer = sealer.with_dictionary(Dictionary::new(bytes));
     }
-    Ok(sealer.with_max_token_len(64 * 1024))
+    Ok(sealer)
 }
 
 /// A file's contents, or stdin's for none or "-".
@@ -522,21 +591,6 @@ fn read_input(path: Option<&std::path::Path>) -> Result<String, Failure> {
                 .map_err(|error| Failure::config(format!("cannot read stdin: {error}")))?;
             Ok(text)
         }
-    }
-}
-
-/// `90s`, `30m`, `8h`, `7d`.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let (number, unit) = text.split_at(text.len().saturating_sub(1));
-    let number: i64 = number
-        .parse()
-        .map_err(|_| format!("not a duration: {text} (say 90s, 30m, 8h or 7d)"))?;
-    match unit {
-        "s" => Ok(Duration::seconds(number)),
-        "m" => Ok(Duration::minutes(number)),
-        "h" => Ok(Duration::hours(number)),
-        "d" => Ok(Duration::days(number)),
-        _ => Err(format!("not a duration: {text} (say 90s, 30m, 8h or 7d)")),
     }
 }
 
