@@ -72,7 +72,9 @@ pub enum Error {
     #[error("corrupt revocation snapshot")]
     CorruptSnapshot,
     /// A setting that cannot work, such as a zero TTL or a revocation horizon shorter than the
-    /// tokens it must cover.
+    /// tokens it must cover; or a token these settings cannot check (one that outlives the
+    /// revocation horizon, a signed token in an algorithm the verifier does not support such as
+    /// RS256 or ES256, named in the message).
     #[error("invalid configuration: {0}")]
     Config(&'static str),
     /// A signed JWT's `alg` is not the algorithm of the key its `kid` names (`alg: none`, an

@@ -891,11 +891,13 @@ impl RevocationList {
     /// Applies a revocation made elsewhere: idempotent, and never moves a time back (a user's
     /// revocation and a session's start keep the later of the two).
     ///
-    /// A time more than [`MAX_AHEAD_MILLIS`] after this list's clock is applied at that bound
-    /// instead, and `true` is returned. The entry still rejects every session that exists
-    /// now, so nothing revoked gets back in; but a time far in the future, written into the
-    /// shared store by mistake or on purpose, can neither keep a user from logging in for years
-    /// nor, folded at the cap, lock every user out.
+    /// A time after this list's clock by more than [`MAX_AHEAD_MILLIS`] is applied at that
+    /// bound: the entry still rejects every session that exists now, so nothing revoked gets
+    /// back in, but a user can log in again within a minute. A time after it by more than
+    /// [`crate::MAX_LEEWAY`] (an hour) is no clock of a fleet: it is not applied. Either way
+    /// `true` is returned. So a time far in the future, written into the shared store by
+    /// mistake or on purpose, can neither keep a user from logging in for years nor, folded at
+    /// the cap, lock every user out.
     #[cfg(any(feature = "redis", test))]
     pub(crate) fn apply(&self, revocation: Revocation) -> bool {
         let entry = if revocation.user {
@@ -904,7 +906,11 @@ impl RevocationList {
             Entry::Session
         };
         let _writer = self.lock_writer();
-        let bound = now_millis().saturating_add(MAX_AHEAD_MILLIS);
+        let now = now_millis();
+        if revocation.at > now.saturating_add(duration_millis(crate::MAX_LEEWAY)) {
+            return true;
+        }
+        let bound = now.saturating_add(MAX_AHEAD_MILLIS);
         self.record(
             entry,
             hash_of_bytes(revocation.hash),
@@ -1372,38 +1378,43 @@ mod tests {
     fn a_revocation_far_in_the_future_is_applied_at_the_bound_and_never_folds_past_now() {
         let far = crate::claims::MAX_MILLIS;
         let list = RevocationList::new(HORIZON).with_max_entries(40);
-        let hash = list.hash(b"alice");
-        let before = now_millis();
-        assert!(list.apply(Revocation {
+        let alice = list.hash(b"alice");
+        let at = |ms| Revocation {
             user: true,
-            hash: hash_bytes(hash),
-            at: far,
-        }));
-        let kept = list.last_modified(hash).expect("applied");
-        assert!(kept <= now_millis() + MAX_AHEAD_MILLIS && kept >= before + MAX_AHEAD_MILLIS);
-        // Every session of hers that exists now is still refused.
+            hash: hash_bytes(alice),
+            at: ms,
+        };
+        // Past the hour a fleet's clocks can differ by: not applied.
+        assert!(list.apply(at(far)));
+        assert_eq!(list.last_modified(alice), None);
+        // Ten minutes ahead: applied at a minute ahead, which still refuses every session of
+        // hers that exists now.
+        let before = now_millis();
+        assert!(list.apply(at(before + 600_000)));
+        let kept = list.last_modified(alice).expect("applied");
+        assert!((before + MAX_AHEAD_MILLIS..=now_millis() + MAX_AHEAD_MILLIS).contains(&kept));
         assert_eq!(list.check("alice", &SID, now_millis()), Err(Error::Revoked));
         // Within the bound, a time is applied as it is.
         let near = now_millis() + 1_000;
+        let bob = list.hash(b"bob");
         assert!(!list.apply(Revocation {
             user: true,
-            hash: hash_bytes(list.hash(b"bob")),
+            hash: hash_bytes(bob),
             at: near,
         }));
-        assert_eq!(list.last_modified(list.hash(b"bob")), Some(near));
-        // Made-up members far in the future fill the list: folds never move the watermark
-        // past now, so a session that begins afterwards opens.
+        assert_eq!(list.last_modified(bob), Some(near));
+        // Made-up members far in the future, more than the cap: none is applied, nothing
+        // folds, and every session opens.
         for byte in 0..100u8 {
-            list.apply(Revocation {
+            assert!(list.apply(Revocation {
                 user: true,
                 hash: [byte; 16],
                 at: far,
-            });
+            }));
         }
-        let after = now_millis();
-        let watermark = list.watermark.load(Ordering::Acquire);
-        assert!(watermark <= after, "{watermark} > {after}");
-        assert_eq!(list.check("carol", &SID, after + 1), Ok(()));
+        assert_eq!(list.len(), 2);
+        assert_eq!(list.watermark(), None);
+        assert_eq!(list.check("carol", &SID, now_millis() - 60_000), Ok(()));
     }
 
     /// A fold of entries dated after now stops at now.

@@ -692,3 +692,179 @@ fn auto_tries_from_auto_min_len_on() {
     }
     assert!(lengths.contains(&sealed_session::AUTO_MIN_LEN));
 }
+
+/// The exported JWK Set is written in one member order, the one docs/FORMAT.md gives
+/// (`alg`, `k`, `kid`, `kty`, `use`; current key first), by hand rather than through a JSON
+/// map, whose order turns with serde_json's `preserve_order` feature in an application's build.
+#[test]
+fn exported_jwe_keys_keep_their_documented_member_order() {
+    let example: Vec<u8> = (0..32).collect();
+    let example = Key::try_from(&example[..]).expect("32 bytes");
+    let sealer = Sealer::new(example, "session").with_format(Format::Jwe);
+    assert_eq!(
+        sealer.export_jwe_secret_keys(),
+        r#"{"keys":[{"alg":"dir","k":"L9mRgpoGeCX_rhJPD1RPpdHcHUTbxheW9nekbMSs_JA","kid":"fd55ef40","kty":"oct","use":"enc"}]}"#
+    );
+    let ring = sealed_session::Keyring::new(key_two()).with_previous(key());
+    let two = Sealer::new(ring, "session").with_format(Format::Jwe);
+    let text = two.export_jwe_secret_keys();
+    let set: Value = serde_json::from_str(&text).expect("JSON");
+    let keys = set["keys"].as_array().expect("keys");
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0]["kid"], key_two().id().to_string(), "current first");
+    assert_eq!(keys[1]["kid"], key_id());
+    for jwk in keys {
+        let members: Vec<&str> = jwk
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(members, ["alg", "k", "kid", "kty", "use"]);
+        let written = format!(
+            r#"{{"alg":"dir","k":"{}","kid":"{}","kty":"oct","use":"enc"}}"#,
+            jwk["k"].as_str().expect("k"),
+            jwk["kid"].as_str().expect("kid")
+        );
+        assert!(text.contains(&written), "{text}");
+    }
+}
+
+/// "JSON integers" means the integer grammar: a time written with a fraction or an exponent
+/// is malformed even when its value is whole (`1.9e9`, `1906549200.0`), in every time claim.
+#[test]
+fn times_with_a_fraction_or_an_exponent_are_malformed_even_when_whole() {
+    let sealer = jwe();
+    let key = exported_key(&sealer);
+    let open = |auth_time: &str, iat: &str, exp: &str| {
+        let plaintext = format!(
+            r#"{{"sub":"alice","jti":"AAAAAAAAAAAAAAAAAAAAAA","auth_time":{auth_time},"iat":{iat},"exp":{exp},"state":1}}"#
+        );
+        let token = foreign(
+            &key,
+            r#"{"alg":"dir","enc":"XC20P"}"#,
+            plaintext.as_bytes(),
+            false,
+        );
+        sealer.open_at::<Value>(&token, T0).err()
+    };
+    let (auth, iat, exp) = ("1906545600", "1906545600", "1906549200");
+    assert_eq!(open(auth, iat, exp), None, "the integers open");
+    for (auth, iat, exp) in [
+        ("1.9e9", iat, exp),
+        ("1906545600.0", iat, exp),
+        (auth, "1.9065456e9", exp),
+        (auth, "1906545600.0", exp),
+        (auth, iat, "1.9065492e9"),
+        (auth, iat, "1906549200.0"),
+        (auth, iat, "1906549200e0"),
+        (auth, iat, "1906549200E+0"),
+    ] {
+        assert_eq!(
+            open(auth, iat, exp),
+            Some(Error::Malformed),
+            "{auth} {iat} {exp}"
+        );
+    }
+}
+
+/// The JWE claims' latest `exp` is 9999-12-31T23:59:59Z (253402300799), inclusive.
+#[test]
+fn the_latest_exp_is_the_last_second_of_9999() {
+    let sealer = jwe();
+    let key = exported_key(&sealer);
+    let open = |exp: i64| {
+        let token = foreign(
+            &key,
+            r#"{"alg":"dir","enc":"XC20P"}"#,
+            claims(exp).as_bytes(),
+            false,
+        );
+        sealer.open_at::<Value>(&token, T0).err()
+    };
+    assert_eq!(open(253_402_300_799), None);
+    assert_eq!(open(253_402_300_800), Some(Error::Malformed));
+}
+
+/// The JSON types of the header's `kid` and `typ` and of the claim `sub`, as docs/FORMAT.md
+/// gives them: header members are strings without escape sequences (`null` reads as absent);
+/// `sub` is any JSON string, escapes included, and nothing else.
+#[test]
+fn the_json_types_of_kid_typ_and_sub() {
+    let sealer = jwe();
+    let key = exported_key(&sealer);
+    let kid = key_id();
+    let body = claims(1906549200);
+    let with_header = |head: &str| {
+        let token = foreign(&key, head, body.as_bytes(), false);
+        sealer.open_at::<Value>(&token, T0).err()
+    };
+    let escaped_kid = format!(r#"{}\u00{:x}"#, &kid[..7], kid.as_bytes()[7]);
+    for (head, expected) in [
+        (
+            format!(r#"{{"alg":"dir","enc":"XC20P","kid":"{kid}","typ":"JWT"}}"#),
+            None,
+        ),
+        (
+            format!(r#"{{"alg":"dir","enc":"XC20P","kid":"{kid}","typ":"any text"}}"#),
+            None,
+        ),
+        (
+            r#"{"alg":"dir","enc":"XC20P","kid":null,"typ":null}"#.to_owned(),
+            None,
+        ),
+        (
+            format!(r#"{{"alg":"dir","enc":"XC20P","kid":"{escaped_kid}"}}"#),
+            Some(Error::Malformed),
+        ),
+        (
+            format!(r#"{{"alg":"dir","enc":"XC20P","kid":"{kid}","typ":"a\/b"}}"#),
+            Some(Error::Malformed),
+        ),
+        (
+            format!(r#"{{"alg":"dir","enc":"XC20P","kid":"{kid}","typ":1}}"#),
+            Some(Error::Malformed),
+        ),
+        (
+            r#"{"alg":"dir","enc":"XC20P","kid":1}"#.to_owned(),
+            Some(Error::Malformed),
+        ),
+    ] {
+        assert_eq!(with_header(&head), expected, "{head}");
+    }
+
+    let with_sub = |sub: &str| {
+        let plaintext = format!(
+            r#"{{"sub":{sub},"jti":"AAAAAAAAAAAAAAAAAAAAAA","auth_time":1906545600,"iat":1906545600,"exp":1906549200,"state":1}}"#
+        );
+        let token = foreign(
+            &key,
+            r#"{"alg":"dir","enc":"XC20P"}"#,
+            plaintext.as_bytes(),
+            false,
+        );
+        sealer.open_at::<Value>(&token, T0)
+    };
+    let session = with_sub(r#""al\u0069ce \"A\"""#).expect("escapes are JSON");
+    assert_eq!(session.subject(), r#"alice "A""#);
+    assert_eq!(with_sub(r#""""#).expect("empty").subject(), "");
+    for bad in ["null", "42", r#"["alice"]"#, r#"{"id":"alice"}"#] {
+        assert_eq!(with_sub(bad).err(), Some(Error::Malformed), "{bad}");
+    }
+    // Opening bounds `sub` by the state cap only, not by what a sealer writes.
+    let longer = "x".repeat(sealed_session::MAX_SUBJECT_LEN + 1);
+    let plaintext = format!(
+        r#"{{"sub":"{longer}","jti":"AAAAAAAAAAAAAAAAAAAAAA","auth_time":1906545600,"iat":1906545600,"exp":1906549200,"state":1}}"#
+    );
+    let token = foreign(
+        &key,
+        r#"{"alg":"dir","enc":"XC20P"}"#,
+        plaintext.as_bytes(),
+        false,
+    );
+    let roomy = jwe()
+        .with_max_token_len(1 << 20)
+        .with_max_state_len(1 << 20);
+    let session = roomy.open_at::<Value>(&token, T0).expect("opens");
+    assert_eq!(session.subject().len(), sealed_session::MAX_SUBJECT_LEN + 1);
+}

@@ -681,3 +681,191 @@ fn a_token_may_live_up_to_the_revocation_horizon() {
     );
     assert!(matches!(lasting(3600 - 29), Err(Error::Config(_))));
 }
+
+/// Keycloak's default realm keys as its JWKS endpoint publishes them: an RS256 signing key
+/// (with its certificate) and an RSA-OAEP encryption key. Generated for these tests; the
+/// tokens below are signed with the private halves, claims as `payload`'s.
+const KEYCLOAK_JWKS: &str = r#"{"keys":[
+{"kid":"wYfO8f6bNqUwhU3pxa5Ye-nG7jzmlu8oNwoLkgvF-nE","kty":"RSA","alg":"RS256","use":"sig","n":"wx2OgV5Fbw0vHssIeusHQgP8RNQswjyrIiLQn9yuwuuzVtFF6NixhfAGOYHbh4stB4LXc8IvhTh9Roc-FDEfAA0gKrgii1Ru4F5XYGeIvKfUe1NVJq3HikrP-vwp089RN8jC_t7jiW4zjyd98C1oOKBLE9s6zV4oj98c4h_xnsoADDIkCwH3vpApda_B6D29Yu-TmLDsqipYBZHYMKl08N0DTdAPNxomE_0Y7ojXVDwi3bjO0UB_cpYBlqeWMNgzn-f31Dz2xdX0qrs9-4TSMK9-kQdzNI6jfGUkub1Hzz_6tLA3cCok98BzX9pSDNkawdG7q3rmhif2o4FA-4eywQ","e":"AQAB","x5c":["MIICnTCCAYWgAwIBAgIBATANBgkqhkiG9w0BAQsFADASMRAwDgYDVQQDDAdleGFtcGxlMB4XDTMwMDEwMTAwMDAwMFoXDTQwMDEwMTAwMDAwMFowEjEQMA4GA1UEAwwHZXhhbXBsZTCCASIwDQYJKoZIhvcNAQEBBQADggEPADCCAQoCggEBAMMdjoFeRW8NLx7LCHrrB0ID/ETULMI8qyIi0J/crsLrs1bRRejYsYXwBjmB24eLLQeC13PCL4U4fUaHPhQxHwANICq4IotUbuBeV2BniLyn1HtTVSatx4pKz/r8KdPPUTfIwv7e44luM48nffAtaDigSxPbOs1eKI/fHOIf8Z7KAAwyJAsB976QKXWvweg9vWLvk5iw7KoqWAWR2DCpdPDdA03QDzcaJhP9GO6I11Q8It24ztFAf3KWAZanljDYM5/n99Q89sXV9Kq7PfuE0jCvfpEHczSOo3xlJLm9R88/+rSwN3AqJPfAc1/aUgzZGsHRu6t65oYn9qOBQPuHssECAwEAATANBgkqhkiG9w0BAQsFAAOCAQEADbPSXpS3zcFjAXwrgJ6QZ9VQpC3iHzZn+/gArpuXyyHIhev/vW83/nAEazyUCfpMBJwJTUn1iUuLe7vc24h7V9yj3swVSSvGHK54QFoLC4vE2jL2FZjk6LwU4XdK96Cq7hzx5C2dbMbPghlAgy7lJ5ujqmFVjX8Ermq9HeMxY5owWnATs2dHyrw+xfsQcvwy7XnUDmWAkikHs6QVhIH++ZB9Fty+Wc1RVyG71FuT+aQ4MJPVQRt13ERzhGZ/Jt6zxpqnBMoHW0ryZKKimGLc+2zM4LinYtojyaVo8VpwtlepNCkQ62P8Qd/Rm2YitW4trv5UItD2tg21GD7IcxzR3A=="],"x5t":"q7zON3_NLOjQ_p_rcgTDBJ8Co-Y","x5t#S256":"g-8JaKt9tf1MtsUPbPosfGIn-2N43aWehAlLUPfEmhg"},
+{"kid":"3ujH5RMjkdwDyD0y-z2LJSqm20YoBQH4_dyJ6wBEzkQ","kty":"RSA","alg":"RSA-OAEP","use":"enc","n":"6Uxi1nosCXOfVUFX3maBwmghxozMvK7HvkFkWiOa8ki7dWjX-VpiWBYtCU_TZSHNIR4rs62P2YMOON-tqWHlPNuekuIBxo7Wdo7UwXCVqijrXv7sV6hmf1vc1V6pqECihtD2Wt69HtlwXvQMgaz34Nd68v29qQDKqaEZPRAvGDoOkeibQ-S4SE4GobR8tbZlNpM1gXETyji3k0UhQu_fdjjpqmUQ4jXH0CY0ky5-pmY923666e6JNYDuvEzSxy84eFThjzWxk-rtn7bHMJJBD__5ROOjx5Uvuz7VaBP7gbTxdx1_EDdJ3AcZJe2jSt4xzigt_JJhZsQFZ2P2YZrWww","e":"AQAB"}]}"#;
+/// A P-256 key for ES256, as Apple, Google Cloud IAP or a custom issuer publishes one.
+const EC_JWK: &str = r#"{"kty":"EC","use":"sig","crv":"P-256","kid":"ec-2030-06","x":"O7OeDHc_nEFqmBU1KLL-G24a1My1Iug_zKJg1xV15fE","y":"bdQ3SdztK_j9IeGy09sW58TasEefBG8YadhT1NvLbl0","alg":"ES256"}"#;
+/// Signed by `KEYCLOAK_JWKS`'s first key: RS256, and the same key with PS256.
+const RS256_TOKEN: &str = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6IndZZk84ZjZiTnFVd2hVM3B4YTVZZS1uRzdqem1sdThvTndvTGtndkYtbkUifQ.eyJpc3MiOiJhdXRoIiwiYXVkIjoib3JkZXJzIiwic3ViIjoiYWxpY2UiLCJpYXQiOjE5MDY1NDU2MDAsImV4cCI6MTkwNjU0NTkwMCwic2NvcGUiOiJyZWFkIn0.UeWzqunQq9VbwNs2g2eMylH2a3cDCOn8RQLKXsIttmY-xXJ5IQ1HAvr8aPrFQ5qnQx6pePOhv6AhSpciyUmTP0lCFzjJ6vCme0RjoMdT7Q6CG-ZK46B-q6odVN-crspM5mDXPGtlWKdkrXA4lUIJD71p0CnQjTZTYr5gGXI55LdenySBHJGBJoKmNJ6zaEAtsxdsAHgD1pu4IAbOC3ralGhyMbXJ2coHETXgSKZ9vCstVKvstr6_LuirHuSAVGJTNw9uA1-N0feNHwoUMgN8PQLqUp08hXzjqEe1DA0aCbywWKvApXfgy6eZv7b9jecKN0DhU-nzc8UTh6TlUxslhw";
+const PS256_TOKEN: &str = "eyJhbGciOiJQUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6IndZZk84ZjZiTnFVd2hVM3B4YTVZZS1uRzdqem1sdThvTndvTGtndkYtbkUifQ.eyJpc3MiOiJhdXRoIiwiYXVkIjoib3JkZXJzIiwic3ViIjoiYWxpY2UiLCJpYXQiOjE5MDY1NDU2MDAsImV4cCI6MTkwNjU0NTkwMCwic2NvcGUiOiJyZWFkIn0.PNT91JAC8uyy244RzGxhdQMn3lv3mc_Ftx0E68Osba1hf6SjqNN2AentHdquEkSKqDeuTzRlm4wjvzJbk6YCaDZndomiP_QFLJM_uGR0akMYq7f11MLUCioyN_zvu8a29qiJYG1KJZ-5sRx90Elcix7rIXt4LXNZqZthbi99uKj-FsezfOAw-3EXJZkUM8A_YXGNHpCRXhn_ohK9xAjlork1Qbs-oTv8sCcOZpmgUAePZgqB0UANcd_SoRos9yRaopiJrmxaH9hJKETPs1uFsSb-YXP6jLNwLDjQM_wX4u9XLkG3gHP0CilNtnGUtDzhhlbCDXZYbbpKUqlw2bC5zQ";
+/// Signed by `EC_JWK`.
+const ES256_TOKEN: &str = "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImVjLTIwMzAtMDYifQ.eyJpc3MiOiJhdXRoIiwiYXVkIjoib3JkZXJzIiwic3ViIjoiYWxpY2UiLCJpYXQiOjE5MDY1NDU2MDAsImV4cCI6MTkwNjU0NTkwMCwic2NvcGUiOiJyZWFkIn0.8MZSZqhF-JA5PB7TLssS3m5XJYMv9jiTN3lDBpyOBGkXCcFkF3cFJft3GBA8iVuU-gQOfRKNKmn4LgNSQqT6yg";
+
+/// The key set of `EC_JWK` alone.
+fn ec_jwks() -> String {
+    format!(r#"{{"keys":[{EC_JWK}]}}"#)
+}
+
+/// Regression: `from_jwk_set` skipped every key of an identity provider's set (RSA, EC) and
+/// returned a verifier with no key, whose every token was then "unknown key". A set without a
+/// key this verifier supports is refused, saying what it held.
+#[test]
+fn a_jwk_set_without_a_usable_key_is_refused_not_read_as_empty() {
+    let why = |json: &str| match VerifyingKeys::from_jwk_set(json) {
+        Err(Error::InvalidJwk(why)) => why,
+        other => panic!("{json}: {other:?}"),
+    };
+    let supported = "no key this verifier supports (HS256 `oct`, EdDSA `OKP` Ed25519); found";
+    assert_eq!(why(KEYCLOAK_JWKS), format!("{supported} RSA"));
+    assert_eq!(why(&ec_jwks()), format!("{supported} EC"));
+    let both = format!(
+        "{},{EC_JWK}]}}",
+        KEYCLOAK_JWKS.strip_suffix("]}").expect("a set")
+    );
+    assert_eq!(why(&both), format!("{supported} RSA, EC"));
+    assert_eq!(
+        Error::InvalidJwk(why(&both)).to_string(),
+        format!("invalid JWK: {supported} RSA, EC")
+    );
+    assert_eq!(why(r#"{"keys":[]}"#), "the set has no keys");
+    assert_eq!(
+        why(&hs_issuer().public_jwk_set()),
+        "the set has no keys",
+        "an HS256 issuer publishes nothing to verify with"
+    );
+}
+
+/// Regression: a token signed with RS256, ES256 or PS256 was refused as `UnknownKey`, which
+/// says nothing of the real cause. With its key missing, such a token is now a configuration
+/// error that names its algorithm; the usable keys of a mixed set keep working, and a key
+/// found by `kid` still decides the algorithm.
+#[test]
+fn a_token_in_an_unsupported_algorithm_is_named_not_an_unknown_key() {
+    let ed_jwk = ed_issuer().public_jwk_set();
+    let mixed = format!(
+        "{},{},{EC_JWK}]}}",
+        ed_jwk.strip_suffix("]}").expect("a set"),
+        KEYCLOAK_JWKS
+            .strip_prefix(r#"{"keys":["#)
+            .and_then(|keys| keys.strip_suffix("]}"))
+            .expect("a set")
+    );
+    let keys = VerifyingKeys::from_jwk_set(&mixed).expect("the Ed25519 key is usable");
+    assert_eq!(keys.len(), 1, "the RSA and EC keys are skipped");
+    let verifier = JwsVerifier::new(keys, "auth", "orders").with_leeway(Duration::seconds(30));
+    let ours = ed_issuer()
+        .issue_at("alice", "orders", &json!({}), T0)
+        .expect("signs");
+    assert!(verifier.verify_at::<Value>(&ours, T0).is_ok());
+    for (token, alg) in [
+        (RS256_TOKEN, "RS256"),
+        (ES256_TOKEN, "ES256"),
+        (PS256_TOKEN, "PS256"),
+    ] {
+        let error = verifier.verify_at::<Value>(token, T0).expect_err(alg);
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "invalid configuration: the token is signed with {alg}, an algorithm this \
+                 verifier does not support (only HS256 and EdDSA)"
+            )
+        );
+        assert!(matches!(error, Error::Config(_)), "{error:?}");
+    }
+    // Other algorithms no key can have, and no kid at all.
+    let claims = payload(&good_exp());
+    for alg in [
+        "RS512", "ES384", "ES512", "PS512", "ES256K", "Ed448", "HS512",
+    ] {
+        let token = format!(
+            "{}.{}.{}",
+            b64(format!(r#"{{"alg":"{alg}"}}"#)),
+            b64(&claims),
+            b64([0u8; 64])
+        );
+        let error = verify(&token).expect_err(alg);
+        assert!(error.to_string().contains(alg), "{alg}: {error}");
+    }
+    // A supported algorithm, or a name that is none, under an unknown kid: unknown key.
+    for header in [
+        r#"{"alg":"EdDSA","kid":"ed-9"}"#,
+        r#"{"alg":"HS256","kid":"hs-9"}"#,
+        r#"{"alg":"none","kid":"x"}"#,
+        r#"{"alg":"RS999","kid":"x"}"#,
+    ] {
+        let token = format!("{}.{}.", b64(header), b64(&claims));
+        assert_eq!(verify(&token).err(), Some(Error::UnknownKey), "{header}");
+    }
+    // A key found by its kid decides: RS256 under the Ed25519 key is a mismatch.
+    let token = format!(
+        "{}.{}.{}",
+        b64(r#"{"alg":"RS256","kid":"ed-1"}"#),
+        b64(&claims),
+        b64([0u8; 256])
+    );
+    assert_eq!(verify(&token).err(), Some(Error::AlgorithmMismatch));
+}
+
+/// A hand-signed HS256 token of `alice` with this `auth_time`, `iat` if given, and a session
+/// id, so that a revocation list can check it.
+fn with_auth_time(auth_time: i64, iat: Option<i64>) -> String {
+    let iat = iat
+        .map(|iat| format!(r#""iat":{iat},"#))
+        .unwrap_or_default();
+    hs256(
+        r#"{"alg":"HS256","kid":"hs-1"}"#,
+        &format!(
+            r#"{{"iss":"auth","aud":"orders","sub":"alice","jti":"AAAAAAAAAAAAAAAAAAAAAA",{iat}"auth_time":{auth_time},"exp":{}}}"#,
+            T0_SECONDS + 300
+        ),
+        &SECRET,
+    )
+}
+
+/// Regression: a JWS's `auth_time` was never bounded, so a token whose login lay a year
+/// after its issue passed every revocation of its user (and the horizon check, its lifetime
+/// being negative). It may now be at most `iat` plus the leeway (30 s here), as in the JWE
+/// profile; without `iat`, at most now plus the leeway.
+#[test]
+fn an_auth_time_after_iat_is_refused() {
+    let list = Arc::new(RevocationList::new(Duration::days(8)));
+    let verifier = verifier().with_revocations(list.clone());
+    let year_ahead = with_auth_time(T0_SECONDS + 365 * 86_400, Some(T0_SECONDS));
+    assert_eq!(
+        verifier.verify_at::<Value>(&year_ahead, T0).err(),
+        Some(Error::Malformed)
+    );
+    list.revoke_user("alice");
+    assert_eq!(
+        verifier.verify_at::<Value>(&year_ahead, T0).err(),
+        Some(Error::Malformed),
+        "not waved past the revocation"
+    );
+
+    // The bound is iat plus the leeway, inclusive, whatever the clock says.
+    let plain = JwsVerifier::new(keys(), "auth", "orders").with_leeway(Duration::seconds(30));
+    for now in [T0, T0 + Duration::seconds(60)] {
+        let at_bound = with_auth_time(T0_SECONDS + 30, Some(T0_SECONDS));
+        let verified = plain
+            .verify_at::<Value>(&at_bound, now)
+            .expect("at the bound");
+        assert_eq!(
+            verified.authenticated_at(),
+            Some(T0 + Duration::seconds(30))
+        );
+        let past_bound = with_auth_time(T0_SECONDS + 31, Some(T0_SECONDS));
+        assert_eq!(
+            plain.verify_at::<Value>(&past_bound, now).err(),
+            Some(Error::Malformed),
+            "{now}"
+        );
+    }
+
+    // Without iat, a login cannot lie in the future beyond the leeway.
+    assert!(
+        plain
+            .verify_at::<Value>(&with_auth_time(T0_SECONDS + 30, None), T0)
+            .is_ok()
+    );
+    assert_eq!(
+        plain
+            .verify_at::<Value>(&with_auth_time(T0_SECONDS + 31, None), T0)
+            .err(),
+        Some(Error::NotYetValid)
+    );
+}

@@ -78,6 +78,8 @@ struct Header<'a> {
 impl Sealer {
     /// The JWE keys of this sealer's purpose as a JWK Set (RFC 7517) of `oct` keys, current key
     /// first: what another service needs to decrypt (and to forge) this purpose's JWE tokens.
+    /// Each key's members are written in one fixed order, `alg`, `k`, `kid`, `kty`, `use`
+    /// (`docs/FORMAT.md` documents it), whatever features serde_json is built with.
     ///
     /// **Secret**: whoever holds it can read and make sessions of this purpose. Give it only to
     /// services you trust as much as this one, over a secret channel. It opens no compact token
@@ -94,20 +96,23 @@ impl Sealer {
     /// ```
     #[must_use]
     pub fn export_jwe_secret_keys(&self) -> String {
-        let keys: Vec<serde_json::Value> = self
-            .keys
-            .iter()
-            .map(|key| {
-                serde_json::json!({
-                    "kty": "oct",
-                    "kid": key.id.to_string(),
-                    "use": "enc",
-                    "alg": "dir",
-                    "k": URL_SAFE_NO_PAD.encode(&key.jwe_subkey[..]),
-                })
-            })
-            .collect();
-        serde_json::json!({ "keys": keys }).to_string()
+        // Written by hand, not through a JSON map: a map's order depends on serde_json's
+        // `preserve_order` feature, which any crate in an application's build may turn on.
+        // No member needs escaping: `k` is base64url, `kid` hex.
+        let mut set = String::from(r#"{"keys":["#);
+        for (index, key) in self.keys.iter().enumerate() {
+            if index > 0 {
+                set.push(',');
+            }
+            let _ = write!(
+                set,
+                r#"{{"alg":"dir","k":"{}","kid":"{}","kty":"oct","use":"enc"}}"#,
+                URL_SAFE_NO_PAD.encode(&key.jwe_subkey[..]),
+                key.id
+            );
+        }
+        set.push_str("]}");
+        set
     }
 
     /// A [`Format::Jwe`](crate::Format::Jwe) sealer whose JWE key is `key` itself, not a

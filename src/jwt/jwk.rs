@@ -79,13 +79,28 @@ impl VerifyingKeys {
     /// Reads a JWK Set: Ed25519 public keys (`kty: OKP`, `crv: Ed25519`, for `EdDSA`) and
     /// HS256 secrets (`kty: oct`). Keys of other types or curves (RSA, EC, X25519…), keys for
     /// encryption (`use: enc`, or `key_ops` without `verify`) and HMAC keys for HS384/HS512
-    /// are skipped: a set may hold keys for other verifiers. A key of a supported type that is
-    /// broken — a wrong length, an `alg` that does not fit it, a private `d` — fails the set,
-    /// and so do two keys with one `kid`.
+    /// are skipped: a set may hold keys for other verifiers ([`VerifyingKeys::len`] counts
+    /// the keys kept). A key of a supported type that is broken — a wrong length, an `alg`
+    /// that does not fit it, a private `d` — fails the set, and so do two keys with one `kid`.
+    ///
+    /// A set with no key this verifier can use fails too: an identity provider's set of RSA
+    /// or EC keys (Keycloak, Auth0 and Cognito publish RSA by default) would otherwise make a
+    /// verifier that refuses every token.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidJwk`], saying what is wrong.
+    /// [`Error::InvalidJwk`], saying what is wrong; for a set without a usable key, what it
+    /// holds instead ("no key this verifier supports (…); found RSA, EC").
+    ///
+    /// ```
+    /// use sealed_session::{Error, jwt::VerifyingKeys};
+    ///
+    /// let rsa_only = r#"{"keys":[{"kty":"RSA","kid":"rsa","alg":"RS256","n":"0vx7","e":"AQAB"}]}"#;
+    /// match VerifyingKeys::from_jwk_set(rsa_only) {
+    ///     Err(Error::InvalidJwk(why)) => assert!(why.ends_with("found RSA")),
+    ///     other => panic!("unexpected: {other:?}"),
+    /// }
+    /// ```
     ///
     /// ```
     /// use sealed_session::jwt::VerifyingKeys;
@@ -101,12 +116,18 @@ impl VerifyingKeys {
         let set: RawJwkSet =
             serde_json::from_str(json).map_err(|_| Error::InvalidJwk("not a JWK Set"))?;
         let mut keys = VerifyingKeys::new();
+        let mut skipped = Skipped::default();
         for text in set.keys {
             let jwk: RawJwk = serde_json::from_str(text.get())
                 .map_err(|_| Error::InvalidJwk("a key is not a JWK"))?;
-            if let Some(entry) = entry_of(jwk)? {
-                keys = keys.with(entry)?;
+            let kty = jwk.kty.clone();
+            match entry_of(jwk)? {
+                Some(entry) => keys = keys.with(entry)?,
+                None => skipped.note(&kty),
             }
+        }
+        if keys.is_empty() {
+            return Err(Error::InvalidJwk(skipped.message()));
         }
         Ok(keys)
     }
@@ -205,6 +226,53 @@ impl fmt::Debug for VerifyingKeys {
                     .map(|entry| (entry.kid.as_deref(), entry.algorithm)),
             )
             .finish()
+    }
+}
+
+/// The kinds of key a JWK Set held that no entry was made of, to say why a set without a
+/// usable key is refused.
+#[derive(Default)]
+struct Skipped {
+    rsa: bool,
+    ec: bool,
+    other: bool,
+}
+
+impl Skipped {
+    /// Notes a key of type `kty` that no entry was made of.
+    fn note(&mut self, kty: &str) {
+        match kty {
+            "RSA" => self.rsa = true,
+            "EC" => self.ec = true,
+            _ => self.other = true,
+        }
+    }
+
+    /// Why the set gave no key. The texts are fixed (the error carries a `&'static str`), one
+    /// for each combination of kinds found.
+    fn message(&self) -> &'static str {
+        macro_rules! found {
+            ($found:literal) => {
+                concat!(
+                    "no key this verifier supports (HS256 `oct`, EdDSA `OKP` Ed25519); found ",
+                    $found
+                )
+            };
+        }
+        match (self.rsa, self.ec, self.other) {
+            (false, false, false) => "the set has no keys",
+            (true, false, false) => found!("RSA"),
+            (false, true, false) => found!("EC"),
+            (true, true, false) => found!("RSA, EC"),
+            (false, false, true) => found!("keys of other types, curves, algorithms or uses"),
+            (true, false, true) => {
+                found!("RSA and keys of other types, curves, algorithms or uses")
+            }
+            (false, true, true) => found!("EC and keys of other types, curves, algorithms or uses"),
+            (true, true, true) => {
+                found!("RSA, EC and keys of other types, curves, algorithms or uses")
+            }
+        }
     }
 }
 
@@ -372,6 +440,36 @@ mod tests {
             );
         }
         assert!(VerifyingKeys::from_jwk_set("[]").is_err());
+    }
+
+    /// A set that gives no key says what it held instead, for each mix of key types.
+    #[test]
+    fn a_set_without_a_usable_key_says_what_it_found() {
+        const RSA: &str = r#"{"kty":"RSA","n":"0vx7","e":"AQAB"}"#;
+        const EC: &str = r#"{"kty":"EC","crv":"P-256","x":"a","y":"b"}"#;
+        const OTHER: &str = r#"{"kty":"OKP","crv":"X25519","x":"a"}"#;
+        let cases = [
+            (String::new(), "the set has no keys"),
+            (RSA.to_owned(), "; found RSA"),
+            (EC.to_owned(), "; found EC"),
+            (format!("{RSA},{EC},{RSA}"), "; found RSA, EC"),
+            (
+                OTHER.to_owned(),
+                "; found keys of other types, curves, algorithms or uses",
+            ),
+            (format!("{OTHER},{RSA}"), "; found RSA and keys of other"),
+            (format!("{EC},{OTHER}"), "; found EC and keys of other"),
+            (
+                format!("{EC},{OTHER},{RSA}"),
+                "; found RSA, EC and keys of other",
+            ),
+        ];
+        for (keys, ending) in cases {
+            match set(&keys) {
+                Err(Error::InvalidJwk(why)) => assert!(why.contains(ending), "{keys}: {why}"),
+                other => panic!("{keys}: {other:?}"),
+            }
+        }
     }
 
     #[test]

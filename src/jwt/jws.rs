@@ -505,9 +505,11 @@ struct IncomingHeader {
 /// What it checks, in order: the length, three segments of strict base64url, the header (the
 /// `kid` picks a trusted key, and that key's algorithm must be the header's `alg` — `none`, an
 /// HMAC under a public key and every other mismatch are refused), the signature, then the
-/// claims: each at most once; `exp`, `iss` and `aud` required; `exp`, `nbf`, `iat`
-/// (`iat` in the future beyond the leeway is refused) and `auth_time` integers; and the
-/// revocation list, if one is attached.
+/// claims: each at most once; `exp`, `iss` and `aud` required; `exp`, `nbf`, `iat` and
+/// `auth_time` integers; `auth_time` (the login) at most `iat` plus the leeway, and neither
+/// `nbf`, `iat` nor `auth_time` in the future beyond the leeway; and the revocation list, if
+/// one is attached. A token whose `alg` is one no key here can have (RS256, ES256…) is refused
+/// with an [`Error::Config`] that names it.
 ///
 /// The keys can be replaced while the process runs ([`JwsVerifier::replace_keys`]).
 ///
@@ -756,12 +758,15 @@ impl JwsVerifier {
     /// # Errors
     ///
     /// [`Error::TooLarge`]; [`Error::Malformed`] (shape, base64, JSON, a duplicate claim, a
-    /// time that is not an integer in range, a missing `exp`, `crit`); [`Error::UnknownKey`]
-    /// (no trusted key has the `kid`, or the token names none and several are trusted);
+    /// time that is not an integer in range, a missing `exp`, `crit`, an `auth_time` after
+    /// `iat` plus the leeway); [`Error::UnknownKey`] (no trusted key has the `kid`, or the
+    /// token names none and several are trusted); [`Error::Config`] instead when the token's
+    /// `alg` is one this verifier does not support (RS256, ES256, PS256…), naming it;
     /// [`Error::AlgorithmMismatch`] (the header's `alg` is not the key's); [`Error::Invalid`]
     /// (the signature); [`Error::WrongIssuer`], [`Error::WrongAudience`], [`Error::Expired`],
-    /// [`Error::NotYetValid`], [`Error::Revoked`], [`Error::Config`] (see
-    /// [`JwsVerifier::with_revocations`]); [`Error::StateMismatch`] if the payload is not a `T`.
+    /// [`Error::NotYetValid`] (`nbf`, `iat` or `auth_time` in the future), [`Error::Revoked`],
+    /// [`Error::Config`] (see [`JwsVerifier::with_revocations`]); [`Error::StateMismatch`] if
+    /// the payload is not a `T`.
     ///
     /// ```
     /// use sealed_session::{Error, jwt::{JwsVerifier, VerifyingKeys}};
@@ -830,7 +835,11 @@ impl JwsVerifier {
             return Err(Error::Malformed);
         }
         let keys = self.keys();
-        let entry = keys.find(header.kid.as_deref())?;
+        // A token in an algorithm no key here can have (RS256 from an identity provider, say)
+        // is named as such: "unknown key" would send its reader hunting for a missing `kid`.
+        let entry = keys
+            .find(header.kid.as_deref())
+            .map_err(|error| unsupported_algorithm(&header.alg).map_or(error, Error::Config))?;
         // The key decides: the header's `alg` must name the key's one algorithm.
         if header.alg != algorithm_name(entry.algorithm) {
             return Err(Error::AlgorithmMismatch);
@@ -858,6 +867,13 @@ impl JwsVerifier {
         let now = now.unix_timestamp();
         let leeway = self.leeway.whole_seconds();
         let exp = claims.exp.ok_or(Error::Malformed)?;
+        // A login after the token's issue is a contradiction (the JWE profile refuses it too):
+        // left alone, an `auth_time` a year ahead would pass every revocation of its user.
+        if let (Some(auth_time), Some(iat)) = (claims.auth_time, claims.iat)
+            && auth_time > iat.saturating_add(leeway)
+        {
+            return Err(Error::Malformed);
+        }
         if claims.iss.as_deref() != Some(self.issuer.as_str()) {
             return Err(Error::WrongIssuer);
         }
@@ -869,7 +885,8 @@ impl JwsVerifier {
             return Err(Error::Expired);
         }
         let future = |time: Option<i64>| time.is_some_and(|time| time > now.saturating_add(leeway));
-        if future(claims.nbf) || future(claims.iat) {
+        // Without `iat`, this alone bounds `auth_time`: a login cannot lie in the future.
+        if future(claims.nbf) || future(claims.iat) || future(claims.auth_time) {
             return Err(Error::NotYetValid);
         }
         if let Some(revocations) = &self.revocations {
@@ -921,6 +938,27 @@ fn algorithm_name(algorithm: Algorithm) -> &'static str {
         Algorithm::EdDSA => "EdDSA",
         _ => "",
     }
+}
+
+/// The error text for a token whose `alg` is a JOSE signature algorithm that no key of a
+/// verifier can have (only HS256 and EdDSA keys exist), or `None` for any other `alg`.
+fn unsupported_algorithm(alg: &str) -> Option<&'static str> {
+    macro_rules! named {
+        ($($name:literal),+) => {
+            match alg {
+                $($name => Some(concat!(
+                    "the token is signed with ",
+                    $name,
+                    ", an algorithm this verifier does not support (only HS256 and EdDSA)"
+                )),)+
+                _ => None,
+            }
+        };
+    }
+    named!(
+        "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "ES256K",
+        "HS384", "HS512", "Ed25519", "Ed448"
+    )
 }
 
 fn signature_len(algorithm: Algorithm) -> usize {

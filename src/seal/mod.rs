@@ -73,7 +73,7 @@ pub enum Format {
     Compact,
     /// A standard encrypted JWT (RFC 7516 compact serialization, `alg: dir`, `enc: XC20P`,
     /// `zip: DEF` when compressed), which other JOSE implementations decrypt with the key
-    /// [`Sealer::export_jwe_keys_secret`] exports. Times in whole seconds. `docs/FORMAT.md`,
+    /// [`Sealer::export_jwe_secret_keys`] exports. Times in whole seconds. `docs/FORMAT.md`,
     /// "JWE profile", specifies it.
     #[cfg(feature = "jwt")]
     #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]

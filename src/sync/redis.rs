@@ -46,7 +46,9 @@
 //! When the stream no longer holds the entry after the last id applied (it was trimmed past
 //! it), the instance reloads the sorted set. Entries that do not parse are skipped, counted and
 //! logged; they never stop the load, never empty the list, never panic. An entry dated more
-//! than a minute after the local clock is applied at that bound ([`SyncStatus::future_dated`]).
+//! than a minute after the local clock is applied at that bound, and one more than an hour
+//! after it is not applied ([`SyncStatus::future_dated`]): no clock of a fleet is that far
+//! ahead, and such a time would keep its user out for good, or, folded, every user.
 //! Every exchange is bounded in time ([`SyncOptions::max_exchange`]) and in pages: a server
 //! that never ends a scan or a stream fails the exchange as a fault.
 
@@ -142,8 +144,9 @@ pub struct SyncStatus {
     pub applied: u64,
     /// Entries in Redis that did not parse, skipped.
     pub skipped: u64,
-    /// Entries dated more than a minute after the local clock, applied at that bound instead
-    /// (a clock far ahead elsewhere, or a time written into Redis by mistake or on purpose).
+    /// Entries dated more than a minute after the local clock: applied at that bound, or not
+    /// at all when more than an hour ahead (a clock far ahead elsewhere, or a time written into
+    /// Redis by mistake or on purpose).
     pub future_dated: u64,
     /// Full loads (the first, and every reload after the stream was trimmed past us).
     pub loads: u64,
@@ -685,5 +688,33 @@ impl Drop for Follower {
             thread.thread().unpark();
             let _ = thread.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression for mixed clocks: a publisher whose clock runs ahead of Redis's trimmed what
+    /// the fleet still needed. The cutoff follows the earlier clock, a minute less.
+    #[test]
+    fn a_publisher_whose_clock_runs_ahead_trims_no_earlier_than_redis_allows() {
+        let day = 86_400_000;
+        let redis_now = 2_000_000_000_000;
+        let ahead = redis_now + 3_600_000;
+        let expected = redis_now - 31 * day - MAX_AHEAD_MILLIS;
+        assert_eq!(trim_cutoff(ahead, Some(redis_now), 31 * day), expected);
+        // A publisher behind Redis trims later still: only keeps entries longer.
+        let behind = redis_now - 5_000;
+        assert_eq!(
+            trim_cutoff(behind, Some(redis_now), 31 * day),
+            behind - 31 * day - MAX_AHEAD_MILLIS
+        );
+        // Unknown Redis clock: the local one.
+        assert_eq!(
+            trim_cutoff(redis_now, None, day),
+            redis_now - day - MAX_AHEAD_MILLIS
+        );
+        assert_eq!(trim_cutoff(i64::MIN, None, i64::MAX), i64::MIN);
     }
 }
