@@ -376,7 +376,16 @@ fn revocations_on_the_shared_store() {
             .output()
             .expect("runs")
     };
-    assert!(run(&["revoke-user", "user-42"]).status.success());
+    // A namespace no instance has connected to has no horizon yet: the CLI asks for one
+    // rather than guess (a guess shorter than the fleet's would trim its revocations).
+    let refused = run(&["revoke-user", "user-42"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--horizon"));
+    assert!(
+        run(&["revoke-user", "user-42", "--horizon", "8d"])
+            .status
+            .success()
+    );
     let show = run(&["show"]);
     let view: serde_json::Value = serde_json::from_str(&stdout(&show)).expect("JSON");
     assert_eq!(view["entries"], 1);
@@ -546,8 +555,10 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// `revocations --redis` publishes with the horizon it is given: a revocation already past it
-/// is trimmed at once, one within it stays for other instances.
+/// `revocations --redis` in a namespace no instance has declared a horizon for publishes with
+/// the horizon it is given, which becomes the namespace's: a revocation already past it is
+/// trimmed at once. A longer one given later raises the namespace's horizon (it only grows),
+/// and one within it stays for other instances.
 #[cfg(feature = "redis")]
 #[test]
 fn the_shared_store_keeps_revocations_for_the_horizon_given() {
@@ -588,6 +599,70 @@ fn the_shared_store_keeps_revocations_for_the_horizon_given() {
     assert_eq!(entries(), 0, "past a one-day horizon");
     session("AAAAAAAAAAAAAAAAAAAAAA", "3d");
     assert_eq!(entries(), 1, "within a three-day horizon");
+    redis_server::remove_data(server.port);
+}
+
+/// Regression (high): `revocations --redis` trimmed the shared store at its default 8-day
+/// horizon. With 30-day sessions (a 31-day namespace) and alice revoked 9 days ago, an
+/// operator's `revoke-user bob` deleted her entry, and the next instance to start opened her
+/// stolen token. The CLI now uses the namespace's horizon.
+#[cfg(feature = "redis")]
+#[test]
+fn the_cli_trims_the_shared_store_at_its_default_horizon() {
+    use std::sync::Arc;
+    let server = redis_server::RedisServer::start();
+    let secret = keygen();
+    let key = sealed_session::Key::from_base64(&secret).expect("a key");
+    let long = || {
+        let list = Arc::new(sealed_session::RevocationList::new_shared(
+            time::Duration::days(31),
+            &key,
+        ));
+        let sync = sealed_session::sync::RedisSync::connect(
+            list.clone(),
+            &server.url(),
+            sealed_session::sync::SyncOptions::new("month"),
+        )
+        .expect("connects");
+        assert!(sync.status().loaded);
+        (list, sync)
+    };
+    let (list, sync) = long();
+    let nine_days_ago = time::OffsetDateTime::now_utc() - time::Duration::days(9);
+    list.revoke_user_at("alice", nine_days_ago);
+    sync.sync_now().expect("published");
+
+    let output = cli()
+        .env("REVOCATION_KEY", &secret)
+        .args([
+            "revocations",
+            "--redis",
+            &server.url(),
+            "--namespace",
+            "month",
+        ])
+        .args(["revoke-user", "bob"])
+        .output()
+        .expect("runs");
+    succeeded(&output);
+
+    let (fresh, _sync) = long();
+    assert_eq!(fresh.len(), 2, "alice's entry is still in Redis, and bob's");
+    let session_key = sealed_session::Key::generate();
+    let lifetime = time::Duration::days(30);
+    let stolen = sealed_session::Sealer::new(session_key.clone(), "session")
+        .with_ttl(lifetime)
+        .with_max_lifetime(lifetime)
+        .seal_at("alice", &(), nine_days_ago - time::Duration::days(1))
+        .expect("seals");
+    let sealer = sealed_session::Sealer::new(session_key, "session")
+        .with_ttl(lifetime)
+        .with_max_lifetime(lifetime)
+        .with_revocations(fresh);
+    assert_eq!(
+        sealer.open::<()>(&stolen).err(),
+        Some(sealed_session::Error::Revoked)
+    );
     redis_server::remove_data(server.port);
 }
 

@@ -438,3 +438,243 @@ fn catch_up_respects_its_interval_and_sync_now_does_not() {
     assert_eq!(list.len(), 1);
     redis_server::remove_data(server.port);
 }
+
+/// An instance whose list has `horizon`, and a sealer whose sessions live up to a day less.
+fn instance_with_horizon(
+    server: &RedisServer,
+    namespace: &str,
+    horizon: time::Duration,
+) -> Instance {
+    let list = Arc::new(RevocationList::new_shared(horizon, &secret()));
+    let mut options = SyncOptions::new(namespace);
+    options.max_backoff = time::Duration::milliseconds(50);
+    options.min_catch_up_interval = time::Duration::ZERO;
+    let sync = RedisSync::connect(Arc::clone(&list), &server.url(), options).expect("a Redis URL");
+    let lifetime = horizon - time::Duration::days(1);
+    let sealer = Sealer::new(session_key(), "session")
+        .with_ttl(lifetime)
+        .with_max_lifetime(lifetime)
+        .with_revocations(Arc::clone(&list));
+    Instance { list, sync, sealer }
+}
+
+/// Regression (high): a publisher trimmed the shared store at its own horizon. With 30-day
+/// sessions (a 31-day namespace), alice revoked 9 days ago; an 8-day instance of the same
+/// namespace published a revocation and deleted hers, and the next instance to start opened
+/// her stolen, revoked token. Trimming now uses the namespace's horizon.
+#[test]
+fn any_publisher_trims_the_shared_store_at_its_own_horizon() {
+    let server = RedisServer::start();
+    let long = instance_with_horizon(&server, "mixed", time::Duration::days(31));
+    let now = time::OffsetDateTime::now_utc();
+    let stolen = long
+        .sealer
+        .seal_at("alice", &(), now - time::Duration::days(10))
+        .expect("seals");
+    long.list
+        .revoke_user_at("alice", now - time::Duration::days(9));
+    long.sync.sync_now().expect("published");
+
+    let short = instance_with_horizon(&server, "mixed", time::Duration::days(8));
+    assert_eq!(
+        short.sync.status().namespace_horizon,
+        Some(time::Duration::days(31)),
+        "the namespace's horizon, not the instance's"
+    );
+    short.list.revoke_user("bob");
+    short.sync.sync_now().expect("published");
+
+    let fresh = instance_with_horizon(&server, "mixed", time::Duration::days(31));
+    assert!(fresh.sync.status().loaded);
+    assert_eq!(fresh.sealer.open::<()>(&stolen).err(), Some(Error::Revoked));
+    assert_eq!(fresh.list.len(), 2, "alice's and bob's");
+    redis_server::remove_data(server.port);
+}
+
+/// The member of the one revocation in a namespace's sorted set.
+fn only_member(server: &RedisServer, namespace: &str) -> String {
+    let members: Vec<String> = redis::cmd("ZRANGE")
+        .arg(format!("sealed-session:{{{namespace}}}:live"))
+        .arg(0)
+        .arg(-1)
+        .query(&mut server.connection())
+        .expect("members");
+    assert_eq!(members.len(), 1, "{members:?}");
+    members.into_iter().next().expect("one")
+}
+
+/// Regression (medium): a revocation time far in the future, read from Redis, was applied as
+/// is: its user could never log in again (`the token would expire after the year 9999`), and
+/// with a capped list 40 made-up far-future members folded into a year-9999 watermark that
+/// locked every user out at every start.
+#[test]
+fn a_revocation_time_far_in_the_future_read_from_redis_is_applied_as_is() {
+    let server = RedisServer::start();
+    let writer = instance(&server, "future");
+    let stolen = writer.sealer.seal("alice", &()).expect("seals");
+    writer.list.revoke_user("alice");
+    writer.sync.sync_now().expect("published");
+    let alice = only_member(&server, "future");
+    let live = "sealed-session:{future}:live";
+    let mut connection = server.connection();
+    let far = 253_402_300_799_999_i64;
+    let _: i64 = redis::cmd("ZADD")
+        .arg(live)
+        .arg("GT")
+        .arg(far)
+        .arg(&alice)
+        .query(&mut connection)
+        .expect("raised");
+
+    let fresh = instance(&server, "future");
+    let status = fresh.sync.status();
+    assert!(status.loaded && status.future_dated >= 1, "{status:?}");
+    // Alice can log in again. A time no clock of the fleet can have is not a revocation: the
+    // entry counts as gone for a cold start, as if it had been deleted, which whoever can
+    // write to Redis can do anyway (keep Redis private: see SECURITY.md). An instance that
+    // had it at its real time keeps refusing the stolen token.
+    let again = fresh
+        .sealer
+        .seal("alice", &())
+        .expect("alice can log in again");
+    assert!(fresh.sealer.open::<()>(&again).is_ok());
+    writer.sync.sync_now().expect("caught up");
+    assert_eq!(
+        writer.sealer.open::<()>(&stolen).err(),
+        Some(Error::Revoked)
+    );
+
+    // 40 made-up members far in the future, against lists capped at 40.
+    for index in 0..40u32 {
+        let _: i64 = redis::cmd("ZADD")
+            .arg(live)
+            .arg(far)
+            .arg(format!("u{index:032x}"))
+            .query(&mut connection)
+            .expect("added");
+    }
+    let carol = writer
+        .sealer
+        .seal_at(
+            "carol",
+            &(),
+            time::OffsetDateTime::now_utc() - time::Duration::minutes(1),
+        )
+        .expect("seals");
+    let list = Arc::new(RevocationList::new_shared(HORIZON, &secret()).with_max_entries(40));
+    let sync = RedisSync::connect(Arc::clone(&list), &server.url(), SyncOptions::new("future"))
+        .expect("a Redis URL");
+    assert!(sync.status().loaded);
+    assert!(
+        list.watermark()
+            .is_none_or(|watermark| watermark <= time::OffsetDateTime::now_utc()),
+        "{:?}",
+        list.watermark()
+    );
+    let capped = Sealer::new(session_key(), "session").with_revocations(Arc::clone(&list));
+    assert!(capped.open::<()>(&carol).is_ok(), "no user is locked out");
+    assert!(capped.seal("dave", &()).is_ok());
+    redis_server::remove_data(server.port);
+}
+
+/// A server that answers like Redis but never ends a scan: every ZSCAN returns cursor 1.
+fn endless_scan_server() -> u16 {
+    use std::io::{BufRead as _, Read as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().expect("an address").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut writer = stream.try_clone().expect("a clone");
+                let mut reader = BufReader::new(stream);
+                let mut queued: Vec<Vec<u8>> = Vec::new();
+                let mut in_multi = false;
+                loop {
+                    // One command: *N, then N bulk strings.
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let count: usize = line.trim().trim_start_matches('*').parse().unwrap_or(0);
+                    let mut parts = Vec::new();
+                    for _ in 0..count {
+                        let mut length = String::new();
+                        let _ = reader.read_line(&mut length);
+                        let length: usize =
+                            length.trim().trim_start_matches('$').parse().unwrap_or(0);
+                        let mut bytes = vec![0; length + 2];
+                        let _ = reader.read_exact(&mut bytes);
+                        bytes.truncate(length);
+                        parts.push(String::from_utf8_lossy(&bytes).to_uppercase());
+                    }
+                    let reply: Vec<u8> = match parts.first().map(String::as_str) {
+                        Some("ZSCORE") => b"$8\r\n86400000\r\n".to_vec(),
+                        Some("TIME") => {
+                            let seconds = time::OffsetDateTime::now_utc().unix_timestamp();
+                            format!(
+                                "*2\r\n${}\r\n{seconds}\r\n$1\r\n0\r\n",
+                                seconds.to_string().len()
+                            )
+                            .into_bytes()
+                        }
+                        Some("ZADD") => b":0\r\n".to_vec(),
+                        Some("XINFO") => {
+                            b"*2\r\n$17\r\nlast-generated-id\r\n$3\r\n0-0\r\n".to_vec()
+                        }
+                        Some("ZSCAN") => b"*2\r\n$1\r\n1\r\n*0\r\n".to_vec(),
+                        _ => b"+OK\r\n".to_vec(),
+                    };
+                    match parts.first().map(String::as_str) {
+                        Some("MULTI") => {
+                            in_multi = true;
+                            let _ = writer.write_all(b"+OK\r\n");
+                        }
+                        Some("EXEC") => {
+                            in_multi = false;
+                            let _ = write!(writer, "*{}\r\n", queued.len());
+                            for reply in queued.drain(..) {
+                                let _ = writer.write_all(&reply);
+                            }
+                        }
+                        _ if in_multi => {
+                            queued.push(reply);
+                            let _ = writer.write_all(b"+QUEUED\r\n");
+                        }
+                        _ => {
+                            let _ = writer.write_all(&reply);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// Regression (low): a ZSCAN cursor that never reaches 0 made `connect` loop for ever (about
+/// 115,000 round trips in 5 s) while holding the sync's lock. Every exchange is bounded now:
+/// it fails as a fault, and the list stays closed (fail-closed start).
+#[test]
+fn a_zscan_cursor_that_never_reaches_0_hangs_connect() {
+    let port = endless_scan_server();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let list = Arc::new(RevocationList::new_shared(HORIZON, &secret()));
+        let mut options = SyncOptions::new("endless");
+        options.max_exchange = time::Duration::seconds(1);
+        let url = format!("redis://127.0.0.1:{port}/");
+        let sync = RedisSync::connect(Arc::clone(&list), &url, options).expect("a Redis URL");
+        let status = sync.status();
+        let sealer = Sealer::new(session_key(), "session").with_revocations(list);
+        let token = Sealer::new(session_key(), "session")
+            .seal("erin", &())
+            .expect("seals");
+        let _ = done.send((status, sealer.open::<()>(&token).err()));
+    });
+    let (status, refused) = finished
+        .recv_timeout(Duration::from_secs(20))
+        .expect("connect returns within its bound");
+    assert!(!status.loaded && !status.connected, "{status:?}");
+    assert_eq!(refused, Some(Error::RevocationsUnavailable));
+}
