@@ -47,7 +47,7 @@
 //! | `rust-crypto` | no | XChaCha20-Poly1305 from RustCrypto's pure-Rust `chacha20poly1305`, for targets where `ring`'s assembly is unwanted |
 //! | `jwt` | yes | [`jwt`]: signed JWTs on `jsonwebtoken` (HS256, EdDSA) with JWK Sets, and [`Format::Jwe`], the session as a standard JWE (`dir`, `XC20P`, `zip: DEF`) |
 //! | `cli` | no | the `sealed-session` command: keygen, seal, open, inspect, revocation snapshots |
-//! | `redis` | no | [`sync::RedisSync`]: revocation lists of many instances kept in step through Redis |
+//! | `redis` | no | `sync::RedisSync`: revocation lists of many instances kept in step through Redis |
 //! | `cookie` | no | `http::SessionCookie`: the token as a secure cookie, chunked within a budget when it does not fit one, read back strictly (on the `cookie` crate) |
 //! | `http` | no | `cookie`, plus reading from an `http::HeaderMap` and appending `Set-Cookie` headers |
 //! | `axum` | no | `http`, plus `http::SessionLayer` and the `http::SessionHandle` extractor |
@@ -89,3 +89,7 @@ pub use seal::{
     DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_STATE_LEN, DEFAULT_MAX_TOKEN_LEN,
     DEFAULT_TTL, Format, MAX_LEEWAY, Sealer,
 };
+/// The one duration type and the date type of the whole API (lifetimes, horizons, the sync's
+/// timeouts), from the `time` crate: re-exported, so that calling the API needs no `time`
+/// dependency of one's own.
+pub use time::{Duration, OffsetDateTime};
