@@ -87,7 +87,7 @@ pub use key::{KEY_ID_LEN, KEY_LEN, Key, KeyId, Keyring};
 pub use revocation::RevocationList;
 pub use seal::{
     DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_STATE_LEN, DEFAULT_MAX_TOKEN_LEN,
-    DEFAULT_TTL, Format, MAX_LEEWAY, Sealer,
+    DEFAULT_TTL, Format, MAX_LEEWAY, Sealed, Sealer,
 };
 /// The one duration type and the date type of the whole API (lifetimes, horizons, the sync's
 /// timeouts), from the `time` crate: re-exported, so that calling the API needs no `time`

@@ -22,7 +22,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::{ReadCookie, SessionCookie};
-use crate::{Error, Sealer, Session};
+use crate::{Error, Sealed, Sealer, Session};
 
 /// The layer: add it to a router with `.layer(SessionLayer::<State>::new(sealer, cookie))`.
 ///
@@ -384,13 +384,13 @@ impl<T: Serialize + DeserializeOwned + Clone> SessionHandle<T> {
                 .session
                 .as_ref()
                 .and_then(|session| {
-                    let (token, rolled) = shared
+                    let rolled = shared
                         .sealer
-                        .roll_session(session, session.state().clone(), now)
+                        .roll_session_at(session, session.state().clone(), now)
                         .ok()?;
                     shared
                         .cookie
-                        .write_after(&slot.read, &token, rolled.expires_at(), now)
+                        .write_after(&slot.read, &rolled.token, rolled.session.expires_at(), now)
                         .ok()
                 })
                 .unwrap_or_default(),
@@ -416,7 +416,7 @@ impl<T: Serialize + DeserializeOwned + Clone> SessionHandle<T> {
     /// [`Error::CookieBudget`], and the errors of [`Sealer::seal`].
     pub fn log_in(&self, subject: &str, state: T) -> Result<(), Error> {
         let now = OffsetDateTime::now_utc();
-        let sealed = self.shared.sealer.start_session(subject, state, now)?;
+        let sealed = self.shared.sealer.start_session_at(subject, state, now)?;
         self.accept(sealed)
     }
 
@@ -435,7 +435,7 @@ impl<T: Serialize + DeserializeOwned + Clone> SessionHandle<T> {
                 .session
                 .as_ref()
                 .ok_or(Error::Config("no session to update: log in first"))?;
-            self.shared.sealer.roll_session(session, state, now)?
+            self.shared.sealer.roll_session_at(session, state, now)?
         };
         self.accept(sealed)
     }
@@ -471,13 +471,13 @@ impl<T: Serialize + DeserializeOwned + Clone> SessionHandle<T> {
             .cookie
             .plan(&self.shared.sealer.seal_at(&subject, &state, now)?)?;
         list.revoke_user(&subject);
-        let sealed = self.shared.sealer.start_session(&subject, state, now)?;
+        let sealed = self.shared.sealer.start_session_at(&subject, state, now)?;
         self.accept(sealed)
     }
 
     /// Checks the new token against the budget and records the write; the rest of the handler
     /// sees the new session.
-    fn accept(&self, (token, session): (String, Session<T>)) -> Result<(), Error> {
+    fn accept(&self, Sealed { token, session }: Sealed<T>) -> Result<(), Error> {
         self.shared.cookie.plan(&token)?;
         let mut slot = self.lock();
         slot.change = Change::Token(token, session.expires_at());

@@ -5,7 +5,7 @@
 
 mod format;
 pub(crate) mod scratch;
-#[cfg(all(test, feature = "axum", feature = "jwt"))]
+#[cfg(all(test, feature = "jwt"))]
 mod tests;
 
 use std::fmt;
@@ -610,15 +610,49 @@ impl Sealer {
             .map(|(token, _)| token)
     }
 
-    /// [`Sealer::seal_at`], returning the new session too, so that a caller that holds the
-    /// state (the axum layer) need not open its own token again.
-    #[cfg(feature = "axum")]
-    pub(crate) fn start_session<T: Serialize>(
+    /// Starts a session (a login) and returns its token **and** the session it carries: what a
+    /// caller that writes a cookie or answers a serverless request needs (the token, and when
+    /// it expires) without opening its own token again. Otherwise as [`Sealer::seal`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Sealer::seal`].
+    ///
+    /// ```
+    /// use sealed_session::{Key, Sealer};
+    ///
+    /// let sealer = Sealer::new(Key::generate(), "session");
+    /// let sealed = sealer.start_session("alice", 0u32)?;
+    /// assert_eq!(sealed.session.subject(), "alice");
+    /// let cookie_max_age = sealed.session.expires_at() - time::OffsetDateTime::now_utc();
+    /// assert!(cookie_max_age > time::Duration::hours(23));
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn start_session<T: Serialize>(&self, subject: &str, state: T) -> Result<Sealed<T>, Error> {
+        self.start_session_at(subject, state, OffsetDateTime::now_utc())
+    }
+
+    /// [`Sealer::start_session`] as if the time were `now`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sealer::seal`].
+    ///
+    /// ```
+    /// use sealed_session::{Key, Sealer};
+    /// use time::macros::datetime;
+    ///
+    /// let sealer = Sealer::new(Key::generate(), "session");
+    /// let sealed = sealer.start_session_at("alice", (), datetime!(2030-01-01 0:00 UTC))?;
+    /// assert_eq!(sealed.session.authenticated_at(), datetime!(2030-01-01 0:00 UTC));
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn start_session_at<T: Serialize>(
         &self,
         subject: &str,
         state: T,
         now: OffsetDateTime,
-    ) -> Result<(String, Session<T>), Error> {
+    ) -> Result<Sealed<T>, Error> {
         self.validate()?;
         let random = os_random::<{ SESSION_ID_LEN + NONCE_LEN }>()?;
         let (session_id, nonce) = format::split_random(&random);
@@ -629,7 +663,7 @@ impl Sealer {
             session_id,
             times,
         };
-        Ok((token, session))
+        Ok(Sealed { token, session })
     }
 
     /// A new session with the given id and nonce: the deterministic core of `seal_at`. Returns
@@ -747,25 +781,64 @@ impl Sealer {
             .map(|(token, _)| token)
     }
 
-    /// [`Sealer::reseal_at`], returning the rolled session too (see
-    /// [`Sealer::start_session`]).
-    #[cfg(feature = "axum")]
-    pub(crate) fn roll_session<T: Serialize, S>(
+    /// Rolls a session (as [`Sealer::reseal`]: same id and login time, a fresh expiry) and
+    /// returns its token **and** the rolled session, as [`Sealer::start_session`] does.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sealer::reseal`].
+    ///
+    /// ```
+    /// use sealed_session::{Key, Sealer};
+    ///
+    /// let sealer = Sealer::new(Key::generate(), "session");
+    /// let started = sealer.start_session("alice", 1u32)?;
+    /// let rolled = sealer.roll_session(&started.session, 2u32)?;
+    /// assert_eq!(rolled.session.session_id(), started.session.session_id());
+    /// assert_eq!(*rolled.session.state(), 2);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn roll_session<T: Serialize, S>(
+        &self,
+        session: &Session<S>,
+        state: T,
+    ) -> Result<Sealed<T>, Error> {
+        self.roll_session_at(session, state, OffsetDateTime::now_utc())
+    }
+
+    /// [`Sealer::roll_session`] as if the time were `now`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sealer::reseal`].
+    ///
+    /// ```
+    /// use sealed_session::{Key, Sealer};
+    /// use time::{Duration, macros::datetime};
+    ///
+    /// let sealer = Sealer::new(Key::generate(), "session");
+    /// let login = datetime!(2030-01-01 0:00 UTC);
+    /// let started = sealer.start_session_at("alice", (), login)?;
+    /// let rolled = sealer.roll_session_at(&started.session, (), login + Duration::hours(13))?;
+    /// assert_eq!(rolled.session.authenticated_at(), login);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn roll_session_at<T: Serialize, S>(
         &self,
         session: &Session<S>,
         state: T,
         now: OffsetDateTime,
-    ) -> Result<(String, Session<T>), Error> {
+    ) -> Result<Sealed<T>, Error> {
         self.validate()?;
         let nonce = os_random::<NONCE_LEN>()?;
         let (token, times) = self.reseal_with(session, &state, unix_millis(now), &nonce)?;
-        let rolled = Session {
+        let session = Session {
             subject: session.subject.clone(),
             state,
             session_id: session.session_id,
             times,
         };
-        Ok((token, rolled))
+        Ok(Sealed { token, session })
     }
 
     /// Reseals with the given nonce: the deterministic core of `reseal_at`. Returns the token
@@ -917,6 +990,25 @@ impl fmt::Debug for Sealer {
             )
             .field("revocations", &self.revocations.is_some())
             .field("config_error", &self.config_error)
+            .finish()
+    }
+}
+
+/// A token just sealed, and the session it carries ([`Sealer::start_session`],
+/// [`Sealer::roll_session`]). `Debug` shows the session, never the token: a token is a bearer
+/// credential.
+pub struct Sealed<T> {
+    /// The token: the cookie value, or the JWE.
+    pub token: String,
+    /// The session the token carries: its subject, id, state and times.
+    pub session: Session<T>,
+}
+
+impl<T: fmt::Debug> fmt::Debug for Sealed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sealed")
+            .field("token", &"***")
+            .field("session", &self.session)
             .finish()
     }
 }

@@ -1,4 +1,4 @@
-//! The sealer's crate-internal paths: the sessions it hands the axum layer with their tokens.
+//! The sessions the sealer hands back with their tokens, to the millisecond.
 
 use time::{Duration, OffsetDateTime};
 
@@ -26,12 +26,14 @@ fn sessions_handed_to_the_layer_carry_their_tokens_times() {
     ] {
         let sealer = Sealer::new(Key::generate(), "session").with_format(format);
         let issued = issued.expect("valid");
-        let (token, started) = sealer.start_session("u", 1u8, now).expect("starts");
+        let sealed = sealer.start_session_at("u", 1u8, now).expect("starts");
+        let (token, started) = (sealed.token, sealed.session);
         let opened = sealer.open_at::<u8>(&token, now).expect("opens");
         assert_eq!(times(&started), times(&opened), "{format:?}");
         assert_eq!(started.issued_at(), issued, "{format:?}");
 
-        let (token, rolled) = sealer.roll_session(&started, 2u8, later).expect("rolls");
+        let sealed = sealer.roll_session_at(&started, 2u8, later).expect("rolls");
+        let (token, rolled) = (sealed.token, sealed.session);
         let opened = sealer.open_at::<u8>(&token, later).expect("opens");
         assert_eq!(times(&rolled), times(&opened), "{format:?}");
         assert_eq!(rolled.authenticated_at(), issued, "{format:?}");
