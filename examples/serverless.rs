@@ -4,23 +4,49 @@
 //! ```sh
 //! cargo run --example serverless --features http              # a scripted walk through the flow
 //! cargo run --example serverless --features lambda            # the real AWS Lambda entry point
+//! REDIS_URL=redis://127.0.0.1/ REVOCATION_KEY=... \
+//!   cargo run --example serverless --features http,redis     # log out everywhere, shared
 //! ```
 //!
 //! Routes: `GET /` (who is logged in, the counter and the CSRF token), `POST /login` (body
-//! `user=NAME`), `POST /count` and `POST /logout` (body `csrf=TOKEN`). Behind API Gateway's HTTP
-//! API (payload v2) or a function URL, request cookies arrive in the event's `cookies` array and
+//! `user=NAME`), `POST /count`, `POST /logout` and `POST /logout-everywhere` (body
+//! `csrf=TOKEN`). Every POST whose browser says it comes from another site (`Sec-Fetch-Site`,
+//! `Origin`) is refused with 403, the login too (login CSRF). Behind API Gateway's HTTP API
+//! (payload v2) or a function URL, request cookies arrive in the event's `cookies` array and
 //! `lambda_http` turns them into a `Cookie` header; each `Set-Cookie` header of the response goes
 //! back as one entry of the response's `cookies` array, so chunked sessions work. A REST API
 //! (v1) or an ALB needs multi-value headers turned on to carry more than one `Set-Cookie`.
+//!
+//! # Logging out, when every warm container is its own process
+//!
+//! A revocation list in the process would reach only the container that served the request,
+//! and be lost at its next cold start. So the list is kept in Redis: built with the `redis`
+//! feature and with `REDIS_URL` set, the app binds its list to Redis. `REVOCATION_KEY` (a
+//! `Key` in base64, the same in every container) keys the hashes that travel; without it a
+//! fresh key is drawn, which no other container shares: a one-container demo only. Each
+//! invocation first catches up with what other containers revoked (at most once a second); a
+//! cold start whose first load failed refuses every session (and keeps its cookie) rather than
+//! let a revoked one in. `/logout` revokes the session, `/logout-everywhere` every session of
+//! the user, and each publishes the revocation before answering; when Redis cannot be reached
+//! the answer is 503 "try again" (the revocation stays queued, for the next request here).
+//!
+//! Without Redis there is no shared list: `/logout` only removes the cookie (a copy of it keeps
+//! opening until it expires), and `/logout-everywhere` answers 501.
 
 use std::sync::Arc;
 
-use http::{Method, Request, Response, StatusCode};
+use http::header::{HOST, ORIGIN};
+use http::{HeaderMap, Method, Request, Response, StatusCode};
 use sealed_session::http::SessionCookie;
-use sealed_session::{Compression, Key, RevocationList, Sealer, Session};
+use sealed_session::{Compression, Error, Key, Sealed, Sealer, Session};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq as _;
 use time::{Duration, OffsetDateTime};
+
+use shared::SharedRevocations;
+
+/// A session lasts at most this long from its login.
+const MAX_LIFETIME: Duration = Duration::days(1);
 
 /// What the session holds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -34,44 +60,90 @@ pub struct Counter {
 pub struct App {
     sealer: Sealer,
     cookie: SessionCookie,
-    revocations: Arc<RevocationList>,
+    /// The revocations every container shares, when Redis is configured.
+    shared: Option<Arc<SharedRevocations>>,
+}
+
+/// What a response does with the session cookie.
+enum Write {
+    /// Nothing, unless the cookie that came in can never open: then it is removed.
+    Keep,
+    /// Write this token, for the session it carries.
+    Token(Sealed<Counter>),
+    /// Remove the session cookie.
+    Remove,
 }
 
 impl App {
-    /// From `SESSION_KEY` (base64), or a fresh key.
+    /// From `SESSION_KEY` (base64), or a fresh key; with the revocations shared through Redis
+    /// when `REDIS_URL` is set (and `REVOCATION_KEY`, see above).
     ///
     /// # Errors
     ///
-    /// A `SESSION_KEY` that is not a key, or settings that cannot work.
-    pub fn from_env() -> Result<App, sealed_session::Error> {
+    /// A `SESSION_KEY` or `REVOCATION_KEY` that is not a key, a `REDIS_URL` that is not one (or
+    /// is set in a build without the `redis` feature), or settings that cannot work.
+    pub fn from_env() -> Result<App, Error> {
         let key = match std::env::var("SESSION_KEY") {
             Ok(text) => Key::from_base64(&text)?,
             Err(_) => Key::generate(),
         };
-        let revocations = Arc::new(RevocationList::new(Duration::days(1) + Duration::hours(1)));
-        let sealer = Sealer::new(key, "session")
+        App::new(key, SharedRevocations::from_env()?)
+    }
+
+    /// With this session key, and the shared revocations, if any.
+    ///
+    /// # Errors
+    ///
+    /// Settings that cannot work.
+    pub fn new(key: Key, shared: Option<SharedRevocations>) -> Result<App, Error> {
+        let mut sealer = Sealer::new(key, "session")
             .with_ttl(Duration::hours(8))
-            .with_max_lifetime(Duration::days(1))
-            .with_compression(Compression::Never)
-            .with_revocations(Arc::clone(&revocations));
+            .with_max_lifetime(MAX_LIFETIME)
+            .with_compression(Compression::Never);
+        if let Some(shared) = &shared {
+            sealer = sealer.with_revocations(shared.list());
+        }
         sealer.validate()?;
         let cookie = SessionCookie::new("__Host-session");
         cookie.validate()?;
         Ok(App {
             sealer,
             cookie,
-            revocations,
+            shared: shared.map(Arc::new),
         })
     }
 
-    /// One request, start to end: open the session, act, write the cookies.
+    /// One request, start to end: catch up with the other containers' revocations, open the
+    /// session, act, write the cookies.
     pub fn handle<B: AsRef<[u8]>>(&self, request: &Request<B>) -> Response<String> {
+        if !request.method().is_safe() && !same_origin(request.headers()) {
+            return self.respond(
+                StatusCode::FORBIDDEN,
+                "refused: not sent from this site".to_owned(),
+                Vec::new(),
+            );
+        }
+        if let Some(shared) = &self.shared {
+            shared.catch_up();
+        }
         let now = OffsetDateTime::now_utc();
         let read = self.cookie.read_headers(request.headers());
-        let session = read
-            .token
-            .as_deref()
-            .and_then(|token| self.sealer.open_at::<Counter>(token, now).ok());
+        if let Some(problem) = &read.problem {
+            eprintln!("session cookie refused: {problem}");
+        }
+        // A cookie that can never open is removed; one refused for a condition of this
+        // container (revocations not loaded yet, a key not deployed here yet) is kept, so that
+        // an outage logs nobody out.
+        let mut refused_for_good = read.problem.is_some();
+        let session = read.token.as_deref().and_then(|token| {
+            self.sealer
+                .open_at::<Counter>(token, now)
+                .inspect_err(|error| {
+                    eprintln!("session refused: {error}");
+                    refused_for_good = error.is_final_for_token();
+                })
+                .ok()
+        });
         let form = form(request.body().as_ref());
         let csrf_ok = |session: &Session<Counter>| {
             let sent = form
@@ -82,7 +154,7 @@ impl App {
                 bool::from(sent.as_bytes().ct_eq(session.state().csrf.as_bytes()))
             })
         };
-        let (status, body, token) = match (request.method(), request.uri().path(), &session) {
+        let (status, body, write) = match (request.method(), request.uri().path(), &session) {
             (&Method::GET, "/", Some(session)) => (
                 StatusCode::OK,
                 format!(
@@ -94,10 +166,14 @@ impl App {
                 // Roll the session once it is past half its life.
                 session
                     .is_past_half_life_at(now)
-                    .then(|| self.sealer.reseal_at(session, session.state(), now).ok())
-                    .flatten(),
+                    .then(|| {
+                        let state = session.state().clone();
+                        self.sealer.roll_session_at(session, state, now).ok()
+                    })
+                    .flatten()
+                    .map_or(Write::Keep, Write::Token),
             ),
-            (&Method::GET, "/", None) => (StatusCode::OK, "not logged in".to_owned(), None),
+            (&Method::GET, "/", None) => (StatusCode::OK, "not logged in".to_owned(), Write::Keep),
             (&Method::POST, "/login", _) => {
                 match form
                     .iter()
@@ -109,69 +185,103 @@ impl App {
                             count: 0,
                             csrf: Key::generate().to_base64(),
                         };
-                        match self.sealer.seal_at(user, &state, now) {
-                            Ok(token) => {
-                                (StatusCode::OK, format!("logged in as {user}"), Some(token))
-                            }
-                            Err(error) => {
-                                (StatusCode::INTERNAL_SERVER_ERROR, error.to_string(), None)
-                            }
+                        match self.sealer.start_session_at(user, state, now) {
+                            Ok(token) => (
+                                StatusCode::OK,
+                                format!("logged in as {user}"),
+                                Write::Token(token),
+                            ),
+                            Err(error) => failed(&error),
                         }
                     }
-                    _ => (StatusCode::BAD_REQUEST, "user=NAME".to_owned(), None),
+                    _ => (StatusCode::BAD_REQUEST, "user=NAME".to_owned(), Write::Keep),
                 }
             }
             (&Method::POST, "/count", Some(session)) if csrf_ok(session) => {
                 let mut state = session.state().clone();
                 state.count += 1;
                 let count = state.count;
-                match self.sealer.reseal_at(session, &state, now) {
-                    Ok(token) => (StatusCode::OK, format!("count {count}"), Some(token)),
-                    Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string(), None),
+                match self.sealer.roll_session_at(session, state, now) {
+                    Ok(token) => (
+                        StatusCode::OK,
+                        format!("count {count}"),
+                        Write::Token(token),
+                    ),
+                    Err(error) => failed(&error),
                 }
             }
-            (&Method::POST, "/logout", Some(session)) if csrf_ok(session) => {
-                return self.respond(StatusCode::OK, "logged out".to_owned(), self.cookie.clear());
-            }
+            (&Method::POST, "/logout", Some(session)) if csrf_ok(session) => self.log_out(session),
             (&Method::POST, "/logout-everywhere", Some(session)) if csrf_ok(session) => {
-                self.revocations.revoke_user(session.subject());
-                return self.respond(
-                    StatusCode::OK,
-                    "logged out everywhere".to_owned(),
-                    self.cookie.clear(),
-                );
+                self.log_out_everywhere(session)
             }
-            (&Method::POST, _, Some(_)) => {
-                (StatusCode::FORBIDDEN, "bad CSRF token".to_owned(), None)
-            }
-            (&Method::POST, _, None) => {
-                (StatusCode::UNAUTHORIZED, "not logged in".to_owned(), None)
-            }
-            _ => (StatusCode::NOT_FOUND, "no such page".to_owned(), None),
+            (&Method::POST, _, Some(_)) => (
+                StatusCode::FORBIDDEN,
+                "bad CSRF token".to_owned(),
+                Write::Keep,
+            ),
+            (&Method::POST, _, None) => (
+                StatusCode::UNAUTHORIZED,
+                "not logged in".to_owned(),
+                Write::Keep,
+            ),
+            _ => (
+                StatusCode::NOT_FOUND,
+                "no such page".to_owned(),
+                Write::Keep,
+            ),
         };
-        let set_cookies = match token {
-            Some(token) => {
-                let expires_at = self
-                    .sealer
-                    .open_at::<Counter>(&token, now)
-                    .map(|session| session.expires_at())
-                    .unwrap_or(now);
-                match self.cookie.write_at(&token, expires_at, now) {
+        let set_cookies = match write {
+            // The sealer hands back the session with its token: its expiry is known without
+            // opening the token again (which a fail-closed cold start would refuse).
+            Write::Token(sealed) => {
+                let expires_at = sealed.session.expires_at();
+                match self
+                    .cookie
+                    .write_after(&read, &sealed.token, expires_at, now)
+                {
                     Ok(headers) => headers,
                     Err(error) => {
-                        return self.respond(
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            error.to_string(),
-                            Vec::new(),
-                        );
+                        let (status, body, _) = failed(&error);
+                        return self.respond(status, body, Vec::new());
                     }
                 }
             }
-            // A cookie came in that could not be used: clear it so it stops coming back.
-            None if read.present && session.is_none() => self.cookie.clear(),
-            None => Vec::new(),
+            Write::Remove => self.cookie.clear_after(&read),
+            Write::Keep if refused_for_good => self.cookie.clear_after(&read),
+            Write::Keep => Vec::new(),
         };
         self.respond(status, body, set_cookies)
+    }
+
+    /// Ends the session: revoked in every container when the list is shared; otherwise only
+    /// its cookie is removed.
+    fn log_out(&self, session: &Session<Counter>) -> (StatusCode, String, Write) {
+        let Some(shared) = &self.shared else {
+            return (StatusCode::OK, "logged out".to_owned(), Write::Remove);
+        };
+        match shared.revoke_session(session) {
+            Ok(()) => (StatusCode::OK, "logged out".to_owned(), Write::Remove),
+            Err(error) => not_published(&error),
+        }
+    }
+
+    /// Ends every session of the user, in every container: only with the shared list.
+    fn log_out_everywhere(&self, session: &Session<Counter>) -> (StatusCode, String, Write) {
+        let Some(shared) = &self.shared else {
+            return (
+                StatusCode::NOT_IMPLEMENTED,
+                "needs REDIS_URL: a per-process list would reach only this container".to_owned(),
+                Write::Keep,
+            );
+        };
+        match shared.revoke_user(session.subject()) {
+            Ok(()) => (
+                StatusCode::OK,
+                "logged out everywhere".to_owned(),
+                Write::Remove,
+            ),
+            Err(error) => not_published(&error),
+        }
     }
 
     fn respond(
@@ -187,6 +297,46 @@ impl App {
     }
 }
 
+/// The error goes to the log; the visitor gets a text that tells nothing about our insides.
+fn failed(error: &Error) -> (StatusCode, String, Write) {
+    eprintln!("request failed: {error}");
+    let (status, text) = match error {
+        Error::CookieBudget => (StatusCode::PAYLOAD_TOO_LARGE, "the session is full"),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "that did not work"),
+    };
+    (status, text.to_owned(), Write::Keep)
+}
+
+/// The revocation is made here but could not be published: say so. The cookie is kept, so that
+/// the user can try again (from any container); this one already refuses it, and publishes the
+/// revocation with its next request that reaches Redis.
+fn not_published(error: &Error) -> (StatusCode, String, Write) {
+    eprintln!("revocation not published: {error}");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not logged out everywhere yet: try again".to_owned(),
+        Write::Keep,
+    )
+}
+
+/// Whether the request's browser says it comes from this app's own pages: `Sec-Fetch-Site`
+/// `same-origin` (or `none`: typed by the user, a bookmark), and an `Origin` that is this
+/// host's. A request with neither header (an older browser, a script) passes; the session's
+/// CSRF token still guards the forms of a session.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let site_ok = headers
+        .get("sec-fetch-site")
+        .is_none_or(|site| site == "same-origin" || site == "none");
+    let origin_ok = headers.get(ORIGIN).is_none_or(|origin| {
+        let host = headers.get(HOST).and_then(|host| host.to_str().ok());
+        host.is_some_and(|host| {
+            origin == format!("https://{host}").as_str()
+                || origin == format!("http://{host}").as_str()
+        })
+    });
+    site_ok && origin_ok
+}
+
 /// `application/x-www-form-urlencoded` pairs, without percent-decoding beyond `+` (enough for
 /// the names and tokens here: base64url and plain words).
 fn form(body: &[u8]) -> Vec<(String, String)> {
@@ -195,6 +345,116 @@ fn form(body: &[u8]) -> Vec<(String, String)> {
         .filter_map(|pair| pair.split_once('='))
         .map(|(k, v)| (k.to_owned(), v.replace('+', " ")))
         .collect()
+}
+
+/// The revocation list of every container, kept in Redis.
+#[cfg(feature = "redis")]
+mod shared {
+    use std::sync::Arc;
+
+    use sealed_session::sync::{RedisSync, SyncOptions};
+    use sealed_session::{Error, Key, RevocationList, Session};
+    use time::Duration;
+
+    /// How long the list keeps a revocation: the longest a session lives, and an hour more.
+    const HORIZON: Duration = Duration::hours(25);
+    const _: () = assert!(HORIZON.whole_seconds() > super::MAX_LIFETIME.whole_seconds());
+
+    pub struct SharedRevocations {
+        list: Arc<RevocationList>,
+        sync: RedisSync,
+    }
+
+    impl SharedRevocations {
+        /// From `REDIS_URL` and `REVOCATION_KEY`; none without `REDIS_URL`.
+        pub fn from_env() -> Result<Option<SharedRevocations>, Error> {
+            let Ok(url) = std::env::var("REDIS_URL") else {
+                return Ok(None);
+            };
+            let secret = match std::env::var("REVOCATION_KEY") {
+                Ok(text) => Key::from_base64(&text)?,
+                Err(_) => {
+                    eprintln!(
+                        "REVOCATION_KEY not set: a fresh key, which no other container shares \
+                         (their revocations will not match ours): for a one-container demo only"
+                    );
+                    Key::generate()
+                }
+            };
+            SharedRevocations::connect(&url, &secret).map(Some)
+        }
+
+        /// Binds a list keyed by `secret` to the Redis at `url`, and loads it. With the default
+        /// start policy (fail closed), no session opens until a load has succeeded.
+        pub fn connect(url: &str, secret: &Key) -> Result<SharedRevocations, Error> {
+            let list = Arc::new(RevocationList::new_shared(HORIZON, secret));
+            let sync = RedisSync::connect(Arc::clone(&list), url, SyncOptions::new("serverless"))?;
+            Ok(SharedRevocations { list, sync })
+        }
+
+        pub fn list(&self) -> Arc<RevocationList> {
+            Arc::clone(&self.list)
+        }
+
+        /// What other containers revoked since (at most once per `min_catch_up_interval`).
+        /// When Redis cannot be reached, the list keeps what it knows.
+        pub fn catch_up(&self) {
+            if let Err(error) = self.sync.catch_up() {
+                eprintln!("revocations not caught up: {error}");
+            }
+        }
+
+        /// Revokes the session here and publishes the revocation now.
+        pub fn revoke_session<T>(&self, session: &Session<T>) -> Result<(), Error> {
+            self.list.revoke_session(session);
+            self.sync.sync_now()
+        }
+
+        /// Revokes every session of `subject` that began until now, and publishes it now.
+        pub fn revoke_user(&self, subject: &str) -> Result<(), Error> {
+            self.list.revoke_user(subject);
+            self.sync.sync_now()
+        }
+    }
+}
+
+/// Without the `redis` feature there are no shared revocations: this type has no values.
+#[cfg(not(feature = "redis"))]
+mod shared {
+    use std::sync::Arc;
+
+    use sealed_session::{Error, RevocationList, Session};
+
+    pub enum SharedRevocations {}
+
+    impl SharedRevocations {
+        /// None; a `REDIS_URL` that this build cannot use is a configuration error, not a
+        /// silent per-process list.
+        pub fn from_env() -> Result<Option<SharedRevocations>, Error> {
+            match std::env::var_os("REDIS_URL") {
+                Some(_) => Err(Error::Config(
+                    "REDIS_URL is set, but this build has no `redis` feature",
+                )),
+                None => Ok(None),
+            }
+        }
+
+        pub fn list(&self) -> Arc<RevocationList> {
+            match *self {}
+        }
+
+        pub fn catch_up(&self) {
+            match *self {}
+        }
+
+        pub fn revoke_session<T>(&self, _session: &Session<T>) -> Result<(), Error> {
+            match *self {}
+        }
+
+        pub fn revoke_user(&self, _subject: &str) -> Result<(), Error> {
+            match *self {}
+        }
+    }
 }
 
 #[cfg(feature = "lambda")]
@@ -250,11 +510,325 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     call("POST", "/count", "csrf=forged")?;
     call("POST", "/logout", &format!("csrf={csrf}"))?;
     call("GET", "/", "")?;
+    call("POST", "/login", "user=ada")?;
+    let page = call("GET", "/", "")?;
+    let csrf = page.rsplit("csrf ").next().unwrap_or("").to_owned();
+    // 501 without REDIS_URL; with it, every session of ada ends, in every container.
+    call("POST", "/logout-everywhere", &format!("csrf={csrf}"))?;
+    call("GET", "/", "")?;
     Ok(())
 }
 
-#[cfg(all(test, feature = "lambda"))]
+#[cfg(all(test, feature = "redis"))]
+#[path = "../tests/support/redis_server.rs"]
+mod redis_server;
+
+#[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// A browser's cookie jar, and the headers it sends with a form of the app's own page.
+    #[derive(Clone, Default)]
+    struct Client {
+        cookies: Vec<String>,
+    }
+
+    impl Client {
+        fn call(
+            &mut self,
+            app: &App,
+            method: &str,
+            path: &str,
+            headers: &[(&str, &str)],
+            body: &str,
+        ) -> Response<String> {
+            let mut request = Request::builder()
+                .method(method)
+                .uri(path)
+                .header("host", "app.example");
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            if !self.cookies.is_empty() {
+                request = request.header("cookie", self.cookies.join("; "));
+            }
+            let response = app.handle(&request.body(body.to_owned()).expect("a request"));
+            for set_cookie in response.headers().get_all("set-cookie") {
+                let set_cookie = set_cookie.to_str().expect("ASCII");
+                let pair = set_cookie.split(';').next().unwrap_or("");
+                let name = pair.split('=').next().unwrap_or("");
+                self.cookies
+                    .retain(|cookie| !cookie.starts_with(&format!("{name}=")));
+                if !set_cookie.contains("Max-Age=0") {
+                    self.cookies.push(pair.to_owned());
+                }
+            }
+            response
+        }
+
+        fn get(&mut self, app: &App) -> Response<String> {
+            self.call(app, "GET", "/", &[], "")
+        }
+
+        fn post(&mut self, app: &App, path: &str, body: &str) -> Response<String> {
+            let own_page = [
+                ("origin", "https://app.example"),
+                ("sec-fetch-site", "same-origin"),
+            ];
+            self.call(app, "POST", path, &own_page, body)
+        }
+
+        fn log_in(&mut self, app: &App, user: &str) {
+            let response = self.post(app, "/login", &format!("user={user}"));
+            assert_eq!(response.status(), StatusCode::OK, "{}", response.body());
+            assert!(!self.cookies.is_empty());
+        }
+
+        /// The form body with the session's CSRF token, read from the page.
+        fn csrf(&mut self, app: &App) -> String {
+            let page = self.get(app);
+            let token = page.body().rsplit("csrf ").next().unwrap_or("");
+            format!("csrf={token}")
+        }
+    }
+
+    /// An app without shared revocations, as `from_env` builds it without `REDIS_URL`.
+    fn per_process() -> App {
+        App::new(Key::generate(), None).expect("app")
+    }
+
+    /// Defect: `/login` checked nothing, so a form on another site could log the visitor's
+    /// browser into the attacker's account (login CSRF).
+    #[test]
+    fn login_csrf_cross_site_post_is_refused() {
+        let app = per_process();
+        let evil = [
+            ("origin", "https://evil.example"),
+            ("sec-fetch-site", "cross-site"),
+        ];
+        let mut victim = Client::default();
+        let response = victim.call(&app, "POST", "/login", &evil, "user=mallory");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert_eq!(response.headers().get_all("set-cookie").iter().count(), 0);
+        for headers in [
+            &[("origin", "https://evil.example")][..],
+            &[("sec-fetch-site", "same-site")],
+            &[("origin", "null")],
+        ] {
+            let response = victim.call(&app, "POST", "/login", headers, "user=mallory");
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{headers:?}");
+        }
+        assert!(victim.cookies.is_empty());
+        victim.log_in(&app, "ada");
+        assert!(victim.get(&app).body().starts_with("logged in as ada"));
+    }
+
+    /// Defect: an error answered with the library's error text; the visitor now gets a neutral
+    /// one (the error goes to the log).
+    #[test]
+    fn error_text_is_not_shown_to_the_visitor() {
+        let app = per_process();
+        let mut client = Client::default();
+        // A user name too long to seal (`Error::TooLarge`).
+        let response = client.post(&app, "/login", &format!("user={}", "a".repeat(8 * 1024)));
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.body(), "that did not work");
+        assert!(client.cookies.is_empty());
+    }
+
+    /// Defect: "log out everywhere" revoked in a list of this process alone, which reached only
+    /// the warm container that served it. Without Redis the app now says it cannot, and "log
+    /// out" removes the cookie only.
+    #[test]
+    fn log_out_everywhere_without_redis_answers_501() {
+        let app = per_process();
+        let mut client = Client::default();
+        client.log_in(&app, "ada");
+        let csrf = client.csrf(&app);
+        let response = client.post(&app, "/logout-everywhere", &csrf);
+        assert_eq!(response.status(), StatusCode::NOT_IMPLEMENTED);
+        assert!(response.body().contains("REDIS_URL"), "{}", response.body());
+        assert!(client.get(&app).body().starts_with("logged in as ada"));
+        let response = client.post(&app, "/logout", &csrf);
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(client.cookies.is_empty());
+    }
+
+    /// Several containers of one deployment sharing a real Redis.
+    #[cfg(feature = "redis")]
+    mod across_containers {
+        use std::net::TcpListener;
+
+        use sealed_session::sync::SyncOptions;
+
+        use super::*;
+        use crate::redis_server::{RedisServer, remove_data};
+
+        /// What every container of a deployment is configured with.
+        struct Deployment {
+            session_key: Key,
+            revocation_key: Key,
+            url: String,
+        }
+
+        impl Deployment {
+            fn new(url: String) -> Deployment {
+                Deployment {
+                    session_key: Key::generate(),
+                    revocation_key: Key::generate(),
+                    url,
+                }
+            }
+
+            /// A cold start: a new container, which loads the revocations from Redis.
+            fn container(&self) -> App {
+                let shared = SharedRevocations::connect(&self.url, &self.revocation_key)
+                    .expect("a Redis URL");
+                App::new(self.session_key.clone(), Some(shared)).expect("app")
+            }
+        }
+
+        /// A warm container asks Redis at most once per `min_catch_up_interval`: within it,
+        /// it may not know yet what another revoked. Waits that long.
+        fn past_catch_up_interval() {
+            let interval = SyncOptions::new("serverless").min_catch_up_interval;
+            std::thread::sleep(interval.unsigned_abs() + std::time::Duration::from_millis(100));
+        }
+
+        fn logged_out(response: &Response<String>) -> bool {
+            response.body() == "not logged in"
+        }
+
+        /// Defect: "log out everywhere" reached only the warm container that served it, and
+        /// was lost at its next cold start. Now another warm container refuses the sessions
+        /// after its next catch-up, and a cold start loads the revocation.
+        #[test]
+        fn log_out_everywhere_reaches_another_container_through_redis() {
+            let server = RedisServer::start();
+            let deployment = Deployment::new(server.url());
+            let (a, b) = (deployment.container(), deployment.container());
+            let mut phone = Client::default();
+            phone.log_in(&a, "ada");
+            let mut laptop = Client::default();
+            laptop.log_in(&b, "ada");
+            assert!(phone.get(&b).body().starts_with("logged in as ada"));
+            let copied = phone.clone();
+
+            let csrf = phone.csrf(&a);
+            let response = phone.post(&a, "/logout-everywhere", &csrf);
+            assert_eq!(response.status(), StatusCode::OK, "{}", response.body());
+            assert!(phone.cookies.is_empty());
+
+            past_catch_up_interval();
+            for mut client in [copied.clone(), laptop] {
+                assert!(logged_out(&client.get(&b)), "container B refuses it");
+            }
+            let c = deployment.container();
+            assert!(
+                logged_out(&copied.clone().get(&c)),
+                "a cold start refuses it"
+            );
+            phone.log_in(&b, "ada");
+            assert!(
+                phone.get(&a).body().starts_with("logged in as ada"),
+                "a new login opens"
+            );
+            let port = server.port;
+            drop(server);
+            remove_data(port);
+        }
+
+        /// Defect: `/logout` only removed the cookie: a copy of it still opened, in every
+        /// container. Now the session is revoked in all of them; the user's other sessions
+        /// stay.
+        #[test]
+        fn log_out_revokes_the_session_in_every_container() {
+            let server = RedisServer::start();
+            let deployment = Deployment::new(server.url());
+            let (a, b) = (deployment.container(), deployment.container());
+            let mut phone = Client::default();
+            phone.log_in(&a, "ada");
+            let mut laptop = Client::default();
+            laptop.log_in(&a, "ada");
+            assert!(phone.get(&b).body().starts_with("logged in as ada"));
+            let mut copied = phone.clone();
+
+            let csrf = phone.csrf(&a);
+            let response = phone.post(&a, "/logout", &csrf);
+            assert_eq!(response.status(), StatusCode::OK, "{}", response.body());
+            assert!(phone.cookies.is_empty());
+
+            past_catch_up_interval();
+            assert!(logged_out(&copied.get(&b)), "container B refuses the copy");
+            assert!(laptop.get(&b).body().starts_with("logged in as ada"));
+            let port = server.port;
+            drop(server);
+            remove_data(port);
+        }
+
+        /// When the revocation cannot be published, the answer says so (503) and keeps the
+        /// cookie for another try; the revocation stays queued and is published with the next
+        /// request this container serves once Redis is back.
+        #[test]
+        fn revocation_not_published_answers_503_and_stays_queued() {
+            let mut server = RedisServer::start();
+            let port = server.port;
+            let deployment = Deployment::new(server.url());
+            let a = deployment.container();
+            let mut phone = Client::default();
+            phone.log_in(&a, "ada");
+            let csrf = phone.csrf(&a);
+            let copied = phone.clone();
+
+            server.kill();
+            let response = phone.post(&a, "/logout-everywhere", &csrf);
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.body(), "not logged out everywhere yet: try again");
+            assert_eq!(response.headers().get_all("set-cookie").iter().count(), 0);
+            assert_eq!(phone.cookies, copied.cookies, "the cookie is kept");
+            assert!(
+                logged_out(&phone.get(&a)),
+                "this container refuses it already"
+            );
+
+            let server = RedisServer::start_on(port);
+            past_catch_up_interval();
+            let _ = Client::default().get(&a);
+            let cold = deployment.container();
+            assert!(
+                logged_out(&copied.clone().get(&cold)),
+                "published once Redis is back"
+            );
+            drop(server);
+            remove_data(port);
+        }
+
+        /// A cold start whose first load failed (Redis down) opens no session, since one
+        /// revoked elsewhere could be among them, and keeps the cookies: an outage logs nobody
+        /// out.
+        #[test]
+        fn cold_start_without_redis_refuses_sessions_and_keeps_cookies() {
+            let closed = TcpListener::bind("127.0.0.1:0")
+                .and_then(|listener| listener.local_addr())
+                .expect("a free port")
+                .port();
+            let deployment = Deployment::new(format!("redis://127.0.0.1:{closed}/"));
+            let issuing = App::new(deployment.session_key.clone(), None).expect("app");
+            let mut phone = Client::default();
+            phone.log_in(&issuing, "ada");
+            let cookies = phone.cookies.clone();
+
+            let cold = deployment.container();
+            let response = phone.get(&cold);
+            assert!(logged_out(&response));
+            assert_eq!(response.headers().get_all("set-cookie").iter().count(), 0);
+            assert_eq!(phone.cookies, cookies);
+        }
+    }
+}
+
+#[cfg(all(test, feature = "lambda"))]
+mod lambda_events {
     use super::*;
 
     /// Requests built from the API Gateway v2 and function URL events that `lambda_http` ships

@@ -67,14 +67,14 @@ pub mod http;
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub mod jwt;
 mod key;
-mod revocation;
+pub mod revocation;
 mod seal;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod sync;
 #[cfg(test)]
 mod test_vectors;
-#[cfg(any(feature = "jwt", feature = "redis"))]
+#[cfg(feature = "jwt")]
 mod text;
 
 pub use claims::{MAX_SUBJECT_LEN, SESSION_ID_LEN, Session, SessionId};

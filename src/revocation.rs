@@ -94,7 +94,8 @@ use zeroize::Zeroize as _;
 
 use crate::Error;
 use crate::claims::{
-    Session, SessionId, duration_millis, from_unix_millis, now_millis, unix_millis,
+    MAX_MILLIS, MIN_MILLIS, Session, SessionId, duration_millis, from_unix_millis, now_millis,
+    unix_millis,
 };
 
 /// Number of shards: a power of two, so that a shard is chosen by the top bits of a hash.
@@ -107,12 +108,8 @@ const HASH_KEY_LEN: usize = 16;
 /// HKDF `info` of a shared list's hash key.
 const SHARED_HASH_KEY_INFO: &[u8] = b"sealed-session v1 revocation hash key";
 
-/// How far after this list's clock a revocation applied from elsewhere may lie: clocks of a
-/// fleet a few seconds apart, and `revoke_user`'s step to the next whole second, fit well
-/// within it. It is the default leeway, so that a session started right after such a
-/// revocation is not refused as not yet valid.
-#[cfg(any(feature = "redis", test))]
-pub(crate) const MAX_AHEAD_MILLIS: i64 = 60_000;
+/// [`RevocationList::MAX_AHEAD`] in milliseconds.
+const MAX_AHEAD_MILLIS: i64 = 60_000;
 
 /// "No watermark": no session a sealer can start has an `auth_at` this small.
 const NO_WATERMARK: i64 = i64::MIN;
@@ -183,13 +180,103 @@ pub struct RevocationList {
     outbox: Mutex<Option<Vec<Revocation>>>,
 }
 
-/// One revocation as instances exchange it: which map, the keyed hash (never the subject or
-/// the session id), and the time (Unix ms).
+/// One revocation as lists exchange it ([`RevocationList::take_outgoing`],
+/// [`RevocationList::apply`]): a user's or a session's, the keyed hash of the subject or the
+/// session id (never the subject or the id itself: lists that share it are made with
+/// [`RevocationList::new_shared`]), and its time in Unix milliseconds.
+///
+/// ```
+/// use sealed_session::revocation::Revocation;
+///
+/// let revocation = Revocation::user([7; 16], 1_906_545_600_000).expect("a time in range");
+/// assert!(revocation.is_user());
+/// assert_eq!(revocation.at_millis(), 1_906_545_600_000);
+/// assert!(Revocation::user([7; 16], i64::MAX).is_none());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Revocation {
-    pub(crate) user: bool,
-    pub(crate) hash: [u8; 16],
-    pub(crate) at: i64,
+pub struct Revocation {
+    user: bool,
+    hash: [u8; 16],
+    at: i64,
+}
+
+impl Revocation {
+    /// A user's revocation ("log out everywhere" at `at_millis`), or `None` for a time outside
+    /// the years 1 to 9999.
+    ///
+    /// ```
+    /// let revocation = sealed_session::revocation::Revocation::user([1; 16], 0);
+    /// assert!(revocation.is_some());
+    /// ```
+    #[must_use]
+    pub fn user(hash: [u8; 16], at_millis: i64) -> Option<Revocation> {
+        Revocation::of(true, hash, at_millis)
+    }
+
+    /// A session's revocation (the session began at `at_millis`), or `None` for a time outside
+    /// the years 1 to 9999.
+    ///
+    /// ```
+    /// let revocation = sealed_session::revocation::Revocation::session([1; 16], 0);
+    /// assert!(!revocation.expect("in range").is_user());
+    /// ```
+    #[must_use]
+    pub fn session(hash: [u8; 16], at_millis: i64) -> Option<Revocation> {
+        Revocation::of(false, hash, at_millis)
+    }
+
+    fn of(user: bool, hash: [u8; 16], at: i64) -> Option<Revocation> {
+        (MIN_MILLIS..=MAX_MILLIS)
+            .contains(&at)
+            .then_some(Revocation { user, hash, at })
+    }
+
+    /// Whether it revokes a user (else one session).
+    ///
+    /// ```
+    /// let revocation = sealed_session::revocation::Revocation::user([1; 16], 0).expect("in range");
+    /// assert!(revocation.is_user());
+    /// ```
+    #[must_use]
+    pub fn is_user(&self) -> bool {
+        self.user
+    }
+
+    /// The keyed hash of the subject or the session id.
+    ///
+    /// ```
+    /// let revocation = sealed_session::revocation::Revocation::user([1; 16], 0).expect("in range");
+    /// assert_eq!(revocation.hash(), [1; 16]);
+    /// ```
+    #[must_use]
+    pub fn hash(&self) -> [u8; 16] {
+        self.hash
+    }
+
+    /// Its time: a user's revocation, or the start of a revoked session (Unix ms).
+    ///
+    /// ```
+    /// let revocation = sealed_session::revocation::Revocation::user([1; 16], 5).expect("in range");
+    /// assert_eq!(revocation.at_millis(), 5);
+    /// ```
+    #[must_use]
+    pub fn at_millis(&self) -> i64 {
+        self.at
+    }
+}
+
+/// What [`RevocationList::apply`] did with a revocation from elsewhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Applied {
+    /// Applied at its time.
+    AsGiven,
+    /// Dated more than [`RevocationList::MAX_AHEAD`] after this list's clock: applied at that
+    /// bound.
+    AtTheBound,
+    /// Dated more than an hour after this list's clock ([`crate::MAX_LEEWAY`]), which no clock
+    /// of a fleet is: not applied.
+    TooFarAhead,
 }
 
 /// One shard, on its own cache lines so that readers of different shards do not contend.
@@ -235,7 +322,6 @@ fn hash_bytes(hash: KeyedHash) -> [u8; 16] {
     bytes
 }
 
-#[cfg(any(feature = "redis", test))]
 fn hash_of_bytes(bytes: [u8; 16]) -> KeyedHash {
     let (first, second) = bytes.split_at(8);
     let word = |half: &[u8]| {
@@ -857,75 +943,6 @@ impl RevocationList {
         }
     }
 
-    /// Starts collecting the revocations made here, for a sync to publish.
-    #[cfg(any(feature = "redis", test))]
-    pub(crate) fn collect_outgoing(&self) {
-        let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
-        outbox.get_or_insert_with(Vec::new);
-    }
-
-    /// The revocations made here since the last call, oldest first.
-    #[cfg(any(feature = "redis", test))]
-    pub(crate) fn take_outgoing(&self) -> Vec<Revocation> {
-        let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
-        outbox.as_mut().map(std::mem::take).unwrap_or_default()
-    }
-
-    /// Puts back revocations that could not be published, before any made since.
-    #[cfg(any(feature = "redis", test))]
-    pub(crate) fn return_outgoing(&self, mut unsent: Vec<Revocation>) {
-        let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(outbox) = outbox.as_mut() {
-            unsent.append(outbox);
-            *outbox = unsent;
-        }
-    }
-
-    /// How many revocations wait to be published.
-    #[cfg(feature = "redis")]
-    pub(crate) fn outgoing_len(&self) -> usize {
-        let outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
-        outbox.as_ref().map_or(0, Vec::len)
-    }
-
-    /// Applies a revocation made elsewhere: idempotent, and never moves a time back (a user's
-    /// revocation and a session's start keep the later of the two).
-    ///
-    /// A time after this list's clock by more than [`MAX_AHEAD_MILLIS`] is applied at that
-    /// bound: the entry still rejects every session that exists now, so nothing revoked gets
-    /// back in, but a user can log in again within a minute. A time after it by more than
-    /// [`crate::MAX_LEEWAY`] (an hour) is no clock of a fleet: it is not applied. Either way
-    /// `true` is returned. So a time far in the future, written into the shared store by
-    /// mistake or on purpose, can neither keep a user from logging in for years nor, folded at
-    /// the cap, lock every user out.
-    #[cfg(any(feature = "redis", test))]
-    pub(crate) fn apply(&self, revocation: Revocation) -> bool {
-        let entry = if revocation.user {
-            Entry::User
-        } else {
-            Entry::Session
-        };
-        let _writer = self.lock_writer();
-        let now = now_millis();
-        if revocation.at > now.saturating_add(duration_millis(crate::MAX_LEEWAY)) {
-            return true;
-        }
-        let bound = now.saturating_add(MAX_AHEAD_MILLIS);
-        self.record(
-            entry,
-            hash_of_bytes(revocation.hash),
-            revocation.at.min(bound),
-        );
-        revocation.at > bound
-    }
-
-    /// Whether checks answer (true) or refuse with [`Error::RevocationsUnavailable`] (false:
-    /// a shared list that has not loaded yet).
-    #[cfg(any(feature = "redis", test))]
-    pub(crate) fn set_ready(&self, ready: bool) {
-        self.ready.store(ready, Ordering::Release);
-    }
-
     fn hash(&self, bytes: &[u8]) -> KeyedHash {
         let hash = SipHasher13::new_with_key(&self.key).hash(bytes);
         KeyedHash([hash.h1, hash.h2])
@@ -1031,6 +1048,166 @@ impl RevocationList {
             self.users.fetch_sub(removed.0, Ordering::Release);
             self.sessions.fetch_sub(removed.1, Ordering::Release);
         }
+    }
+}
+
+/// Replication: the seam through which code that keeps many lists in step (the `redis`
+/// module, or a sync of your own) reads the revocations made here and applies those made
+/// elsewhere. A sync calls [`RevocationList::start_outbox`] once, then repeatedly publishes
+/// [`RevocationList::take_outgoing`] (handing back with [`RevocationList::return_outgoing`]
+/// what it could not publish) and [`RevocationList::apply`]s what others published. Only
+/// keyed hashes travel, so lists that share revocations share their hash key
+/// ([`RevocationList::new_shared`]).
+impl RevocationList {
+    /// How far after this list's clock a revocation [`RevocationList::apply`] takes may lie:
+    /// one minute. Clocks of a fleet a few seconds apart, and `revoke_user`'s step to the next
+    /// whole second, fit well within it; it is the default leeway, so that a session started
+    /// right after such a revocation is not refused as not yet valid.
+    pub const MAX_AHEAD: Duration = Duration::milliseconds(MAX_AHEAD_MILLIS);
+
+    /// Starts collecting the revocations made here (by `revoke_user` and the others, whoever
+    /// calls them), for [`RevocationList::take_outgoing`]. Until then none is kept.
+    ///
+    /// ```
+    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
+    /// list.revoke_user("before"); // not collected
+    /// list.start_outbox();
+    /// list.revoke_user("alice");
+    /// assert_eq!(list.take_outgoing().len(), 1);
+    /// ```
+    pub fn start_outbox(&self) {
+        let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
+        outbox.get_or_insert_with(Vec::new);
+    }
+
+    /// The revocations made here since the last call, oldest first.
+    ///
+    /// ```
+    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
+    /// list.start_outbox();
+    /// list.revoke_user("alice");
+    /// let outgoing = list.take_outgoing();
+    /// assert!(outgoing[0].is_user());
+    /// assert!(list.take_outgoing().is_empty());
+    /// ```
+    #[must_use]
+    pub fn take_outgoing(&self) -> Vec<Revocation> {
+        let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
+        outbox.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// Puts back revocations that could not be published, before any made since, so that the
+    /// next [`RevocationList::take_outgoing`] returns them again, in order.
+    ///
+    /// ```
+    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
+    /// list.start_outbox();
+    /// list.revoke_user("alice");
+    /// let unsent = list.take_outgoing();
+    /// list.return_outgoing(unsent);
+    /// assert_eq!(list.outgoing_len(), 1);
+    /// ```
+    pub fn return_outgoing(&self, mut unsent: Vec<Revocation>) {
+        let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(outbox) = outbox.as_mut() {
+            unsent.append(outbox);
+            *outbox = unsent;
+        }
+    }
+
+    /// How many revocations wait in the outbox.
+    ///
+    /// ```
+    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
+    /// assert_eq!(list.outgoing_len(), 0);
+    /// ```
+    #[must_use]
+    pub fn outgoing_len(&self) -> usize {
+        let outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
+        outbox.as_ref().map_or(0, Vec::len)
+    }
+
+    /// Applies a revocation made elsewhere: idempotent, and never moves a time back (a user's
+    /// revocation and a session's start keep the later of the two). Not put in the outbox.
+    ///
+    /// A time more than [`RevocationList::MAX_AHEAD`] after this list's clock is applied at
+    /// that bound ([`Applied::AtTheBound`]): the entry still rejects every session that exists
+    /// now, so nothing revoked gets back in, and its user can log in again within a minute. A
+    /// time more than [`crate::MAX_LEEWAY`] (an hour) ahead is no clock of a fleet: it is not
+    /// applied ([`Applied::TooFarAhead`]). So a time far in the future, written into a shared
+    /// store by mistake or on purpose, can neither keep a user from logging in for years nor,
+    /// folded at the cap, lock every user out: a fold never moves the watermark more than a
+    /// minute past now.
+    ///
+    /// ```
+    /// use sealed_session::RevocationList;
+    /// use sealed_session::revocation::Applied;
+    /// use time::Duration;
+    ///
+    /// let secret = sealed_session::Key::generate();
+    /// let here = RevocationList::new_shared(Duration::days(8), &secret);
+    /// let there = RevocationList::new_shared(Duration::days(8), &secret);
+    /// here.start_outbox();
+    /// here.revoke_user("alice");
+    /// for revocation in here.take_outgoing() {
+    ///     assert_eq!(there.apply(revocation), Applied::AsGiven);
+    /// }
+    /// assert_eq!(there.len(), 1);
+    /// ```
+    pub fn apply(&self, revocation: Revocation) -> Applied {
+        let entry = if revocation.user {
+            Entry::User
+        } else {
+            Entry::Session
+        };
+        let _writer = self.lock_writer();
+        let now = now_millis();
+        if revocation.at > now.saturating_add(duration_millis(crate::MAX_LEEWAY)) {
+            return Applied::TooFarAhead;
+        }
+        let bound = now.saturating_add(MAX_AHEAD_MILLIS);
+        self.record(
+            entry,
+            hash_of_bytes(revocation.hash),
+            revocation.at.min(bound),
+        );
+        if revocation.at > bound {
+            Applied::AtTheBound
+        } else {
+            Applied::AsGiven
+        }
+    }
+
+    /// Whether checks answer (`true`, the default) or refuse with
+    /// [`Error::RevocationsUnavailable`] (`false`): a sync that fails closed sets it to
+    /// `false` until its first full load, so that no token revoked elsewhere passes meanwhile.
+    ///
+    /// ```
+    /// use sealed_session::{Error, Key, RevocationList, Sealer};
+    /// use std::sync::Arc;
+    ///
+    /// let list = Arc::new(RevocationList::new(time::Duration::days(8)));
+    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    /// let token = sealer.seal("alice", &())?;
+    /// list.set_ready(false);
+    /// assert_eq!(sealer.open::<()>(&token).unwrap_err(), Error::RevocationsUnavailable);
+    /// list.set_ready(true);
+    /// assert!(sealer.open::<()>(&token).is_ok());
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::Release);
+    }
+
+    /// Whether checks answer ([`RevocationList::set_ready`]).
+    ///
+    /// ```
+    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
+    /// assert!(list.is_ready());
+    /// ```
+    #[must_use]
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
     }
 }
 
@@ -1330,7 +1507,7 @@ mod tests {
         let here = RevocationList::new_shared(HORIZON, &secret);
         let there = RevocationList::new_shared(HORIZON, &secret);
         let elsewhere = RevocationList::new_shared(HORIZON, &crate::Key::generate());
-        here.collect_outgoing();
+        here.start_outbox();
         here.revoke_user_at("alice", from_unix_millis(5_000).expect("valid"));
         here.revoke_session_id(SID, from_unix_millis(7_000).expect("valid"));
         let outgoing = here.take_outgoing();
@@ -1383,32 +1560,38 @@ mod tests {
             at: ms,
         };
         // Past the hour a fleet's clocks can differ by: not applied.
-        assert!(list.apply(at(far)));
+        assert_eq!(list.apply(at(far)), Applied::TooFarAhead);
         assert_eq!(list.last_modified(alice), None);
         // Ten minutes ahead: applied at a minute ahead, which still refuses every session of
         // hers that exists now.
         let before = now_millis();
-        assert!(list.apply(at(before + 600_000)));
+        assert_eq!(list.apply(at(before + 600_000)), Applied::AtTheBound);
         let kept = list.last_modified(alice).expect("applied");
         assert!((before + MAX_AHEAD_MILLIS..=now_millis() + MAX_AHEAD_MILLIS).contains(&kept));
         assert_eq!(list.check("alice", &SID, now_millis()), Err(Error::Revoked));
         // Within the bound, a time is applied as it is.
         let near = now_millis() + 1_000;
         let bob = list.hash(b"bob");
-        assert!(!list.apply(Revocation {
-            user: true,
-            hash: hash_bytes(bob),
-            at: near,
-        }));
+        assert_eq!(
+            list.apply(Revocation {
+                user: true,
+                hash: hash_bytes(bob),
+                at: near,
+            }),
+            Applied::AsGiven
+        );
         assert_eq!(list.last_modified(bob), Some(near));
         // Made-up members far in the future, more than the cap: none is applied, nothing
         // folds, and every session opens.
         for byte in 0..100u8 {
-            assert!(list.apply(Revocation {
-                user: true,
-                hash: [byte; 16],
-                at: far,
-            }));
+            assert_eq!(
+                list.apply(Revocation {
+                    user: true,
+                    hash: [byte; 16],
+                    at: far,
+                }),
+                Applied::TooFarAhead
+            );
         }
         assert_eq!(list.len(), 2);
         assert_eq!(list.watermark(), None);

@@ -1,4 +1,4 @@
-//! Small readers of token and store text that the JWT formats and the Redis sync share.
+//! Small readers of token text that the JWT formats share.
 
 /// `text` cut at every `separator` into exactly `N` parts, or `None`.
 #[cfg(feature = "jwt")]

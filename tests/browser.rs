@@ -5,11 +5,15 @@
 //!
 //! The test starts and stops its own server, driver and browsers, and fails — it never skips —
 //! when `chromium` or `chromedriver` is missing (`.ci/run` and `scripts/test.sh` install them).
+//!
+//! Beside it, plain HTTP requests to the same app (no browser) for what a browser will not let a
+//! test do: a cross-site form post with forged headers, and a copied cookie replayed.
 
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fantoccini::cookies::Cookie;
@@ -55,14 +59,31 @@ fn build_app() -> PathBuf {
         .expect("cargo names the example's executable")
 }
 
-/// Starts the app on a free port; returns it and its base URL.
-fn start_app(executable: &Path) -> (Running, String) {
+/// What the app wrote to its standard error so far (its log), echoed into the test's output.
+type Log = Arc<Mutex<String>>;
+
+/// Starts the app on a free port; returns it, its base URL and its log.
+fn start_app(executable: &Path) -> (Running, String, Log) {
     let mut child = Command::new(executable)
         .arg("127.0.0.1:0")
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("the app starts");
     let stdout = child.stdout.take().expect("piped");
+    let stderr = child.stderr.take().expect("piped");
+    let log = Log::default();
+    let kept = Arc::clone(&log);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("app: {line}");
+            let mut log = kept
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
     let mut line = String::new();
     BufReader::new(stdout)
         .read_line(&mut line)
@@ -72,7 +93,7 @@ fn start_app(executable: &Path) -> (Running, String) {
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
         .to_owned();
-    (Running(child), url)
+    (Running(child), url, log)
 }
 
 fn free_port() -> u16 {
@@ -213,7 +234,7 @@ async fn log_in(client: &Client, url: &str, user: &str) {
 async fn the_session_cookie_in_a_real_browser() {
     let started = Instant::now();
     let executable = build_app();
-    let (_app, url) = start_app(&executable);
+    let (_app, url, _log) = start_app(&executable);
     let (_driver, driver) = start_driver();
     let profiles = tempdir("profiles");
     let phone = browser(&driver, &profiles.join("phone")).await;
@@ -255,7 +276,7 @@ async fn the_session_cookie_in_a_real_browser() {
     for _ in 0..6 {
         click(&phone, "grow").await;
         let source = phone.source().await.expect("source");
-        if source.contains("cookie budget") {
+        if source.contains("the session is full") {
             refused = true;
             break;
         }
@@ -292,7 +313,11 @@ async fn the_session_cookie_in_a_real_browser() {
     phone.add_cookie(bent).await.expect("added");
     phone.goto(&url).await.expect("loads");
     assert_eq!(text(&phone, "status").await, "not logged in");
-    assert!(text(&phone, "problem").await.contains("invalid"));
+    let source = phone.source().await.expect("source");
+    assert!(
+        !source.contains("invalid") && !source.contains("refused"),
+        "the reason stays in the log"
+    );
     phone.refresh().await.expect("reloads");
     assert!(
         session_cookies(&phone).await.is_empty(),
@@ -307,10 +332,16 @@ async fn the_session_cookie_in_a_real_browser() {
     laptop.refresh().await.expect("reloads");
     assert_eq!(text(&laptop, "status").await, "not logged in");
 
-    // And "log out" here leaves no cookie behind.
+    // And "log out" here leaves no cookie behind, and a copy of it taken before no longer opens.
     log_in(&laptop, &url, "grace").await;
+    let copied = session_cookies(&laptop).await;
     click(&laptop, "logout").await;
     assert!(session_cookies(&laptop).await.is_empty());
+    for cookie in copied {
+        laptop.add_cookie(cookie).await.expect("put back");
+    }
+    laptop.refresh().await.expect("reloads");
+    assert_eq!(text(&laptop, "status").await, "not logged in");
 
     phone.close().await.expect("closes");
     laptop.close().await.expect("closes");
@@ -329,4 +360,277 @@ fn tempdir(what: &str) -> PathBuf {
     ));
     std::fs::create_dir_all(&dir).expect("temporary folder");
     dir
+}
+
+/// A reply to a plain HTTP request.
+struct Reply {
+    status: u16,
+    /// The `Set-Cookie` header values.
+    set_cookies: Vec<String>,
+    body: String,
+}
+
+/// One HTTP/1.1 request to the app at `url` (as a client other than a browser can send it), on
+/// a connection of its own that the app closes after answering.
+fn http(url: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    let host = url.strip_prefix("http://").expect("an http:// URL");
+    let mut stream = TcpStream::connect(host).expect("the app accepts");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("a read timeout");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !body.is_empty() {
+        request.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+    }
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).expect("sent");
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).expect("an answer");
+    let (head, body) = raw.split_once("\r\n\r\n").expect("a head and a body");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("a status line: {head}"));
+    let set_cookies = lines
+        .filter_map(|line| line.split_once(':'))
+        .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, value)| value.trim().to_owned())
+        .collect();
+    Reply {
+        status,
+        set_cookies,
+        body: body.to_owned(),
+    }
+}
+
+/// The cookies a client keeps: what the app set, less what it removed.
+#[derive(Clone, Default)]
+struct Jar(Vec<(String, String)>);
+
+impl Jar {
+    fn keep(&mut self, reply: &Reply) {
+        for set_cookie in &reply.set_cookies {
+            let pair = set_cookie.split(';').next().unwrap_or("");
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            self.0.retain(|(kept, _)| kept != name);
+            if !set_cookie.contains("Max-Age=0") {
+                self.0.push((name.to_owned(), value.to_owned()));
+            }
+        }
+    }
+
+    fn header(&self) -> String {
+        self.0
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+fn get(url: &str, jar: &Jar) -> Reply {
+    post_or_get(url, "GET", "/", jar, &[], "")
+}
+
+fn post(url: &str, path: &str, jar: &Jar, headers: &[(&str, &str)], body: &str) -> Reply {
+    post_or_get(url, "POST", path, jar, headers, body)
+}
+
+fn post_or_get(
+    url: &str,
+    method: &str,
+    path: &str,
+    jar: &Jar,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
+    let cookie = jar.header();
+    let mut all = headers.to_vec();
+    if !cookie.is_empty() {
+        all.push(("Cookie", &cookie));
+    }
+    http(url, method, path, &all, body)
+}
+
+/// The headers a browser sends with a form posted from the app's own page.
+fn own_page(url: &str) -> [(&str, &str); 2] {
+    [("Origin", url), ("Sec-Fetch-Site", "same-origin")]
+}
+
+const NOT_LOGGED_IN: &str = "<h1 id=\"status\">not logged in</h1>";
+
+fn log_in_over_http(url: &str, user: &str) -> Jar {
+    let reply = post(
+        url,
+        "/login",
+        &Jar::default(),
+        &own_page(url),
+        &format!("user={user}"),
+    );
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let mut jar = Jar::default();
+    jar.keep(&reply);
+    assert!(!jar.0.is_empty(), "a session cookie");
+    jar
+}
+
+/// The CSRF token of the forms on the logged-in page.
+fn csrf(url: &str, jar: &Jar) -> String {
+    let page = get(url, jar).body;
+    let (_, rest) = page
+        .split_once("name=\"csrf\" value=\"")
+        .unwrap_or_else(|| panic!("a form with a CSRF token: {page}"));
+    rest.split('"').next().unwrap_or("").to_owned()
+}
+
+/// Waits until the app's log holds `text` (its log is read on another thread).
+fn wait_for_log(log: &Log, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if now.contains(text) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the log holds {text:?} within 10 s: {now}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Defect: `/login` checked nothing, so a form on another site could post to it and log the
+/// visitor's browser into the attacker's account (login CSRF). Every POST now refuses a request
+/// that its browser says comes from another site.
+#[test]
+fn login_csrf_cross_site_post_is_refused() {
+    let (_app, url, _log) = start_app(&build_app());
+    let nobody = Jar::default();
+    let evil = [
+        ("Origin", "https://evil.example"),
+        ("Sec-Fetch-Site", "cross-site"),
+    ];
+    let reply = post(&url, "/login", &nobody, &evil, "user=mallory");
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert!(reply.set_cookies.is_empty(), "{:?}", reply.set_cookies);
+
+    // Either header alone tells; a sibling site, another port and an opaque origin are not the
+    // app either.
+    let other_port = "http://127.0.0.1:1";
+    for headers in [
+        &[("Origin", "https://evil.example")][..],
+        &[("Sec-Fetch-Site", "cross-site")],
+        &[("Sec-Fetch-Site", "same-site")],
+        &[("Origin", "null")],
+        &[("Origin", other_port), ("Sec-Fetch-Site", "same-origin")],
+    ] {
+        let reply = post(&url, "/login", &nobody, headers, "user=mallory");
+        assert_eq!(reply.status, 403, "{headers:?}");
+        assert!(reply.set_cookies.is_empty(), "{headers:?}");
+    }
+
+    // The app's own form logs in; so does a request the user made by hand (`none`), and one from
+    // a client that sends neither header.
+    for headers in [&own_page(&url)[..], &[("Sec-Fetch-Site", "none")], &[]] {
+        let reply = post(&url, "/login", &nobody, headers, "user=ada");
+        assert_eq!(reply.status, 303, "{headers:?}: {}", reply.body);
+        assert!(!reply.set_cookies.is_empty(), "{headers:?}");
+    }
+
+    // The forms of a session are checked the same way, before their CSRF token.
+    let jar = log_in_over_http(&url, "ada");
+    let token = csrf(&url, &jar);
+    let reply = post(&url, "/count", &jar, &evil, &format!("csrf={token}"));
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert!(reply.set_cookies.is_empty());
+    assert!(
+        get(&url, &jar)
+            .body
+            .contains("<span id=\"counter\">0</span>")
+    );
+}
+
+/// Defect: the page told the visitor why their session cookie was refused ("invalid token"),
+/// and an error page showed the library's error text. Both go to the app's log now; the
+/// visitor sees the page anyone without a session sees, or a neutral text.
+#[test]
+fn refused_session_reason_is_not_shown_to_the_visitor() {
+    let (_app, url, log) = start_app(&build_app());
+    let anyone = get(&url, &Jar::default());
+    assert!(anyone.body.contains(NOT_LOGGED_IN), "{}", anyone.body);
+
+    let mut jar = log_in_over_http(&url, "ada");
+    let value = &mut jar.0[0].1;
+    let flipped = if value.ends_with('A') { 'B' } else { 'A' };
+    value.pop();
+    value.push(flipped);
+    let refused = get(&url, &jar);
+    assert_eq!(refused.status, 200);
+    assert_eq!(
+        refused.body, anyone.body,
+        "a refused cookie shows what no cookie shows"
+    );
+    assert!(
+        !refused.set_cookies.is_empty(),
+        "the broken cookie is cleared"
+    );
+    wait_for_log(&log, "previous session refused: ");
+
+    // Past the cookie budget: a neutral text, and the error in the log.
+    let mut jar = log_in_over_http(&url, "grace");
+    let token = format!("csrf={}", csrf(&url, &jar));
+    let full = (0..10)
+        .map(|_| {
+            let reply = post(&url, "/grow", &jar, &own_page(&url), &token);
+            jar.keep(&reply);
+            reply
+        })
+        .find(|reply| reply.status == 413)
+        .expect("the session outgrows its budget");
+    assert!(full.body.contains("the session is full"), "{}", full.body);
+    assert!(!full.body.contains("budget"), "{}", full.body);
+    wait_for_log(&log, "session does not fit the cookie budget");
+}
+
+/// Defect: "log out" only removed the cookie, so a copy of it taken before (another tab in
+/// flight, a stolen cookie) still opened the session. Logging out here and everywhere now
+/// revokes.
+#[test]
+fn logged_out_cookie_replayed_is_refused() {
+    let (_app, url, _log) = start_app(&build_app());
+    let jar = log_in_over_http(&url, "ada");
+    let token = format!("csrf={}", csrf(&url, &jar));
+    let copied = jar.clone();
+    let reply = post(&url, "/logout", &jar, &own_page(&url), &token);
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let mut after = jar;
+    after.keep(&reply);
+    assert!(after.0.is_empty(), "the cookie is removed");
+    let replayed = get(&url, &copied);
+    assert!(replayed.body.contains(NOT_LOGGED_IN), "{}", replayed.body);
+
+    // Everywhere: both devices' cookies, copied before, no longer open.
+    let phone = log_in_over_http(&url, "grace");
+    let laptop = log_in_over_http(&url, "grace");
+    let token = format!("csrf={}", csrf(&url, &phone));
+    let reply = post(&url, "/logout-everywhere", &phone, &own_page(&url), &token);
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    for jar in [&phone, &laptop] {
+        let replayed = get(&url, jar);
+        assert!(replayed.body.contains(NOT_LOGGED_IN), "{}", replayed.body);
+    }
 }

@@ -10,8 +10,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use redis::Value;
 
 use crate::RevocationList;
-use crate::claims::{MAX_MILLIS, MIN_MILLIS};
-use crate::revocation::Revocation;
+use crate::revocation::{Applied, Revocation};
+
+/// The last millisecond of the year 9999: no time past it is read from Redis.
+const MAX_UNIX_MILLIS: i64 = 253_402_300_799_999;
 
 /// Where an instance is in the stream: the id of the last entry applied, and how many entries
 /// the stream had ever received up to it (XINFO's `entries-added`, Redis 7 and Valkey), so
@@ -78,14 +80,14 @@ pub(super) fn redis_time(value: &Value) -> Option<i64> {
     let (seconds, micros) = (number(seconds)?, number(micros)?);
     (0..1_000_000).contains(&micros).then_some(())?;
     let ms = seconds.checked_mul(1000)?.checked_add(micros / 1000)?;
-    (MIN_MILLIS..=MAX_MILLIS).contains(&ms).then_some(ms)
+    (0..=MAX_UNIX_MILLIS).contains(&ms).then_some(ms)
 }
 
 /// `"u"` or `"s"` and the hash in lowercase hex.
 pub(super) fn member_of(revocation: &Revocation) -> String {
     let mut member = String::with_capacity(33);
-    member.push(if revocation.user { 'u' } else { 's' });
-    for byte in revocation.hash {
+    member.push(if revocation.is_user() { 'u' } else { 's' });
+    for byte in revocation.hash() {
         member.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
         member.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
     }
@@ -108,11 +110,30 @@ fn parse_revocation(member: &[u8], time: &[u8]) -> Option<Revocation> {
         b's' => false,
         _ => return None,
     };
-    let hash = crate::text::lower_hex::<16>(hex)?;
+    let hash = lower_hex(hex)?;
     let at: i64 = std::str::from_utf8(time).ok()?.parse().ok()?;
-    (MIN_MILLIS..=MAX_MILLIS)
-        .contains(&at)
-        .then_some(Revocation { user, hash, at })
+    if user {
+        Revocation::user(hash, at)
+    } else {
+        Revocation::session(hash, at)
+    }
+}
+
+/// 32 lowercase hex digits as 16 bytes, or `None` for anything else.
+fn lower_hex(digits: &[u8]) -> Option<[u8; 16]> {
+    if digits.len() != 32 {
+        return None;
+    }
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let mut bytes = [0u8; 16];
+    for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
+        *byte = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(bytes)
 }
 
 fn parse_member(member: &Value, score: &Value) -> Option<Revocation> {
@@ -304,7 +325,7 @@ impl Reader {
                 continue;
             };
             match parse_member(member, score) {
-                Some(revocation) if revocation.at >= oldest_live => self.apply(revocation),
+                Some(revocation) if revocation.at_millis() >= oldest_live => self.apply(revocation),
                 Some(_) => {} // past the horizon
                 None => self.skip("a sorted-set member that is not a revocation"),
             }
@@ -352,9 +373,9 @@ impl Reader {
     }
 
     fn apply(&self, revocation: Revocation) {
-        if self.list.apply(revocation) {
+        if self.list.apply(revocation) != Applied::AsGiven {
             tracing::warn!(
-                at_ms = revocation.at,
+                at_ms = revocation.at_millis(),
                 "a revocation dated more than a minute after the local clock: applied at that bound, or not at all past an hour"
             );
             self.future_dated.fetch_add(1, Ordering::Relaxed);
@@ -521,11 +542,7 @@ mod tests {
 
     /// A revocation `u|s` + hex at `at`, as the stream's fields and as a ZSCAN pair.
     fn revocation_fields(byte: u8, at: i64) -> Vec<Value> {
-        let member = member_of(&Revocation {
-            user: true,
-            hash: [byte; 16],
-            at,
-        });
+        let member = member_of(&Revocation::user([byte; 16], at).expect("in range"));
         vec![bulk("m"), bulk(&member), bulk("t"), bulk(&at.to_string())]
     }
 
@@ -642,11 +659,8 @@ mod tests {
 
     #[test]
     fn members_round_trip_and_garbage_is_refused() {
-        let revocation = Revocation {
-            user: true,
-            hash: *b"0123456789abcdef",
-            at: 1_906_545_600_123,
-        };
+        let revocation =
+            Revocation::user(*b"0123456789abcdef", 1_906_545_600_123).expect("in range");
         let member = member_of(&revocation);
         assert_eq!(member.len(), 33);
         assert_eq!(

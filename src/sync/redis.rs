@@ -61,9 +61,22 @@ use redis::Value;
 use time::Duration;
 
 use super::read::{Fault, Position, Reader, Step, member_of, position_of, redis_time, score_of};
-use crate::claims::{duration_millis, now_millis};
-use crate::revocation::MAX_AHEAD_MILLIS;
+use crate::revocation::Revocation;
 use crate::{Error, RevocationList};
+
+/// [`RevocationList::MAX_AHEAD`] in milliseconds: how far ahead of the clock a time may lie.
+const MAX_AHEAD_MILLIS: i64 = RevocationList::MAX_AHEAD.whole_milliseconds() as i64;
+
+/// The system clock, in Unix milliseconds (saturated: the clock is never past year 9999).
+fn now_millis() -> i64 {
+    i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000)
+        .unwrap_or(i64::MAX)
+}
+
+/// A duration in whole milliseconds, saturated.
+fn duration_millis(duration: Duration) -> i64 {
+    i64::try_from(duration.whole_milliseconds()).unwrap_or(i64::MAX)
+}
 
 /// Most pages one exchange reads (a scan of the sorted set, or the stream): with the default
 /// page of 10,000, a billion entries. A server whose scan never ends fails the exchange.
@@ -225,7 +238,7 @@ impl RedisSync {
         options: SyncOptions,
     ) -> Result<RedisSync, Error> {
         let client = redis::Client::open(url).map_err(|_| Error::Config("not a Redis URL"))?;
-        list.collect_outgoing();
+        list.start_outbox();
         if options.start == StartPolicy::FailClosed {
             list.set_ready(false);
         }
@@ -556,7 +569,7 @@ impl RedisSync {
     fn publish_page(
         &self,
         connection: &mut redis::Connection,
-        page: &[crate::revocation::Revocation],
+        page: &[Revocation],
         cutoff: i64,
     ) -> Result<(), Fault> {
         let mut pipe = redis::pipe();
@@ -566,7 +579,7 @@ impl RedisSync {
             pipe.cmd("ZADD")
                 .arg(&self.live_key)
                 .arg("GT")
-                .arg(revocation.at)
+                .arg(revocation.at_millis())
                 .arg(&member)
                 .ignore();
             pipe.cmd("XADD")
@@ -578,7 +591,7 @@ impl RedisSync {
                 .arg("m")
                 .arg(&member)
                 .arg("t")
-                .arg(revocation.at)
+                .arg(revocation.at_millis())
                 .ignore();
         }
         pipe.cmd("ZREMRANGEBYSCORE")
