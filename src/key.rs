@@ -28,6 +28,15 @@ pub const KEY_ID_LEN: usize = 4;
 /// HKDF `info` for the key id. Versioned so that a future format can derive ids afresh.
 const KEY_ID_INFO: &[u8] = b"sealed-session v1 key id";
 
+// Every HKDF `info` label of the crate is here, so that no two purposes can share one.
+
+/// HKDF `info` prefix of the per-purpose key of compact tokens (followed by the purpose).
+pub(crate) const TOKEN_SUBKEY_INFO: &[u8] = b"sealed-session v1 token:";
+/// HKDF `info` prefix of the per-purpose JWE key (followed by the purpose).
+pub(crate) const JWE_SUBKEY_INFO: &[u8] = b"sealed-session v1 jwe:";
+/// HKDF `info` of the revocation lists' shared hash key.
+pub(crate) const REVOCATION_HASH_KEY_INFO: &[u8] = b"sealed-session v1 revocation hash key";
+
 /// Reads keys in either alphabet, with or without padding (but only correct padding).
 const LENIENT: GeneralPurposeConfig =
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
@@ -154,7 +163,6 @@ impl Key {
     }
 
     /// The secret bytes, for the crate's own encoders and for a JWE key used as it is.
-    #[cfg(any(test, feature = "jwt"))]
     pub(crate) fn bytes(&self) -> &[u8; KEY_LEN] {
         &self.bytes
     }

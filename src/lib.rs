@@ -45,7 +45,7 @@
 //! |---|---|---|
 //! | `ring` | yes | XChaCha20-Poly1305 as HChaCha20 (`chacha20`) + ChaCha20-Poly1305 in `ring`'s assembly, about 3× faster on session-sized tokens |
 //! | `rust-crypto` | no | XChaCha20-Poly1305 from RustCrypto's pure-Rust `chacha20poly1305`, for targets where `ring`'s assembly is unwanted |
-//! | `jwt` | yes | [`jwt`]: signed JWTs on `jsonwebtoken` (HS256, EdDSA) with JWK Sets, and [`Format::Jwe`], the session as a standard JWE (`dir`, `XC20P`, `zip: DEF`) |
+//! | `jwt` | yes | [`jwt`]: signed JWTs (JWS) on `jsonwebtoken` (HS256, EdDSA) with JWK Sets. [`Format::Jwe`], the session as a standard JWE (`dir`, `XC20P`, `zip: DEF`), needs no feature: it is built on the core's own dependencies |
 //! | `cli` | no | the `sealed-session` command: keygen, seal, open, inspect, revocation snapshots |
 //! | `redis` | no | `sync::RedisSync`: revocation lists of many instances kept in step through Redis |
 //! | `cookie` | no | `http::SessionCookie`: the token as a secure cookie, chunked within a budget when it does not fit one, read back strictly (on the `cookie` crate) |
@@ -74,7 +74,6 @@ mod seal;
 pub mod sync;
 #[cfg(test)]
 mod test_vectors;
-#[cfg(feature = "jwt")]
 mod text;
 
 pub use claims::{MAX_SUBJECT_LEN, SESSION_ID_LEN, Session, SessionId};

@@ -51,7 +51,7 @@
 //!
 //! # Concurrency
 //!
-//! Entries live in [`SHARDS`] maps, each behind its own [`RwLock`], chosen by bits of the hash
+//! Entries live in 64 maps (`SHARDS`), each behind its own [`RwLock`], chosen by bits of the hash
 //! that the map itself does not use. A check takes one read lock (two if sessions are revoked),
 //! so readers never block each other and a writer blocks only the readers of one shard. Writers
 //! are rare and take one [`Mutex`] first, which keeps the cap, the counts and the watermark
@@ -104,9 +104,6 @@ const SHARDS: usize = 1 << SHARD_BITS;
 
 /// Length of the SipHash key.
 const HASH_KEY_LEN: usize = 16;
-
-/// HKDF `info` of a shared list's hash key.
-const SHARED_HASH_KEY_INFO: &[u8] = b"sealed-session v1 revocation hash key";
 
 /// [`RevocationList::MAX_AHEAD`] in milliseconds.
 const MAX_AHEAD_MILLIS: i64 = 60_000;
@@ -436,7 +433,7 @@ impl RevocationList {
     /// ```
     #[must_use]
     pub fn new_shared(horizon: Duration, secret: &crate::Key) -> RevocationList {
-        let derived = secret.derive(&[SHARED_HASH_KEY_INFO]);
+        let derived = secret.derive(&[crate::key::REVOCATION_HASH_KEY_INFO]);
         let mut key = [0u8; HASH_KEY_LEN];
         key.copy_from_slice(&derived[..HASH_KEY_LEN]);
         RevocationList::with_key(horizon.max(Duration::ZERO), key)

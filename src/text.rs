@@ -1,7 +1,6 @@
-//! Small readers of token text that the JWT formats share.
+//! Small readers of token text that the JWE format and the JWS verifier share.
 
 /// `text` cut at every `separator` into exactly `N` parts, or `None`.
-#[cfg(feature = "jwt")]
 pub(crate) fn split_exact<const N: usize>(text: &str, separator: char) -> Option<[&str; N]> {
     let mut parts = text.split(separator);
     let mut out = [""; N];
@@ -32,7 +31,6 @@ pub(crate) fn lower_hex<const N: usize>(digits: &[u8]) -> Option<[u8; N]> {
 mod tests {
     use super::*;
 
-    #[cfg(feature = "jwt")]
     #[test]
     fn splits_into_exactly_n_parts() {
         assert_eq!(split_exact::<3>("a.b.c", '.'), Some(["a", "b", "c"]));

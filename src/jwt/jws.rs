@@ -804,7 +804,9 @@ impl JwsVerifier {
         let registered: Registered =
             serde_json::from_slice(&payload).map_err(|_| Error::Malformed)?;
         self.check(&registered, now)?;
-        let claims = crate::seal::parse_state(&payload)?;
+        // The payload is a JSON object (the registered claims parsed from it): a `T` it is
+        // not is a state of another type.
+        let claims = serde_json::from_slice(&payload).map_err(|_| Error::StateMismatch)?;
         let time = |seconds: i64| from_unix_millis(seconds.saturating_mul(1000));
         Ok(Verified {
             expires_at: time(registered.exp.ok_or(Error::Malformed)?)?,

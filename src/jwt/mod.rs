@@ -1,4 +1,4 @@
-//! JWTs, for services in other languages and for tokens between services (feature `jwt`).
+//! Signed JWTs, for tokens between services and services in other languages (feature `jwt`).
 //!
 //! Two modes:
 //!
@@ -7,7 +7,7 @@
 //!   checks tokens against [`VerifyingKeys`], each fixed to one algorithm, and against the
 //!   [`RevocationList`](crate::RevocationList). The claims are readable by anyone who holds
 //!   the token: put nothing secret in them.
-//! - **Encrypted** (JWE, RFC 7516): [`Format::Jwe`](crate::Format::Jwe) makes a
+//! - **Encrypted** (JWE, RFC 7516), in the core, with no feature: [`Format::Jwe`](crate::Format::Jwe) makes a
 //!   [`Sealer`](crate::Sealer) seal the session as a standard JWE (`dir`, `XC20P`, `zip:
 //!   DEF`), which other JOSE implementations decrypt with the key
 //!   [`Sealer::export_jwe_secret_keys`](crate::Sealer::export_jwe_secret_keys) exports.
@@ -28,14 +28,12 @@
 //! ```
 
 mod claims;
-mod jwe;
 mod jwk;
 mod jws;
 mod provider;
 #[cfg(test)]
 mod vectors;
 
-pub(crate) use jwe::JWE_SUBKEY_INFO;
 pub use jwk::{MIN_HS256_SECRET_LEN, VerifyingKeys};
 pub use jws::{
     DEFAULT_JWS_TTL, DEFAULT_MAX_JWS_LEN, JwsIssuer, JwsSigningKey, JwsVerifier, Verified,

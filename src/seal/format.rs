@@ -26,7 +26,7 @@ use crate::Error;
 use crate::aead::{self, NONCE_LEN, TAG_LEN};
 use crate::claims::{self, SessionId, Times, duration_millis};
 use crate::compress::{self, AUTO_MIN_LEN, Compression, DICTIONARY_ID_LEN, Dictionary};
-use crate::key::{KEY_ID_LEN, KEY_LEN, KeyId};
+use crate::key::{JWE_SUBKEY_INFO, KEY_ID_LEN, KEY_LEN, KeyId, TOKEN_SUBKEY_INFO};
 use crate::{SESSION_ID_LEN, Session};
 
 /// The format version in the first byte of every token.
@@ -51,9 +51,6 @@ pub(crate) const fn deflate_bound(n: usize) -> usize {
     n + n / 4096 * 5 + 64
 }
 
-/// HKDF `info` prefix for the per-purpose sealing key.
-pub(crate) const SUBKEY_INFO: &[u8] = b"sealed-session v1 token:";
-
 /// One key of the keyring, prepared for this sealer's purpose.
 pub(crate) struct SealingKey {
     pub(crate) id: KeyId,
@@ -61,7 +58,6 @@ pub(crate) struct SealingKey {
     pub(crate) subkey: Box<Zeroizing<[u8; KEY_LEN]>>,
     /// The key of JWE tokens: another subkey, so that a service given it (to read JWEs) can
     /// forge no compact token.
-    #[cfg(feature = "jwt")]
     pub(crate) jwe_subkey: Box<Zeroizing<[u8; KEY_LEN]>>,
 }
 
@@ -69,9 +65,8 @@ impl SealingKey {
     pub(super) fn new(key: &crate::Key, purpose: &str) -> SealingKey {
         SealingKey {
             id: key.id(),
-            subkey: key.derive(&[SUBKEY_INFO, purpose.as_bytes()]),
-            #[cfg(feature = "jwt")]
-            jwe_subkey: key.derive(&[crate::jwt::JWE_SUBKEY_INFO, purpose.as_bytes()]),
+            subkey: key.derive(&[TOKEN_SUBKEY_INFO, purpose.as_bytes()]),
+            jwe_subkey: key.derive(&[JWE_SUBKEY_INFO, purpose.as_bytes()]),
         }
     }
 }
@@ -97,7 +92,6 @@ impl Sealer {
         sid: SessionId,
         nonce: &[u8; NONCE_LEN],
     ) -> Result<String, Error> {
-        #[cfg(feature = "jwt")]
         if self.format == super::Format::Jwe {
             return self.seal_jwe(subject, state, times, sid, nonce);
         }
@@ -204,7 +198,6 @@ impl Sealer {
         if token.len() > self.max_token_len {
             return Err(Error::TooLarge);
         }
-        #[cfg(feature = "jwt")]
         if self.format == super::Format::Jwe {
             return self.open_jwe(token, now_ms);
         }
@@ -408,7 +401,7 @@ mod tests {
             .expect("seals")
             .0;
 
-        let subkey = key.derive(&[SUBKEY_INFO, purpose.as_bytes()]);
+        let subkey = key.derive(&[TOKEN_SUBKEY_INFO, purpose.as_bytes()]);
         let binary = URL_SAFE_NO_PAD.decode(&token).expect("base64url");
         let header = &binary[..DICTIONARY_HEADER_LEN];
         let body = &binary[DICTIONARY_HEADER_LEN + NONCE_LEN..binary.len() - TAG_LEN];

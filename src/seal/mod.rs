@@ -4,8 +4,11 @@
 //! and the randomness. `docs/FORMAT.md` specifies the format.
 
 mod format;
+mod jwe;
+#[cfg(test)]
+mod jwe_vectors;
 pub(crate) mod scratch;
-#[cfg(all(test, feature = "jwt"))]
+#[cfg(test)]
 mod tests;
 
 use std::fmt;
@@ -24,9 +27,7 @@ use crate::claims::{
 use crate::compress::{Compression, DEFAULT_LEVEL, Dictionary};
 use crate::key::Keyring;
 use crate::revocation::RevocationList;
-pub(crate) use format::SealingKey;
-#[cfg(feature = "jwt")]
-pub(crate) use format::{deflate_bound, encoded_len, parse_state};
+use format::SealingKey;
 use scratch::os_random;
 
 /// Default lifetime of a token: 24 hours. With [`Sealer::reseal`], the idle timeout.
@@ -55,13 +56,11 @@ pub const MAX_LEEWAY: Duration = Duration::hours(1);
 ///
 /// let key = Key::generate();
 /// let compact = Sealer::new(key.clone(), "session");
-/// # #[cfg(feature = "jwt")] {
 /// let jwe = Sealer::new(key, "session").with_format(Format::Jwe);
 /// let token = jwe.seal("alice", &1u8)?;
 /// assert_eq!(token.split('.').count(), 5); // header..iv.ciphertext.tag
 /// assert_eq!(*jwe.open::<u8>(&token)?.state(), 1);
 /// assert_eq!(compact.open::<u8>(&token).unwrap_err(), Error::Malformed);
-/// # }
 /// # Ok::<(), sealed_session::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -74,9 +73,7 @@ pub enum Format {
     /// A standard encrypted JWT (RFC 7516 compact serialization, `alg: dir`, `enc: XC20P`,
     /// `zip: DEF` when compressed), which other JOSE implementations decrypt with the key
     /// [`Sealer::export_jwe_secret_keys`] exports. Times in whole seconds. `docs/FORMAT.md`,
-    /// "JWE profile", specifies it.
-    #[cfg(feature = "jwt")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
+    /// "JWE profile", specifies it. Needs no dependency beyond the core's, so no feature.
     Jwe,
 }
 
@@ -85,7 +82,6 @@ impl Format {
     pub(crate) const fn quantum_millis(self) -> i64 {
         match self {
             Format::Compact => 1,
-            #[cfg(feature = "jwt")]
             Format::Jwe => 1000,
         }
     }

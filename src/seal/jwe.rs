@@ -21,16 +21,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use zeroize::Zeroize as _;
 
+use super::format::{SealingKey, deflate_bound, encoded_len};
+use super::scratch::{Scratch, with_scratch};
 use crate::aead::{self, NONCE_LEN, TAG_LEN};
 use crate::claims::{Envelope, MAX_MILLIS, SessionId, Times};
 use crate::compress::{self, AUTO_MIN_LEN, Compression};
 use crate::key::KEY_ID_LEN;
-use crate::seal::scratch::{Scratch, with_scratch};
-use crate::seal::{SealingKey, deflate_bound, encoded_len};
 use crate::{Error, Sealer, Session};
-
-/// HKDF `info` prefix of the per-purpose JWE key.
-pub(crate) const JWE_SUBKEY_INFO: &[u8] = b"sealed-session v1 jwe:";
 
 /// The longest protected header accepted, in characters: ours are under 90.
 const MAX_HEADER_CHARS: usize = 512;
@@ -443,6 +440,7 @@ mod example {
     use super::*;
     use crate::Key;
     use crate::claims::unix_millis;
+    use crate::key::JWE_SUBKEY_INFO;
     use crate::test_vectors::{hex, text, unhex, vector_file};
     use time::OffsetDateTime;
     use time::format_description::well_known::Rfc3339;
