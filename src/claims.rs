@@ -73,6 +73,22 @@ impl SessionId {
         SessionId(bytes)
     }
 
+    /// A fresh id, 16 bytes straight from the operating system (as every session's): for a
+    /// token that stands for no sealed session, such as a signed JWT's `jti`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Random`] if the operating system cannot supply randomness.
+    ///
+    /// ```
+    /// let id = sealed_session::SessionId::generate()?;
+    /// assert_ne!(id, sealed_session::SessionId::generate()?);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn generate() -> Result<SessionId, Error> {
+        crate::seal::scratch::os_random().map(SessionId)
+    }
+
     /// Parses the 22-character base64url form shown by `Display`.
     ///
     /// # Errors

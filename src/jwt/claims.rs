@@ -10,14 +10,12 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use crate::claims::MAX_MILLIS;
-
 /// Claim names this crate writes or checks: custom claims may not use them.
 pub(crate) const REGISTERED: [&str; 8] =
     ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "auth_time"];
 
 /// The latest NumericDate accepted: 9999-12-31T23:59:59Z.
-pub(crate) const MAX_SECONDS: i64 = MAX_MILLIS / 1000;
+pub(crate) const MAX_SECONDS: i64 = 253_402_300_799;
 
 /// The registered claims of a payload, each present at most once.
 #[derive(Debug, Default, PartialEq, Eq)]

@@ -7,16 +7,16 @@ use std::sync::{Arc, PoisonError, RwLock};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rand::TryRng as _;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
 
+use super::claims::MAX_SECONDS;
 use super::claims::{REGISTERED, Registered};
 use super::jwk::{self, MIN_HS256_SECRET_LEN, VerifyingKeys};
 use super::provider::{self, ED25519_PKCS8_PREFIX};
-use crate::claims::{duration_millis, from_unix_millis, now_millis, unix_millis};
-use crate::seal::scratch::os_random;
 use crate::{Error, RevocationList, SessionId};
 
 /// Default lifetime of a signed token: 5 minutes. Service tokens are short-lived.
@@ -81,9 +81,12 @@ impl JwsSigningKey {
     /// # Ok::<(), sealed_session::Error>(())
     /// ```
     pub fn generate_ed25519() -> Result<JwsSigningKey, Error> {
-        Ok(JwsSigningKey::ed25519_from_seed(&Zeroizing::new(
-            os_random::<32>()?,
-        )))
+        // Straight from the operating system, as the sealer's nonces: no generator kept here.
+        let mut seed = Zeroizing::new([0u8; 32]);
+        rand::rngs::SysRng
+            .try_fill_bytes(&mut seed[..])
+            .map_err(|_| Error::Random)?;
+        Ok(JwsSigningKey::ed25519_from_seed(&seed))
     }
 
     /// The Ed25519 key of a 32-byte seed (RFC 8032's private key, a JWK's `d`).
@@ -367,7 +370,7 @@ impl JwsIssuer {
         claims: &T,
         now: OffsetDateTime,
     ) -> Result<String, Error> {
-        let session_id = SessionId(os_random()?);
+        let session_id = SessionId::generate()?;
         self.sign(subject, audience, claims, session_id, now, now)
     }
 
@@ -451,7 +454,7 @@ impl JwsIssuer {
                 "custom claims may not use a registered claim name",
             ));
         }
-        let ttl = duration_millis(self.ttl) / 1000;
+        let ttl = self.ttl.whole_seconds();
         if ttl < 1 {
             return Err(Error::Config(
                 "a signed token's TTL must be at least a second",
@@ -459,7 +462,8 @@ impl JwsIssuer {
         }
         // Rounded down: a revocation in the same second as the login rejects the token (a
         // false alarm for at most a second), never the other way round.
-        let auth_time = unix_millis(authenticated_at).div_euclid(1000);
+        // Whole seconds, rounded down (as a JWT carries them).
+        let auth_time = authenticated_at.unix_timestamp();
         let iat = now.unix_timestamp();
         let outgoing = Outgoing {
             iss: &self.issuer,
@@ -807,7 +811,7 @@ impl JwsVerifier {
         // The payload is a JSON object (the registered claims parsed from it): a `T` it is
         // not is a state of another type.
         let claims = serde_json::from_slice(&payload).map_err(|_| Error::StateMismatch)?;
-        let time = |seconds: i64| from_unix_millis(seconds.saturating_mul(1000));
+        let time = from_seconds;
         Ok(Verified {
             expires_at: time(registered.exp.ok_or(Error::Malformed)?)?,
             issued_at: registered.iat.map(time).transpose()?,
@@ -825,8 +829,12 @@ impl JwsVerifier {
         if token.len() > self.max_token_len {
             return Err(Error::TooLarge);
         }
-        let [header_text, payload_text, signature_text] =
-            crate::text::split_exact(token, '.').ok_or(Error::Malformed)?;
+        let mut parts = token.split('.');
+        let (Some(header_text), Some(payload_text), Some(signature_text), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(Error::Malformed);
+        };
         if header_text.len() > MAX_HEADER_CHARS {
             return Err(Error::Malformed);
         }
@@ -926,7 +934,15 @@ impl fmt::Debug for JwsVerifier {
 }
 
 fn now() -> OffsetDateTime {
-    from_unix_millis(now_millis()).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::now_utc()
+}
+
+/// A JWT time (Unix seconds, from 1970 to the end of 9999) as a date.
+fn from_seconds(seconds: i64) -> Result<OffsetDateTime, Error> {
+    if !(0..=MAX_SECONDS).contains(&seconds) {
+        return Err(Error::Malformed);
+    }
+    OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| Error::Malformed)
 }
 
 /// Strict base64url: no padding, no other alphabet, no stray bits.
