@@ -51,7 +51,7 @@
 //!
 //! # Concurrency
 //!
-//! Entries live in 64 maps (`SHARDS`), each behind its own [`RwLock`], chosen by bits of the hash
+//! Entries live in 64 maps (`SHARDS`), each behind its own [`RwLock`](std::sync::RwLock), chosen by bits of the hash
 //! that the map itself does not use. A check takes one read lock (two if sessions are revoked),
 //! so readers never block each other and a writer blocks only the readers of one shard. Writers
 //! are rare and take one [`Mutex`] first, which keeps the cap, the counts and the watermark
@@ -63,39 +63,28 @@
 //! A poisoned lock (a panic elsewhere while it was held) is recovered: the data are plain maps of
 //! integers, consistent after any single insert or removal.
 //!
-//! # Snapshot format, version 1
-//!
-//! All integers little-endian.
-//!
-//! ```text
-//! magic        4  "SSRL"
-//! version      1  0x01
-//! horizon     12  whole seconds (i64) ‖ subsecond nanoseconds (i32), same sign
-//! max_entries  8  u64, 0 = no cap
-//! watermark    8  i64 Unix ms, i64::MIN = none
-//! hash key    16  the SipHash key
-//! users        8  u64 count
-//! sessions     8  u64 count
-//! entries     24 each: users, then sessions: hash (16) ‖ i64 Unix ms
-//! checksum    16  SHA-256 of all bytes above, first 16 bytes
-//! ```
+//! The parts: `store.rs` (the sharded maps and the keyed hash), `snapshot.rs` (the binary
+//! snapshot and its format), `replica.rs` (the replication seam a sync uses).
 
-use std::collections::HashMap;
+mod replica;
+mod snapshot;
+mod store;
+
+pub use replica::{Applied, Revocation};
+use store::{Entry, KeyedHash, Shard, hash_bytes};
+
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rand::{Rng as _, TryRng as _};
-use sha2::{Digest as _, Sha256};
 use siphasher::sip128::SipHasher13;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 use zeroize::Zeroize as _;
 
 use crate::Error;
 use crate::claims::{
-    MAX_MILLIS, MIN_MILLIS, Session, SessionId, duration_millis, from_unix_millis, now_millis,
-    unix_millis,
+    Session, SessionId, duration_millis, from_unix_millis, now_millis, unix_millis,
 };
 
 /// Number of shards: a power of two, so that a shard is chosen by the top bits of a hash.
@@ -110,14 +99,6 @@ const MAX_AHEAD_MILLIS: i64 = 60_000;
 
 /// "No watermark": no session a sealer can start has an `auth_at` this small.
 const NO_WATERMARK: i64 = i64::MIN;
-
-const SNAPSHOT_MAGIC: [u8; 4] = *b"SSRL";
-const SNAPSHOT_VERSION: u8 = 1;
-/// magic ‖ version ‖ horizon ‖ max_entries ‖ watermark ‖ key ‖ user count ‖ session count.
-const SNAPSHOT_HEADER_LEN: usize = 4 + 1 + 12 + 8 + 8 + HASH_KEY_LEN + 8 + 8;
-const SNAPSHOT_ENTRY_LEN: usize = 16 + 8;
-const SNAPSHOT_CHECKSUM_LEN: usize = 16;
-const _: () = assert!(SNAPSHOT_HEADER_LEN == 65);
 
 /// Revoked users ("log out everywhere", or changed permissions) and revoked sessions ("log out
 /// this device"), checked by every [`crate::Sealer`] it is attached to.
@@ -175,197 +156,6 @@ pub struct RevocationList {
     ready: AtomicBool,
     /// Revocations made here and not yet published, once a sync collects them.
     outbox: Mutex<Option<Vec<Revocation>>>,
-}
-
-/// One revocation as lists exchange it ([`RevocationList::take_outgoing`],
-/// [`RevocationList::apply`]): a user's or a session's, the keyed hash of the subject or the
-/// session id (never the subject or the id itself: lists that share it are made with
-/// [`RevocationList::new_shared`]), and its time in Unix milliseconds.
-///
-/// ```
-/// use sealed_session::revocation::Revocation;
-///
-/// let revocation = Revocation::user([7; 16], 1_906_545_600_000).expect("a time in range");
-/// assert!(revocation.is_user());
-/// assert_eq!(revocation.at_millis(), 1_906_545_600_000);
-/// assert!(Revocation::user([7; 16], i64::MAX).is_none());
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Revocation {
-    user: bool,
-    hash: [u8; 16],
-    at: i64,
-}
-
-impl Revocation {
-    /// A user's revocation ("log out everywhere" at `at_millis`), or `None` for a time outside
-    /// the years 1 to 9999.
-    ///
-    /// ```
-    /// let revocation = sealed_session::revocation::Revocation::user([1; 16], 0);
-    /// assert!(revocation.is_some());
-    /// ```
-    #[must_use]
-    pub fn user(hash: [u8; 16], at_millis: i64) -> Option<Revocation> {
-        Revocation::of(true, hash, at_millis)
-    }
-
-    /// A session's revocation (the session began at `at_millis`), or `None` for a time outside
-    /// the years 1 to 9999.
-    ///
-    /// ```
-    /// let revocation = sealed_session::revocation::Revocation::session([1; 16], 0);
-    /// assert!(!revocation.expect("in range").is_user());
-    /// ```
-    #[must_use]
-    pub fn session(hash: [u8; 16], at_millis: i64) -> Option<Revocation> {
-        Revocation::of(false, hash, at_millis)
-    }
-
-    fn of(user: bool, hash: [u8; 16], at: i64) -> Option<Revocation> {
-        (MIN_MILLIS..=MAX_MILLIS)
-            .contains(&at)
-            .then_some(Revocation { user, hash, at })
-    }
-
-    /// Whether it revokes a user (else one session).
-    ///
-    /// ```
-    /// let revocation = sealed_session::revocation::Revocation::user([1; 16], 0).expect("in range");
-    /// assert!(revocation.is_user());
-    /// ```
-    #[must_use]
-    pub fn is_user(&self) -> bool {
-        self.user
-    }
-
-    /// The keyed hash of the subject or the session id.
-    ///
-    /// ```
-    /// let revocation = sealed_session::revocation::Revocation::user([1; 16], 0).expect("in range");
-    /// assert_eq!(revocation.hash(), [1; 16]);
-    /// ```
-    #[must_use]
-    pub fn hash(&self) -> [u8; 16] {
-        self.hash
-    }
-
-    /// Its time: a user's revocation, or the start of a revoked session (Unix ms).
-    ///
-    /// ```
-    /// let revocation = sealed_session::revocation::Revocation::user([1; 16], 5).expect("in range");
-    /// assert_eq!(revocation.at_millis(), 5);
-    /// ```
-    #[must_use]
-    pub fn at_millis(&self) -> i64 {
-        self.at
-    }
-}
-
-/// What [`RevocationList::apply`] did with a revocation from elsewhere.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Applied {
-    /// Applied at its time.
-    AsGiven,
-    /// Dated more than [`RevocationList::MAX_AHEAD`] after this list's clock: applied at that
-    /// bound.
-    AtTheBound,
-    /// Dated more than an hour after this list's clock ([`crate::MAX_LEEWAY`]), which no clock
-    /// of a fleet is: not applied.
-    TooFarAhead,
-}
-
-/// One shard, on its own cache lines so that readers of different shards do not contend.
-#[repr(align(128))]
-#[derive(Default)]
-struct Shard(RwLock<Maps>);
-
-#[derive(Default)]
-struct Maps {
-    /// Subject hash -> last_modified (Unix ms).
-    users: HashMap<KeyedHash, i64, PassThrough>,
-    /// Session id hash -> authenticated_at (Unix ms): when the session began.
-    sessions: HashMap<KeyedHash, i64, PassThrough>,
-}
-
-impl Shard {
-    fn read(&self) -> RwLockReadGuard<'_, Maps> {
-        self.0.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, Maps> {
-        self.0.write().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// A keyed 128-bit hash, as two words: 16 bytes with 8-byte alignment (a `u128` would pad every
-/// map entry to 32 bytes).
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct KeyedHash([u64; 2]);
-
-impl Hash for KeyedHash {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        // Already a keyed hash: hand the map the first word as it is. The second word picks
-        // the shard, so that the shard and the bucket are chosen by independent bits.
-        state.write_u64(self.0[0]);
-    }
-}
-
-fn hash_bytes(hash: KeyedHash) -> [u8; 16] {
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&hash.0[0].to_le_bytes());
-    bytes[8..].copy_from_slice(&hash.0[1].to_le_bytes());
-    bytes
-}
-
-fn hash_of_bytes(bytes: [u8; 16]) -> KeyedHash {
-    let (first, second) = bytes.split_at(8);
-    let word = |half: &[u8]| {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(half);
-        u64::from_le_bytes(word)
-    };
-    KeyedHash([word(first), word(second)])
-}
-
-/// The map's hasher: passes the one `u64` that [`KeyedHash`] writes straight through.
-type PassThrough = BuildHasherDefault<PassThroughHasher>;
-
-#[derive(Default)]
-struct PassThroughHasher(u64);
-
-impl Hasher for PassThroughHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write_u64(&mut self, word: u64) {
-        self.0 = word;
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Not reached: `KeyedHash` writes one u64. Kept correct (if slow) all the same.
-        for &byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
-        }
-    }
-}
-
-/// Which map an entry goes to.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Entry {
-    User,
-    Session,
-}
-
-impl Maps {
-    fn of(&mut self, entry: Entry) -> &mut HashMap<KeyedHash, i64, PassThrough> {
-        match entry {
-            Entry::User => &mut self.users,
-            Entry::Session => &mut self.sessions,
-        }
-    }
 }
 
 impl RevocationList {
@@ -740,147 +530,6 @@ impl RevocationList {
         self.len() == 0
     }
 
-    /// The whole list in a compact, versioned binary form, for [`RevocationList::restore`]:
-    /// 24 bytes per entry plus 81. Write one before a restart or into shared storage for cold
-    /// starts; [`RevocationList::prune`] first keeps it small.
-    ///
-    /// The snapshot holds the list's hash key: with it, anyone can test whether a given user
-    /// was revoked, and craft subjects that collide in a table. Treat it as moderately
-    /// sensitive: store it where your session data would go, not in public logs.
-    ///
-    /// ```
-    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
-    /// list.revoke_user("alice");
-    /// let bytes = list.snapshot();
-    /// assert_eq!(bytes.len(), 81 + 24);
-    /// ```
-    #[must_use]
-    pub fn snapshot(&self) -> Vec<u8> {
-        let _writer = self.lock_writer();
-        let entries = self.len();
-        let mut out = Vec::with_capacity(
-            SNAPSHOT_HEADER_LEN + entries * SNAPSHOT_ENTRY_LEN + SNAPSHOT_CHECKSUM_LEN,
-        );
-        out.extend_from_slice(&SNAPSHOT_MAGIC);
-        out.push(SNAPSHOT_VERSION);
-        out.extend_from_slice(&self.horizon.whole_seconds().to_le_bytes());
-        out.extend_from_slice(&self.horizon.subsec_nanoseconds().to_le_bytes());
-        let cap = self.max_entries.map_or(0, |cap| cap as u64);
-        out.extend_from_slice(&cap.to_le_bytes());
-        out.extend_from_slice(&self.watermark.load(Ordering::Acquire).to_le_bytes());
-        out.extend_from_slice(&self.key);
-        let counts_at = out.len();
-        out.extend_from_slice(&[0; 16]); // counts, filled in below
-        let write = |out: &mut Vec<u8>, hash: &KeyedHash, ms: i64| {
-            out.extend_from_slice(&hash.0[0].to_le_bytes());
-            out.extend_from_slice(&hash.0[1].to_le_bytes());
-            out.extend_from_slice(&ms.to_le_bytes());
-        };
-        let (mut users, mut sessions) = (0u64, 0u64);
-        for shard in self.shards.iter() {
-            for (hash, &ms) in &shard.read().users {
-                write(&mut out, hash, ms);
-                users += 1;
-            }
-        }
-        for shard in self.shards.iter() {
-            for (hash, &ms) in &shard.read().sessions {
-                write(&mut out, hash, ms);
-                sessions += 1;
-            }
-        }
-        out[counts_at..counts_at + 8].copy_from_slice(&users.to_le_bytes());
-        out[counts_at + 8..counts_at + 16].copy_from_slice(&sessions.to_le_bytes());
-        let checksum = Sha256::digest(&out);
-        out.extend_from_slice(&checksum[..SNAPSHOT_CHECKSUM_LEN]);
-        out
-    }
-
-    /// Rebuilds a list from [`RevocationList::snapshot`]: the same horizon, cap, watermark,
-    /// hash key and entries.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::CorruptSnapshot`] if `bytes` is not a whole, unchanged snapshot of a known
-    /// version: truncated, extended, any byte changed (a SHA-256 checksum covers it all), or
-    /// inconsistent. Never a partial list.
-    ///
-    /// The checksum catches damage, not forgery (it has no key): whoever can write the
-    /// snapshot can empty the list, so load snapshots only from storage you trust.
-    ///
-    /// ```
-    /// use sealed_session::{Error, RevocationList};
-    ///
-    /// let list = RevocationList::new(time::Duration::days(8));
-    /// list.revoke_user("alice");
-    /// let bytes = list.snapshot();
-    /// let restored = RevocationList::restore(&bytes)?;
-    /// assert_eq!(restored.len(), 1);
-    /// assert_eq!(RevocationList::restore(&bytes[1..]).unwrap_err(), Error::CorruptSnapshot);
-    /// # Ok::<(), sealed_session::Error>(())
-    /// ```
-    pub fn restore(bytes: &[u8]) -> Result<RevocationList, Error> {
-        let (body, checksum) = bytes
-            .split_last_chunk::<SNAPSHOT_CHECKSUM_LEN>()
-            .ok_or(Error::CorruptSnapshot)?;
-        if body.len() < SNAPSHOT_HEADER_LEN
-            || Sha256::digest(body)[..SNAPSHOT_CHECKSUM_LEN] != checksum[..]
-        {
-            return Err(Error::CorruptSnapshot);
-        }
-        let mut input = Reader(body);
-        if input.take::<4>()? != SNAPSHOT_MAGIC || input.take::<1>()? != [SNAPSHOT_VERSION] {
-            return Err(Error::CorruptSnapshot);
-        }
-        let seconds = input.i64()?;
-        let nanoseconds = i32::from_le_bytes(input.take()?);
-        let horizon = Duration::seconds(seconds)
-            .checked_add(Duration::nanoseconds(i64::from(nanoseconds)))
-            .filter(|horizon| {
-                // The canonical form only: what `snapshot` writes for a horizon `new` accepts.
-                !horizon.is_negative()
-                    && horizon.whole_seconds() == seconds
-                    && horizon.subsec_nanoseconds() == nanoseconds
-            })
-            .ok_or(Error::CorruptSnapshot)?;
-        let max_entries = match input.u64()? {
-            0 => None,
-            cap => Some(usize::try_from(cap).map_err(|_| Error::CorruptSnapshot)?),
-        };
-        let watermark = input.i64()?;
-        let key = input.take::<HASH_KEY_LEN>()?;
-        let count = |count: u64| usize::try_from(count).map_err(|_| Error::CorruptSnapshot);
-        let users = count(input.u64()?)?;
-        let sessions = count(input.u64()?)?;
-        // Check the length before allocating anything for the entries.
-        let entries = users.checked_add(sessions).ok_or(Error::CorruptSnapshot)?;
-        if Some(input.0.len()) != entries.checked_mul(SNAPSHOT_ENTRY_LEN)
-            || max_entries.is_some_and(|cap| entries > cap)
-        {
-            return Err(Error::CorruptSnapshot);
-        }
-
-        let mut list = RevocationList::with_key(horizon, key);
-        list.max_entries = max_entries;
-        list.watermark.store(watermark, Ordering::Relaxed);
-        for index in 0..entries {
-            let hash = KeyedHash([input.u64()?, input.u64()?]);
-            let ms = input.i64()?;
-            let mut maps = list.shard(hash).write();
-            let map = if index < users {
-                &mut maps.users
-            } else {
-                &mut maps.sessions
-            };
-            if map.insert(hash, ms).is_some() {
-                return Err(Error::CorruptSnapshot); // a duplicate: not written by `snapshot`
-            }
-        }
-        list.users.store(users, Ordering::Relaxed);
-        list.sessions.store(sessions, Ordering::Relaxed);
-        Ok(list)
-    }
-
     /// The earliest issued-at (Unix ms) a new token for `subject` may carry without being
     /// rejected: just after the subject's revocation and after the watermark. `None` when
     /// neither applies.
@@ -1048,188 +697,6 @@ impl RevocationList {
     }
 }
 
-/// Replication: the seam through which code that keeps many lists in step (the `redis`
-/// module, or a sync of your own) reads the revocations made here and applies those made
-/// elsewhere. A sync calls [`RevocationList::start_outbox`] once, then repeatedly publishes
-/// [`RevocationList::take_outgoing`] (handing back with [`RevocationList::return_outgoing`]
-/// what it could not publish) and [`RevocationList::apply`]s what others published. Only
-/// keyed hashes travel, so lists that share revocations share their hash key
-/// ([`RevocationList::new_shared`]).
-impl RevocationList {
-    /// How far after this list's clock a revocation [`RevocationList::apply`] takes may lie:
-    /// one minute. Clocks of a fleet a few seconds apart, and `revoke_user`'s step to the next
-    /// whole second, fit well within it; it is the default leeway, so that a session started
-    /// right after such a revocation is not refused as not yet valid.
-    pub const MAX_AHEAD: Duration = Duration::milliseconds(MAX_AHEAD_MILLIS);
-
-    /// Starts collecting the revocations made here (by `revoke_user` and the others, whoever
-    /// calls them), for [`RevocationList::take_outgoing`]. Until then none is kept.
-    ///
-    /// ```
-    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
-    /// list.revoke_user("before"); // not collected
-    /// list.start_outbox();
-    /// list.revoke_user("alice");
-    /// assert_eq!(list.take_outgoing().len(), 1);
-    /// ```
-    pub fn start_outbox(&self) {
-        let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
-        outbox.get_or_insert_with(Vec::new);
-    }
-
-    /// The revocations made here since the last call, oldest first.
-    ///
-    /// ```
-    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
-    /// list.start_outbox();
-    /// list.revoke_user("alice");
-    /// let outgoing = list.take_outgoing();
-    /// assert!(outgoing[0].is_user());
-    /// assert!(list.take_outgoing().is_empty());
-    /// ```
-    #[must_use]
-    pub fn take_outgoing(&self) -> Vec<Revocation> {
-        let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
-        outbox.as_mut().map(std::mem::take).unwrap_or_default()
-    }
-
-    /// Puts back revocations that could not be published, before any made since, so that the
-    /// next [`RevocationList::take_outgoing`] returns them again, in order.
-    ///
-    /// ```
-    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
-    /// list.start_outbox();
-    /// list.revoke_user("alice");
-    /// let unsent = list.take_outgoing();
-    /// list.return_outgoing(unsent);
-    /// assert_eq!(list.outgoing_len(), 1);
-    /// ```
-    pub fn return_outgoing(&self, mut unsent: Vec<Revocation>) {
-        let mut outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(outbox) = outbox.as_mut() {
-            unsent.append(outbox);
-            *outbox = unsent;
-        }
-    }
-
-    /// How many revocations wait in the outbox.
-    ///
-    /// ```
-    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
-    /// assert_eq!(list.outgoing_len(), 0);
-    /// ```
-    #[must_use]
-    pub fn outgoing_len(&self) -> usize {
-        let outbox = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
-        outbox.as_ref().map_or(0, Vec::len)
-    }
-
-    /// Applies a revocation made elsewhere: idempotent, and never moves a time back (a user's
-    /// revocation and a session's start keep the later of the two). Not put in the outbox.
-    ///
-    /// A time more than [`RevocationList::MAX_AHEAD`] after this list's clock is applied at
-    /// that bound ([`Applied::AtTheBound`]): the entry still rejects every session that exists
-    /// now, so nothing revoked gets back in, and its user can log in again within a minute. A
-    /// time more than [`crate::MAX_LEEWAY`] (an hour) ahead is no clock of a fleet: it is not
-    /// applied ([`Applied::TooFarAhead`]). So a time far in the future, written into a shared
-    /// store by mistake or on purpose, can neither keep a user from logging in for years nor,
-    /// folded at the cap, lock every user out: a fold never moves the watermark more than a
-    /// minute past now.
-    ///
-    /// ```
-    /// use sealed_session::RevocationList;
-    /// use sealed_session::revocation::Applied;
-    /// use time::Duration;
-    ///
-    /// let secret = sealed_session::Key::generate();
-    /// let here = RevocationList::new_shared(Duration::days(8), &secret);
-    /// let there = RevocationList::new_shared(Duration::days(8), &secret);
-    /// here.start_outbox();
-    /// here.revoke_user("alice");
-    /// for revocation in here.take_outgoing() {
-    ///     assert_eq!(there.apply(revocation), Applied::AsGiven);
-    /// }
-    /// assert_eq!(there.len(), 1);
-    /// ```
-    pub fn apply(&self, revocation: Revocation) -> Applied {
-        let entry = if revocation.user {
-            Entry::User
-        } else {
-            Entry::Session
-        };
-        let _writer = self.lock_writer();
-        let now = now_millis();
-        if revocation.at > now.saturating_add(duration_millis(crate::MAX_LEEWAY)) {
-            return Applied::TooFarAhead;
-        }
-        let bound = now.saturating_add(MAX_AHEAD_MILLIS);
-        self.record(
-            entry,
-            hash_of_bytes(revocation.hash),
-            revocation.at.min(bound),
-        );
-        if revocation.at > bound {
-            Applied::AtTheBound
-        } else {
-            Applied::AsGiven
-        }
-    }
-
-    /// Whether checks answer (`true`, the default) or refuse with
-    /// [`Error::RevocationsUnavailable`] (`false`): a sync that fails closed sets it to
-    /// `false` until its first full load, so that no token revoked elsewhere passes meanwhile.
-    ///
-    /// ```
-    /// use sealed_session::{Error, Key, RevocationList, Sealer};
-    /// use std::sync::Arc;
-    ///
-    /// let list = Arc::new(RevocationList::new(time::Duration::days(8)));
-    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
-    /// let token = sealer.seal("alice", &())?;
-    /// list.set_ready(false);
-    /// assert_eq!(sealer.open::<()>(&token).unwrap_err(), Error::RevocationsUnavailable);
-    /// list.set_ready(true);
-    /// assert!(sealer.open::<()>(&token).is_ok());
-    /// # Ok::<(), sealed_session::Error>(())
-    /// ```
-    pub fn set_ready(&self, ready: bool) {
-        self.ready.store(ready, Ordering::Release);
-    }
-
-    /// Whether checks answer ([`RevocationList::set_ready`]).
-    ///
-    /// ```
-    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
-    /// assert!(list.is_ready());
-    /// ```
-    #[must_use]
-    pub fn is_ready(&self) -> bool {
-        self.ready.load(Ordering::Acquire)
-    }
-}
-
-/// Reads a snapshot front to back.
-struct Reader<'a>(&'a [u8]);
-
-impl Reader<'_> {
-    fn take<const N: usize>(&mut self) -> Result<[u8; N], Error> {
-        let (head, rest) = self
-            .0
-            .split_first_chunk::<N>()
-            .ok_or(Error::CorruptSnapshot)?;
-        self.0 = rest;
-        Ok(*head)
-    }
-
-    fn u64(&mut self) -> Result<u64, Error> {
-        self.take().map(u64::from_le_bytes)
-    }
-
-    fn i64(&mut self) -> Result<i64, Error> {
-        self.take().map(i64::from_le_bytes)
-    }
-}
-
 impl fmt::Debug for RevocationList {
     /// Counts and settings; never the hash key or the entries.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1255,6 +722,10 @@ impl Drop for RevocationList {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+    use std::hash::Hasher as _;
+
+    use super::store::{PassThrough, PassThroughHasher};
     use super::*;
 
     const HORIZON: Duration = Duration::days(8);
