@@ -5,63 +5,8 @@
 //! keeps both. So one entry reaches every token a session ever had, including one resealed by a
 //! request that was already under way when the revocation was made.
 //!
-//! # What is stored
-//!
-//! - **Users**: `SipHash-1-3-128(key, subject) -> last_modified` (Unix ms). A token whose
-//!   session's `auth_at` is not after its subject's `last_modified` is revoked. The subject
-//!   itself is not kept: 16 bytes of keyed hash and 8 bytes of time per entry, whatever the
-//!   subject's length. The key is random per list, so an attacker who picks subjects can neither
-//!   collide two of them nor flood one hash bucket.
-//! - **Sessions**: `SipHash-1-3-128(key, session id) -> auth_at` (Unix ms): every token with that
-//!   session id is revoked, whichever reseal made it. Session ids are hashed too, because an
-//!   application may revoke ids that a client named.
-//! - **Watermark**: a global "not before" (Unix ms): every token whose session's `auth_at` is at
-//!   or before it is revoked, for every user. It only moves when a capped list is full (see
-//!   [`RevocationList::with_max_entries`]), and is forgotten by [`RevocationList::prune_at`].
-//!
-//! # Why the rules are safe
-//!
-//! The horizon `H` is at least the maximum lifetime plus the leeway of every sealer that uses
-//! the list ([`crate::Sealer`] refuses to seal or open otherwise). Every token of a session that
-//! began at `auth_at` expires by `auth_at + max_lifetime` (a reseal never sets a later expiry),
-//! and opens only while `now < exp + leeway <= auth_at + max_lifetime + leeway <= auth_at + H`
-//! (all in whole milliseconds). So, at the list's `now`:
-//!
-//! - a user entry `last_modified < now - H` rejects only sessions (`auth_at <= last_modified`)
-//!   whose every token has expired: it is pruned;
-//! - a session entry `auth_at < now - H` names a session whose every token has expired by the
-//!   same argument: it is pruned;
-//! - a watermark `< now - H` rejects only expired tokens: it is reset.
-//!
-//! The bound `exp + leeway <= auth_at + H` must hold for every token that is checked, not only
-//! for those this process seals: a token sealed elsewhere with a longer lifetime, or opened with
-//! a larger leeway, would outlive its revocation. So `open` checks it for every token, and
-//! refuses (fails closed) one whose `exp - auth_at` plus the opener's leeway exceeds `H`; the
-//! sealer's own settings are checked when it is built (`Sealer::validate`).
-//!
-//! Folding (at the cap) replaces entries by the watermark. A user entry folds at its
-//! `last_modified`, a session entry at its `auth_at`: both are at or before the revocation was
-//! made (less clock skew between servers), so the watermark never lies in the future, and a
-//! login after the fold opens normally.
-//!
-//! Login times come from the sealing server's clock, revocation times from the revoking
-//! server's clock (or the one given to `revoke_user_at`). A session started by a server whose
-//! clock runs ahead escapes a revocation made on a slower clock less than that skew after the
-//! login; keep the clocks of the servers that share a list in sync.
-//!
-//! # Concurrency
-//!
-//! Entries live in 64 maps (`SHARDS`), each behind its own [`RwLock`](std::sync::RwLock), chosen by bits of the hash
-//! that the map itself does not use. A check takes one read lock (two if sessions are revoked),
-//! so readers never block each other and a writer blocks only the readers of one shard. Writers
-//! are rare and take one [`Mutex`] first, which keeps the cap, the counts and the watermark
-//! consistent without ever holding two shard locks. Every change is made under a shard's write
-//! lock before the method returns, so it is visible to the very next check on any thread.
-//! Atomic counts let a check skip the maps while they are empty, and a fold raises the
-//! watermark before it removes the entries it replaces (`check` reads the watermark last).
-//!
-//! A poisoned lock (a panic elsewhere while it was held) is recovered: the data are plain maps of
-//! integers, consistent after any single insert or removal.
+//! What is stored, why pruning and folding never let a revoked token back in, and why checks
+//! never block each other: `docs/DESIGN.md`, "The revocation list".
 //!
 //! The parts: `store.rs` (the sharded maps and the keyed hash), `snapshot.rs` (the binary
 //! snapshot and its format), `replica.rs` (the replication seam a sync uses).
