@@ -57,7 +57,6 @@
 //! wire format is specified, and frozen, in `docs/FORMAT.md`.
 
 mod aead;
-mod claims;
 mod compress;
 mod error;
 #[cfg(feature = "cookie")]
@@ -69,6 +68,7 @@ pub mod jwt;
 mod key;
 pub mod revocation;
 mod seal;
+mod session;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod sync;
@@ -76,7 +76,6 @@ pub mod sync;
 mod test_vectors;
 mod text;
 
-pub use claims::{MAX_SUBJECT_LEN, SESSION_ID_LEN, Session, SessionId};
 pub use compress::{
     AUTO_MIN_LEN, Compression, DEFAULT_LEVEL, DICTIONARY_ID_LEN, Dictionary, DictionaryId,
     MAX_DICTIONARY_LEN,
@@ -88,6 +87,7 @@ pub use seal::{
     DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_STATE_LEN, DEFAULT_MAX_TOKEN_LEN,
     DEFAULT_TTL, Format, MAX_LEEWAY, Sealed, Sealer,
 };
+pub use session::{MAX_SUBJECT_LEN, SESSION_ID_LEN, Session, SessionId};
 /// The one duration type and the date type of the whole API (lifetimes, horizons, the sync's
 /// timeouts), from the `time` crate: re-exported, so that calling the API needs no `time`
 /// dependency of one's own.

@@ -28,7 +28,7 @@ use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 use zeroize::Zeroize as _;
 
 use crate::Error;
-use crate::claims::{
+use crate::session::{
     Session, SessionId, duration_millis, from_unix_millis, now_millis, unix_millis,
 };
 
@@ -319,7 +319,7 @@ impl RevocationList {
         // within this second (see `Sealer::seal`).
         let floor = self
             .floor(hash)
-            .map_or(NO_WATERMARK, crate::claims::ceil_to_second);
+            .map_or(NO_WATERMARK, crate::session::ceil_to_second);
         let at = clock().max(floor);
         self.record(Entry::User, hash, at);
         self.post(Entry::User, hash, at);
@@ -838,7 +838,7 @@ mod tests {
         // A token sealed now starts at the first whole second at or after the floor, after
         // `far`; revoking now must catch it.
         let floor = list.issue_floor_millis("alice").expect("revoked");
-        let start = crate::claims::ceil_to_second(floor);
+        let start = crate::session::ceil_to_second(floor);
         let at = list.revoke_user("alice");
         assert_eq!(unix_millis(at), start);
         assert_eq!(list.check("alice", &SID, start), Err(Error::Revoked));
@@ -964,7 +964,7 @@ mod tests {
     /// into a year-9999 watermark that locked every user out.
     #[test]
     fn a_revocation_far_in_the_future_is_applied_at_the_bound_and_never_folds_past_now() {
-        let far = crate::claims::MAX_MILLIS;
+        let far = crate::session::MAX_MILLIS;
         let list = RevocationList::new(HORIZON).with_max_entries(40);
         let alice = list.hash(b"alice");
         let at = |ms| Revocation {

@@ -8,7 +8,7 @@ use time::Duration;
 
 use super::store::{Entry, hash_of_bytes};
 use super::{MAX_AHEAD_MILLIS, RevocationList};
-use crate::claims::{MAX_MILLIS, MIN_MILLIS, duration_millis, now_millis};
+use crate::session::{MAX_MILLIS, MIN_MILLIS, duration_millis, now_millis};
 
 /// One revocation as lists exchange it ([`RevocationList::take_outgoing`],
 /// [`RevocationList::apply`]): a user's or a session's, the keyed hash of the subject or the

@@ -24,9 +24,9 @@ use super::Sealer;
 use super::scratch::{Scratch, with_scratch};
 use crate::Error;
 use crate::aead::{self, NONCE_LEN, TAG_LEN};
-use crate::claims::{self, SessionId, Times, duration_millis};
 use crate::compress::{self, AUTO_MIN_LEN, Compression, DICTIONARY_ID_LEN, Dictionary};
 use crate::key::{JWE_SUBKEY_INFO, KEY_ID_LEN, KEY_LEN, KeyId, TOKEN_SUBKEY_INFO};
+use crate::session::{self, SessionId, Times, duration_millis};
 use crate::{SESSION_ID_LEN, Session};
 
 /// The format version in the first byte of every token.
@@ -107,7 +107,7 @@ impl Sealer {
             // flags are known, and the plaintext is encrypted where it stands.
             binary.clear();
             binary.resize(PAYLOAD_START, 0);
-            claims::write_envelope_head(binary, times, &sid, subject)?;
+            session::write_envelope_head(binary, times, &sid, subject)?;
             let state_start = binary.len();
             serde_json::to_writer(&mut *binary, state).map_err(|_| Error::Serialize)?;
             let plaintext_len = binary.len() - PAYLOAD_START;
@@ -297,19 +297,19 @@ impl Sealer {
         plaintext: &[u8],
         now_ms: i64,
     ) -> Result<Session<T>, Error> {
-        self.accept_envelope(claims::read_envelope(plaintext)?, now_ms)
+        self.accept_envelope(session::read_envelope(plaintext)?, now_ms)
     }
 
     /// Applies the time rules and the revocation list to an authentic envelope, and parses the
     /// state: the last step of opening, for every format.
     pub(crate) fn accept_envelope<T: DeserializeOwned>(
         &self,
-        envelope: claims::Envelope<'_>,
+        envelope: session::Envelope<'_>,
         now_ms: i64,
     ) -> Result<Session<T>, Error> {
         let times = envelope.times;
         let leeway = duration_millis(self.leeway);
-        claims::check_times(times, now_ms, leeway, duration_millis(self.max_lifetime))?;
+        session::check_times(times, now_ms, leeway, duration_millis(self.max_lifetime))?;
         if let Some(revocations) = &self.revocations {
             // The list forgets a revocation one horizon after it: a session whose token lives
             // longer could outlive its revocation. Refuse it rather than trust the list.
@@ -358,7 +358,7 @@ pub(crate) fn parse_state<T: DeserializeOwned>(json: &[u8]) -> Result<T, Error> 
 mod tests {
     use super::*;
     use crate::Key;
-    use crate::claims::unix_millis;
+    use crate::session::unix_millis;
     use crate::test_vectors::{hex, text, unhex, vector_file};
     use time::OffsetDateTime;
     use time::format_description::well_known::Rfc3339;

@@ -24,9 +24,9 @@ use zeroize::Zeroize as _;
 use super::format::{SealingKey, deflate_bound, encoded_len};
 use super::scratch::{Scratch, with_scratch};
 use crate::aead::{self, NONCE_LEN, TAG_LEN};
-use crate::claims::{Envelope, MAX_MILLIS, SessionId, Times};
 use crate::compress::{self, AUTO_MIN_LEN, Compression};
 use crate::key::KEY_ID_LEN;
+use crate::session::{Envelope, MAX_MILLIS, SessionId, Times};
 use crate::{Error, Sealer, Session};
 
 /// The longest protected header accepted, in characters: ours are under 90.
@@ -439,8 +439,8 @@ mod tests {
 mod example {
     use super::*;
     use crate::Key;
-    use crate::claims::unix_millis;
     use crate::key::JWE_SUBKEY_INFO;
+    use crate::session::unix_millis;
     use crate::test_vectors::{hex, text, unhex, vector_file};
     use time::OffsetDateTime;
     use time::format_description::well_known::Rfc3339;

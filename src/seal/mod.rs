@@ -20,13 +20,13 @@ use time::{Duration, OffsetDateTime};
 
 use crate::Error;
 use crate::aead::NONCE_LEN;
-use crate::claims::{
-    self, MAX_OFFSET, SESSION_ID_LEN, Session, SessionId, Times, duration_millis, now_millis,
-    unix_millis,
-};
 use crate::compress::{Compression, DEFAULT_LEVEL, Dictionary};
 use crate::key::Keyring;
 use crate::revocation::RevocationList;
+use crate::session::{
+    self, MAX_OFFSET, SESSION_ID_LEN, Session, SessionId, Times, duration_millis, now_millis,
+    unix_millis,
+};
 use format::SealingKey;
 use scratch::os_random;
 
@@ -682,7 +682,7 @@ impl Sealer {
             if let Some(floor) = revocations.issue_floor_millis(subject)
                 && floor > round_down(now_ms, 1000)
             {
-                auth_at = auth_at.max(claims::ceil_to_second(floor));
+                auth_at = auth_at.max(session::ceil_to_second(floor));
             }
         }
         let life = duration_millis(self.ttl).min(duration_millis(self.max_lifetime));
@@ -849,7 +849,7 @@ impl Sealer {
         let auth_at = session.times.auth_at;
         let max_lifetime = duration_millis(self.max_lifetime);
         // An expired session is not brought back, and one past its lifetime is told so.
-        claims::check_times(
+        session::check_times(
             session.times,
             now_ms,
             duration_millis(self.leeway),
