@@ -85,7 +85,7 @@ pub use key::{KEY_ID_LEN, KEY_LEN, Key, KeyId, Keyring};
 pub use revocation::RevocationList;
 pub use seal::{
     DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_STATE_LEN, DEFAULT_MAX_TOKEN_LEN,
-    DEFAULT_TTL, Format, MAX_LEEWAY, Sealed, Sealer,
+    DEFAULT_TTL, Format, MAX_LEEWAY, Sealed, Sealer, SealerBuilder,
 };
 pub use session::{MAX_SUBJECT_LEN, SESSION_ID_LEN, Session, SessionId};
 /// The one duration type and the date type of the whole API (lifetimes, horizons, the sync's

@@ -3,6 +3,7 @@
 //! `format.rs` writes and reads the token's bytes; `scratch.rs` holds the per-thread buffers
 //! and the randomness. `docs/FORMAT.md` specifies the format.
 
+mod builder;
 mod format;
 mod jwe;
 #[cfg(test)]
@@ -27,6 +28,7 @@ use crate::session::{
     self, MAX_OFFSET, SESSION_ID_LEN, Session, SessionId, Times, duration_millis, now_millis,
     unix_millis,
 };
+pub use builder::SealerBuilder;
 use format::SealingKey;
 use scratch::os_random;
 
@@ -133,6 +135,23 @@ pub struct Sealer {
 }
 
 impl Sealer {
+    /// A [`SealerBuilder`]: the settings, then one [`SealerBuilder::build`] that checks them
+    /// together, so that no sealer exists in a configuration that cannot work. The same as
+    /// [`Sealer::new`] with its `with_…` methods and [`Sealer::validate`], in one step.
+    ///
+    /// ```
+    /// use sealed_session::{Duration, Key, Sealer};
+    ///
+    /// let sealer = Sealer::builder(Key::generate(), "session")
+    ///     .with_ttl(Duration::hours(8))
+    ///     .with_max_lifetime(Duration::days(1))
+    ///     .build()?;
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn builder(keyring: impl Into<Keyring>, purpose: &str) -> SealerBuilder {
+        SealerBuilder::new(keyring, purpose)
+    }
+
     /// A sealer for `purpose` with the default settings: 24-hour TTL, 7-day maximum lifetime,
     /// 60 s leeway, 4000-character tokens, 64 KiB states, [`Compression::Auto`] at level 2, no
     /// dictionary, no revocation list.
