@@ -7,7 +7,7 @@
 //! per-thread buffers and lazily built tables are already in place, as in a running server.
 //!
 //! The candidates and the data are those of `benches/peers.rs`, included here as a module.
-//! Run: `cargo bench --bench allocations`.
+//! Run in `benches/`: `cargo bench --bench allocations`.
 
 use std::hint::black_box;
 

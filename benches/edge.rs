@@ -3,8 +3,8 @@
 //! by side with axum-extra's `PrivateCookieJar` doing the same job — and the cost of a chunked
 //! session (2 to 3 cookies) against a single one.
 //!
-//! Run: `cargo bench --bench edge --features axum`. No server: the router is called as a tower
-//! service, on a current-thread tokio runtime, so the figures are the edge's own work.
+//! Run in `benches/`: `cargo bench --bench edge --features axum`. No server: the router is called
+//! as a tower service, on a current-thread tokio runtime, so the figures are the edge's own work.
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -8,7 +8,7 @@
 //! fresh `jti` from the OS). Groups: `jws-<alg>/issue` and `jws-<alg>/verify`, ids `ours` and
 //! `jsonwebtoken`. Before criterion runs, the token sizes are printed.
 //!
-//! Run: `cargo bench --bench jws`.
+//! Run in `benches/`: `cargo bench --bench jws`.
 
 use std::hint::black_box;
 

@@ -25,7 +25,8 @@
 //! criterion runs, a table of token sizes and whether each token fits one 4096-byte `Set-Cookie`
 //! header is printed.
 //!
-//! Run: `cargo bench --bench peers`. `docs/PERFORMANCE.md` has the results and how to read them.
+//! Run in `benches/`: `cargo bench --bench peers`. `docs/PERFORMANCE.md` has the results and how
+//! to read them.
 //! `benches/allocations.rs` includes this file as a module to count allocations of the same
 //! candidates on the same data.
 

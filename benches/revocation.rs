@@ -19,7 +19,7 @@
 //! added (from `/proc/self/status`, Linux only; an upper bound, since the allocator may keep
 //! freed pages) and how long a snapshot and a restore of it take.
 //!
-//! Run: `cargo bench --bench revocation`.
+//! Run in `benches/`: `cargo bench --bench revocation`.
 
 use std::hint::black_box;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! everywhere.
 //!
 //! ```sh
-//! cargo run --example axum_app --features axum -- 127.0.0.1:8080
+//! cargo run -p sealed-session-examples --example axum_app --features axum -- 127.0.0.1:8080
 //! ```
 //!
 //! It listens on the address given as its first argument (default `127.0.0.1:3000`; port 0

@@ -2,6 +2,7 @@
 //! serverless handler has (`lambda_http` calls it with `http::Request<lambda_http::Body>`).
 //!
 //! ```sh
+//! cd examples                                                 # the sealed-session-examples package
 //! cargo run --example serverless --features http              # a scripted walk through the flow
 //! cargo run --example serverless --features lambda            # the real AWS Lambda entry point
 //! REDIS_URL=redis://127.0.0.1/ REVOCATION_KEY=... \
@@ -520,8 +521,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 #[cfg(all(test, feature = "redis"))]
-#[path = "../tests/support/redis_server.rs"]
-mod redis_server;
+use sealed_session_test_support::redis_server;
 
 #[cfg(test)]
 mod tests {
@@ -840,7 +840,10 @@ mod lambda_events {
         cookies: &[String],
         body: &str,
     ) -> lambda_http::Request {
-        let path_on_disk = format!("{}/tests/vectors/lambda/{file}", env!("CARGO_MANIFEST_DIR"));
+        let path_on_disk = format!(
+            "{}/../tests/vectors/lambda/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         let mut event: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(path_on_disk).expect("event"))
                 .expect("JSON");

@@ -1,6 +1,6 @@
 //! One instance of a service that shares its revocation list through Redis: the other process
-//! of the two-process tests in `tests/redis_sync.rs`, and a way to watch two instances agree by
-//! hand (start two, type into both).
+//! of the two-process tests in `examples/tests/redis_sync.rs`, and a way to watch two instances
+//! agree by hand (start two, type into both).
 //!
 //! Reads commands on stdin, one per line, and answers one line each:
 //!
@@ -17,7 +17,7 @@
 //! the same on every instance), `NAMESPACE` (default `sync-peer`), `FOLLOW_MS` (the follower's interval; 0 = no follower: only
 //! `sync` catches up, as a serverless function would).
 //!
-//! `cargo run --example sync_peer --features redis`
+//! `cargo run -p sealed-session-examples --example sync_peer --features redis`
 
 use std::io::BufRead as _;
 use std::sync::Arc;

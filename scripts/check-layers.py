@@ -48,7 +48,7 @@ def main() -> int:
     for path in sorted(SRC.rglob("*.rs")):
         relative = path.relative_to(SRC)
         parts = relative.parts
-        if parts[0] == "bin" or relative == pathlib.Path("lib.rs"):
+        if relative == pathlib.Path("lib.rs"):
             continue
         edge = parts[0] if parts[0] in EDGES else None
         text = path.read_text()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# cargo-mutants over all of src/, one area at a time (docs/TESTING.md, "Mutation testing").
+# cargo-mutants over src/ and cli/src/, one area at a time (docs/TESTING.md, "Mutation testing").
 #
 #   bash scripts/mutants.sh            # every area, in this order
 #   bash scripts/mutants.sh jwt http   # some areas
@@ -7,8 +7,11 @@
 #
 # Each area's mutants run against the test binaries that exercise it (the library's unit tests
 # always among them): a mutant only another binary would notice shows as missed, never as
-# caught by accident. Results: mutants.out/<area>/mutants.out/ (caught.txt, missed.txt,
-# timeout.txt, unviable.txt). Once tests are written against the missed ones, run them again:
+# caught by accident. The binaries are in the packages of the workspace: the library's by
+# default, others named by the area (`--test-package`: the CLI's, the examples'); the CLI's own
+# code is mutated in its package (`--package`). Results: mutants.out/<area>/mutants.out/
+# (caught.txt, missed.txt, timeout.txt, unviable.txt). Once tests are written against the missed
+# ones, run them again:
 #
 #   bash scripts/mutants.sh jwt-again http-again   # mutants.out/<area>-again/
 #
@@ -28,18 +31,22 @@ if command -v mold >/dev/null; then
     export RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-fuse-ld=mold"
 fi
 command -v cargo-mutants >/dev/null || cargo install cargo-mutants --version 27.1.0 --locked
-command -v redis-server >/dev/null || { echo "redis-server is needed (tests/redis_sync.rs)" >&2; exit 1; }
+command -v redis-server >/dev/null || { echo "redis-server is needed (examples/tests/redis_sync.rs)" >&2; exit 1; }
 
-# area: the files, then the test targets that run against their mutants.
-declare -A files targets
+# area: the files, then the test targets that run against their mutants; the package mutated
+# (default: the library) and the packages whose tests run (default: the one mutated).
+declare -A files targets packages test_packages
 files[jwt]="src/jwt/*.rs"
 targets[jwt]="--lib --test=jwe --test=jws --test=adversarial --test=vector_cases"
 files[http]="src/http/*.rs"
 targets[http]="--lib --test=cookie --test=axum --test=adversarial"
 files[sync]="src/sync/*.rs"
 targets[sync]="--lib --test=redis_sync --test=cli --test=revocation"
-files[cli]="src/bin/sealed-session/*.rs"
+# redis_sync is the examples' (it drives examples/sync_peer.rs), cli the CLI's.
+test_packages[sync]="sealed-session,sealed-session-examples,sealed-session-cli"
+files[cli]="cli/src/*.rs"
 targets[cli]="--bins --test=cli"
+packages[cli]="sealed-session-cli"
 # The pure-Rust AEAD backend, compiled only without `ring` (.cargo/mutants-backend.toml builds
 # with `rust-crypto` alone): against the tests that seal and open, and the AEAD's vectors.
 files[backend]="src/aead/rust_crypto.rs"
@@ -48,15 +55,17 @@ declare -A configs=([backend]=.cargo/mutants-backend.toml)
 # The core: everything else. Its first pass runs against the binaries that test it directly
 # (half the links of the whole suite, and without the two slowest tests: .cargo/mutants-core.toml);
 # what that pass misses, `core-again` runs against every binary but the browser's.
-core_excludes=(-e 'src/jwt/*.rs' -e 'src/http/*.rs' -e 'src/sync/*.rs' -e 'src/bin/**'
-    -e 'src/aead/rust_crypto.rs')
+core_excludes=(-e 'src/jwt/*.rs' -e 'src/http/*.rs' -e 'src/sync/*.rs' -e 'src/aead/rust_crypto.rs')
 targets[core]="--lib --test=seal --test=reseal --test=expiry --test=rotation --test=format
     --test=dictionary --test=revocation --test=vector_cases --test=adversarial --test=bomb_memory
     --test=fork_safety --test=key_memory --test=revocation_memory --test=jwe --test=jws"
 
-# Adds an area's own configuration, if it has one, and its test targets to the caller's `args`.
+# Adds an area's own configuration, if it has one, its packages and its test targets to the
+# caller's `args`.
 add_area_args() {
     [[ -z "${configs[$1]:-}" ]] || args+=(--config "${configs[$1]}")
+    [[ -z "${packages[$1]:-}" ]] || args+=(--package "${packages[$1]}")
+    [[ -z "${test_packages[$1]:-}" ]] || args+=(--test-package "${test_packages[$1]}")
     for target in ${targets[$1]}; do args+=("--cargo-arg=$target"); done
 }
 
@@ -119,7 +128,8 @@ again() {
     fi 2>/dev/null)
     [[ ${#args[@]} -gt 0 ]] || { echo "$area-again: nothing missed"; return; }
     if [[ "$area" == core ]]; then
-        args+=("${core_excludes[@]}")
+        # Every package's tests: the CLI's and the examples' too.
+        args+=("${core_excludes[@]}" --test-workspace=true)
     else
         add_area_args "$area"
     fi

@@ -13,9 +13,10 @@ bash scripts/install-redis.sh
 INTEROP_PYTHON="$(bash scripts/interop-venv.sh | tail -n 1)"
 export INTEROP_PYTHON
 
-echo "=== tests, every feature (the ring backend, JWT, Redis sync, cookies, axum, the browser test)"
-cargo test --all-features
+echo "=== tests, every package of the workspace, every feature (the ring backend, JWT, Redis sync,"
+echo "    cookies, axum, the CLI, the examples, the browser test)"
+cargo test --workspace --all-features
 echo "=== interop with independent JOSE implementations (joserfc, Authlib, PyJWT)"
-cargo test --all-features --test interop
-echo "=== tests, the rust-crypto backend (with JWT)"
-cargo test --no-default-features --features rust-crypto,jwt
+cargo test -p sealed-session --all-features --test interop
+echo "=== tests of the library, the rust-crypto backend (with JWT)"
+cargo test -p sealed-session --no-default-features --features rust-crypto,jwt

@@ -47,7 +47,7 @@ pub enum Compression {
     /// Never compress.
     Never,
     /// Compress when that makes the token shorter. With a [`Dictionary`], at every size; without
-    /// one, only states whose JSON is at least [`AUTO_MIN_LEN`] bytes (below that, DEFLATE alone
+    /// one, only states whose JSON is at least [`Compression::AUTO_MIN_LEN`] bytes (below that, DEFLATE alone
     /// saves too little to pay for its time). A speed and size setting, not a protection: a
     /// state that mixes attacker-influenced data with a secret must use `Never`, whatever its
     /// size.
@@ -57,12 +57,21 @@ pub enum Compression {
     Always,
 }
 
+impl Compression {
+    /// Without a dictionary, states whose JSON is shorter than this are never compressed under
+    /// [`Compression::Auto`]: 512 bytes.
+    pub const AUTO_MIN_LEN: usize = AUTO_MIN_LEN;
+    /// The compression level sealers use unless told otherwise
+    /// ([`crate::Sealer::with_compression_level`]): 2.
+    pub const DEFAULT_LEVEL: u32 = DEFAULT_LEVEL;
+}
+
 /// Without a dictionary, states whose JSON is shorter than this are never compressed under
 /// [`Compression::Auto`].
-pub const AUTO_MIN_LEN: usize = 512;
+pub(crate) const AUTO_MIN_LEN: usize = 512;
 
 /// The compression level sealers use unless told otherwise ([`crate::Sealer::with_compression_level`]).
-pub const DEFAULT_LEVEL: u32 = 2;
+pub(crate) const DEFAULT_LEVEL: u32 = 2;
 
 /// Plaintexts shorter than this are compressed at level 1 whatever the level set: its fixed
 /// Huffman codes make streams as short as level 2's dynamic ones there (measured with the
@@ -76,10 +85,10 @@ pub(crate) fn level_for(len: usize, level: u32) -> u32 {
 }
 
 /// The longest dictionary that DEFLATE can use: its window, 32 KiB.
-pub const MAX_DICTIONARY_LEN: usize = 32 * 1024;
+pub(crate) const MAX_DICTIONARY_LEN: usize = 32 * 1024;
 
 /// Length of a [`DictionaryId`] in bytes.
-pub const DICTIONARY_ID_LEN: usize = 2;
+pub(crate) const DICTIONARY_ID_LEN: usize = 2;
 
 /// A preset dictionary: bytes the compressor and decompressor both start from, so that even a
 /// small state compresses (RFC 1951 lets a stream refer back into history it did not write).
@@ -118,6 +127,9 @@ struct DictionaryBytes {
 pub struct DictionaryId(pub(crate) [u8; DICTIONARY_ID_LEN]);
 
 impl DictionaryId {
+    /// Length of a dictionary id in bytes: 2.
+    pub const LEN: usize = DICTIONARY_ID_LEN;
+
     /// The id as bytes, as written in the token header.
     ///
     /// ```
@@ -142,7 +154,11 @@ impl fmt::Debug for DictionaryId {
 }
 
 impl Dictionary {
-    /// A dictionary of `bytes`. Only the last [`MAX_DICTIONARY_LEN`] (32 KiB) can be used by
+    /// The longest dictionary DEFLATE can use, its window: 32 KiB. A longer one keeps its
+    /// last 32 KiB.
+    pub const MAX_LEN: usize = MAX_DICTIONARY_LEN;
+
+    /// A dictionary of `bytes`. Only the last [`Dictionary::MAX_LEN`] (32 KiB) can be used by
     /// DEFLATE; anything before them is dropped (and not part of the digest).
     ///
     /// ```

@@ -21,9 +21,9 @@ use zeroize::Zeroizing;
 use crate::Error;
 
 /// Length of a [`Key`] in bytes.
-pub const KEY_LEN: usize = 32;
+pub(crate) const KEY_LEN: usize = 32;
 /// Length of a [`KeyId`] in bytes.
-pub const KEY_ID_LEN: usize = 4;
+pub(crate) const KEY_ID_LEN: usize = 4;
 
 /// HKDF `info` for the key id. Versioned so that a future format can derive ids afresh.
 const KEY_ID_INFO: &[u8] = b"sealed-session v1 key id";
@@ -66,6 +66,9 @@ pub struct Key {
 }
 
 impl Key {
+    /// Length of a key in bytes: 32.
+    pub const LEN: usize = KEY_LEN;
+
     /// Draws a new key from the operating system's random number generator.
     ///
     /// # Panics
@@ -232,6 +235,9 @@ impl fmt::Debug for Key {
 pub struct KeyId(pub(crate) [u8; KEY_ID_LEN]);
 
 impl KeyId {
+    /// Length of a key id in bytes: 4.
+    pub const LEN: usize = KEY_ID_LEN;
+
     /// The id as bytes, as written in the token header.
     ///
     /// ```

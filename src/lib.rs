@@ -46,17 +46,17 @@
 //! | `ring` | yes | XChaCha20-Poly1305 as HChaCha20 (`chacha20`) + ChaCha20-Poly1305 in `ring`'s assembly, about 3× faster on session-sized tokens |
 //! | `rust-crypto` | no | XChaCha20-Poly1305 from RustCrypto's pure-Rust `chacha20poly1305`, for targets where `ring`'s assembly is unwanted |
 //! | `jwt` | yes | [`jwt`]: signed JWTs (JWS) on `jsonwebtoken` (HS256, EdDSA) with JWK Sets. [`Format::Jwe`], the session as a standard JWE (`dir`, `XC20P`, `zip: DEF`), needs no feature: it is built on the core's own dependencies |
-//! | `cli` | no | the `sealed-session` command: keygen, seal, open, inspect, revocation snapshots |
 //! | `redis` | no | `sync::RedisSync`: revocation lists of many instances kept in step through Redis |
 //! | `cookie` | no | `http::SessionCookie`: the token as a secure cookie, chunked within a budget when it does not fit one, read back strictly (on the `cookie` crate) |
 //! | `http` | no | `cookie`, plus reading from an `http::HeaderMap` and appending `Set-Cookie` headers |
 //! | `axum` | no | `http`, plus `http::SessionLayer` and the `http::SessionHandle` extractor |
-//! | `lambda` | no | `http`, plus `lambda_http` for the entry point of `examples/serverless.rs` |
 //!
 //! Features add up: a build with both uses `ring`; a build with neither does not compile. The
-//! wire format is specified, and frozen, in `docs/FORMAT.md`.
+//! wire format is specified, and frozen, in `docs/FORMAT.md`. The `sealed-session` command
+//! line is its own crate of the workspace (`cli/`), and so are the examples (`examples/`).
 
 mod aead;
+mod aliases;
 mod compress;
 mod error;
 #[cfg(feature = "cookie")]
@@ -76,18 +76,14 @@ pub mod sync;
 mod test_vectors;
 mod text;
 
-pub use compress::{
-    AUTO_MIN_LEN, Compression, DEFAULT_LEVEL, DICTIONARY_ID_LEN, Dictionary, DictionaryId,
-    MAX_DICTIONARY_LEN,
-};
+#[allow(deprecated)]
+pub use aliases::*;
+pub use compress::{Compression, Dictionary, DictionaryId};
 pub use error::Error;
-pub use key::{KEY_ID_LEN, KEY_LEN, Key, KeyId, Keyring};
+pub use key::{Key, KeyId, Keyring};
 pub use revocation::RevocationList;
-pub use seal::{
-    DEFAULT_LEEWAY, DEFAULT_MAX_LIFETIME, DEFAULT_MAX_STATE_LEN, DEFAULT_MAX_TOKEN_LEN,
-    DEFAULT_TTL, Format, MAX_LEEWAY, Sealed, Sealer, SealerBuilder,
-};
-pub use session::{MAX_SUBJECT_LEN, SESSION_ID_LEN, Session, SessionId};
+pub use seal::{Format, Sealed, Sealer, SealerBuilder};
+pub use session::{Session, SessionId};
 /// The one duration type and the date type of the whole API (lifetimes, horizons, the sync's
 /// timeouts), from the `time` crate: re-exported, so that calling the API needs no `time`
 /// dependency of one's own.

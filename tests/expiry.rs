@@ -178,13 +178,13 @@ fn regression_the_leeway_is_bounded() {
         Err(Error::Config(_))
     ));
     assert!(matches!(wide.seal_at("a", &(), T0), Err(Error::Config(_))));
-    let hour = sealer().with_leeway(sealed_session::MAX_LEEWAY);
+    let hour = sealer().with_leeway(sealed_session::Sealer::MAX_LEEWAY);
     assert!(hour.validate().is_ok());
     assert!(
         hour.open_at::<()>(&token, T0 + Duration::hours(24) + Duration::minutes(59))
             .is_ok()
     );
-    let over = sealer().with_leeway(sealed_session::MAX_LEEWAY + Duration::milliseconds(1));
+    let over = sealer().with_leeway(sealed_session::Sealer::MAX_LEEWAY + Duration::milliseconds(1));
     assert!(matches!(over.validate(), Err(Error::Config(_))));
 }
 

@@ -429,7 +429,7 @@ fn a_dictionary_is_refused() {
 #[test]
 fn oversized_tokens_and_zip_bombs_are_too_large() {
     let sealer = jwe();
-    let long = "a".repeat(sealed_session::DEFAULT_MAX_TOKEN_LEN + 1);
+    let long = "a".repeat(sealed_session::Sealer::DEFAULT_MAX_TOKEN_LEN + 1);
     assert_eq!(
         sealer.open_at::<Value>(&long, T0).err(),
         Some(Error::TooLarge)
@@ -556,7 +556,7 @@ fn the_subject_bound_is_exact_and_inclusive() {
     let roomy = jwe()
         .with_max_token_len(1 << 20)
         .with_max_state_len(1 << 20);
-    let longest = "x".repeat(sealed_session::MAX_SUBJECT_LEN);
+    let longest = "x".repeat(sealed_session::Sealer::MAX_SUBJECT_LEN);
     let token = roomy.seal_at(&longest, &(), T0).expect("seals");
     let session = roomy.open_at::<()>(&token, T0).expect("opens");
     assert_eq!(session.subject(), longest);
@@ -620,7 +620,9 @@ fn auto_zips_only_when_the_token_is_strictly_shorter() {
                 .decode(segments(&plain_token)[3])
                 .expect("base64url")
                 .len();
-            if claims_len >= sealed_session::AUTO_MIN_LEN && forced.len() + 3 < plain_token.len() {
+            if claims_len >= sealed_session::Compression::AUTO_MIN_LEN
+                && forced.len() + 3 < plain_token.len()
+            {
                 pays += 1;
                 assert!(header(&token).get("zip").is_some(), "it pays: {state}");
             }
@@ -685,12 +687,12 @@ fn auto_tries_from_auto_min_len_on() {
         let zipped = header(&token).get("zip").is_some();
         assert_eq!(
             zipped,
-            claims_len >= sealed_session::AUTO_MIN_LEN,
+            claims_len >= sealed_session::Compression::AUTO_MIN_LEN,
             "{claims_len}"
         );
         lengths.push(claims_len);
     }
-    assert!(lengths.contains(&sealed_session::AUTO_MIN_LEN));
+    assert!(lengths.contains(&sealed_session::Compression::AUTO_MIN_LEN));
 }
 
 /// The exported JWK Set is written in one member order, the one docs/FORMAT.md gives
@@ -852,7 +854,7 @@ fn the_json_types_of_kid_typ_and_sub() {
         assert_eq!(with_sub(bad).err(), Some(Error::Malformed), "{bad}");
     }
     // Opening bounds `sub` by the state cap only, not by what a sealer writes.
-    let longer = "x".repeat(sealed_session::MAX_SUBJECT_LEN + 1);
+    let longer = "x".repeat(sealed_session::Sealer::MAX_SUBJECT_LEN + 1);
     let plaintext = format!(
         r#"{{"sub":"{longer}","jti":"AAAAAAAAAAAAAAAAAAAAAA","auth_time":1906545600,"iat":1906545600,"exp":1906549200,"state":1}}"#
     );
@@ -866,5 +868,8 @@ fn the_json_types_of_kid_typ_and_sub() {
         .with_max_token_len(1 << 20)
         .with_max_state_len(1 << 20);
     let session = roomy.open_at::<Value>(&token, T0).expect("opens");
-    assert_eq!(session.subject().len(), sealed_session::MAX_SUBJECT_LEN + 1);
+    assert_eq!(
+        session.subject().len(),
+        sealed_session::Sealer::MAX_SUBJECT_LEN + 1
+    );
 }

@@ -1,6 +1,6 @@
 //! Key bytes never survive in freed heap memory: growing a keyring, cloning keys, building a
 //! sealer and dropping it all leave no freed block holding the key. The allocator scans every
-//! block it frees (`tests/support/freed-scan`); this file holds one test, so that no other test
+//! block it frees (`test-support/freed-scan`); this file holds one test, so that no other test
 //! frees blocks meanwhile.
 
 use freed_scan::FreedScan;

@@ -1,7 +1,7 @@
 //! A revocation list's hash key never survives in freed heap memory: dropping the list wipes
 //! it. With the key, anyone holding a memory dump could test whether a given user or session
 //! was revoked, and craft subjects that collide in its tables. One test in this file, so that no
-//! other test frees blocks meanwhile (`tests/support/freed-scan`).
+//! other test frees blocks meanwhile (`test-support/freed-scan`).
 
 use freed_scan::FreedScan;
 use sealed_session::RevocationList;

@@ -511,8 +511,11 @@ fn compression_decision() {
 #[test]
 fn regression_the_auto_threshold_applies_to_the_state() {
     let subject = "s".repeat(40);
-    let below = format!("\"{}\"", "a".repeat(sealed_session::AUTO_MIN_LEN - 3));
-    assert_eq!(below.len(), sealed_session::AUTO_MIN_LEN - 1);
+    let below = format!(
+        "\"{}\"",
+        "a".repeat(sealed_session::Compression::AUTO_MIN_LEN - 3)
+    );
+    assert_eq!(below.len(), sealed_session::Compression::AUTO_MIN_LEN - 1);
     let state: String = serde_json::from_str(&below).expect("a JSON string");
     let token = sealer().seal_at(&subject, &state, T0).expect("seals");
     assert!(

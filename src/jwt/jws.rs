@@ -679,13 +679,13 @@ impl JwsVerifier {
             keys: RwLock::new(Arc::new(keys)),
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
-            leeway: crate::DEFAULT_LEEWAY,
+            leeway: crate::Sealer::DEFAULT_LEEWAY,
             max_token_len: DEFAULT_MAX_JWS_LEN,
             revocations: None,
         }
     }
 
-    /// Clock skew tolerated on `exp`, `nbf` and `iat`; at most [`crate::MAX_LEEWAY`] (larger
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`; at most [`Sealer::MAX_LEEWAY`](crate::Sealer::MAX_LEEWAY) (larger
     /// values are cut to it), never negative.
     ///
     /// ```
@@ -695,7 +695,7 @@ impl JwsVerifier {
     /// ```
     #[must_use]
     pub fn with_leeway(mut self, leeway: Duration) -> JwsVerifier {
-        self.leeway = leeway.clamp(Duration::ZERO, crate::MAX_LEEWAY);
+        self.leeway = leeway.clamp(Duration::ZERO, crate::Sealer::MAX_LEEWAY);
         self
     }
 

@@ -104,7 +104,7 @@ pub enum Applied {
     /// Dated more than [`RevocationList::MAX_AHEAD`] after this list's clock: applied at that
     /// bound.
     AtTheBound,
-    /// Dated more than an hour after this list's clock ([`crate::MAX_LEEWAY`]), which no clock
+    /// Dated more than an hour after this list's clock ([`Sealer::MAX_LEEWAY`](crate::Sealer::MAX_LEEWAY)), which no clock
     /// of a fleet is: not applied.
     TooFarAhead,
 }
@@ -191,7 +191,7 @@ impl RevocationList {
     /// A time more than [`RevocationList::MAX_AHEAD`] after this list's clock is applied at
     /// that bound ([`Applied::AtTheBound`]): the entry still rejects every session that exists
     /// now, so nothing revoked gets back in, and its user can log in again within a minute. A
-    /// time more than [`crate::MAX_LEEWAY`] (an hour) ahead is no clock of a fleet: it is not
+    /// time more than [`Sealer::MAX_LEEWAY`](crate::Sealer::MAX_LEEWAY) (an hour) ahead is no clock of a fleet: it is not
     /// applied ([`Applied::TooFarAhead`]). So a time far in the future, written into a shared
     /// store by mistake or on purpose, can neither keep a user from logging in for years nor,
     /// folded at the cap, lock every user out: a fold never moves the watermark more than a
@@ -220,7 +220,7 @@ impl RevocationList {
         };
         let _writer = self.lock_writer();
         let now = now_millis();
-        if revocation.at > now.saturating_add(duration_millis(crate::MAX_LEEWAY)) {
+        if revocation.at > now.saturating_add(duration_millis(crate::Sealer::MAX_LEEWAY)) {
             return Applied::TooFarAhead;
         }
         let bound = now.saturating_add(MAX_AHEAD_MILLIS);

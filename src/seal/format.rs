@@ -23,11 +23,12 @@ use zeroize::{Zeroize as _, Zeroizing};
 use super::Sealer;
 use super::scratch::{Scratch, with_scratch};
 use crate::Error;
+use crate::Session;
 use crate::aead::{self, NONCE_LEN, TAG_LEN};
 use crate::compress::{self, AUTO_MIN_LEN, Compression, DICTIONARY_ID_LEN, Dictionary};
 use crate::key::{JWE_SUBKEY_INFO, KEY_ID_LEN, KEY_LEN, KeyId, TOKEN_SUBKEY_INFO};
+use crate::session::SESSION_ID_LEN;
 use crate::session::{self, SessionId, Times, duration_millis};
-use crate::{SESSION_ID_LEN, Session};
 
 /// The format version in the first byte of every token.
 pub(crate) const VERSION: u8 = 1;

@@ -152,7 +152,7 @@ impl Sealer {
         sid: SessionId,
         nonce: &[u8; NONCE_LEN],
     ) -> Result<String, Error> {
-        if subject.len() > crate::MAX_SUBJECT_LEN {
+        if subject.len() > crate::session::MAX_SUBJECT_LEN {
             return Err(Error::TooLarge);
         }
         let key = &self.keys[0];

@@ -33,20 +33,20 @@ use format::SealingKey;
 use scratch::os_random;
 
 /// Default lifetime of a token: 24 hours. With [`Sealer::reseal`], the idle timeout.
-pub const DEFAULT_TTL: Duration = Duration::hours(24);
+pub(crate) const DEFAULT_TTL: Duration = Duration::hours(24);
 /// Default absolute lifetime of a session, counted from the login: 7 days.
-pub const DEFAULT_MAX_LIFETIME: Duration = Duration::days(7);
+pub(crate) const DEFAULT_MAX_LIFETIME: Duration = Duration::days(7);
 /// Default clock skew tolerated on expiry and issued-at: 60 seconds.
-pub const DEFAULT_LEEWAY: Duration = Duration::seconds(60);
+pub(crate) const DEFAULT_LEEWAY: Duration = Duration::seconds(60);
 /// Default longest token, in characters: 4000, so that the token, a cookie name of up to 30
 /// characters and the default cookie attributes fit the 4096 bytes every browser accepts.
-pub const DEFAULT_MAX_TOKEN_LEN: usize = 4000;
+pub(crate) const DEFAULT_MAX_TOKEN_LEN: usize = 4000;
 /// Default largest plaintext (the envelope: the serialized, uncompressed state with its subject,
 /// times and id): 64 KiB.
-pub const DEFAULT_MAX_STATE_LEN: usize = 64 * 1024;
+pub(crate) const DEFAULT_MAX_STATE_LEN: usize = 64 * 1024;
 /// The largest leeway a sealer accepts: one hour. Clocks further apart than that are broken, and
 /// a larger leeway would keep expired tokens opening for longer than anyone expects.
-pub const MAX_LEEWAY: Duration = Duration::hours(1);
+pub(crate) const MAX_LEEWAY: Duration = Duration::hours(1);
 
 /// The text form of the tokens a [`Sealer`] seals and opens.
 ///
@@ -135,6 +135,25 @@ pub struct Sealer {
 }
 
 impl Sealer {
+    /// Default lifetime of a token: 24 hours. With [`Sealer::reseal`], the idle timeout.
+    pub const DEFAULT_TTL: Duration = DEFAULT_TTL;
+    /// Default absolute lifetime of a session, counted from the login: 7 days.
+    pub const DEFAULT_MAX_LIFETIME: Duration = DEFAULT_MAX_LIFETIME;
+    /// Default clock skew tolerated on expiry and issued-at: 60 seconds.
+    pub const DEFAULT_LEEWAY: Duration = DEFAULT_LEEWAY;
+    /// The largest leeway a sealer accepts: one hour. Clocks further apart than that are
+    /// broken, and a larger leeway would keep expired tokens opening longer than anyone expects.
+    pub const MAX_LEEWAY: Duration = MAX_LEEWAY;
+    /// Default longest token, in characters: 4000, so that the token, a cookie name of up to
+    /// 30 characters and the default cookie attributes fit the 4096 bytes every browser keeps.
+    pub const DEFAULT_MAX_TOKEN_LEN: usize = DEFAULT_MAX_TOKEN_LEN;
+    /// Default largest plaintext (the serialized, uncompressed state with its subject, times
+    /// and id): 64 KiB.
+    pub const DEFAULT_MAX_STATE_LEN: usize = DEFAULT_MAX_STATE_LEN;
+    /// The longest subject, in bytes: its length is written in two bytes. Sealing a longer
+    /// one fails with [`Error::TooLarge`].
+    pub const MAX_SUBJECT_LEN: usize = crate::session::MAX_SUBJECT_LEN;
+
     /// A [`SealerBuilder`]: the settings, then one [`SealerBuilder::build`] that checks them
     /// together, so that no sealer exists in a configuration that cannot work. The same as
     /// [`Sealer::new`] with its `with_…` methods and [`Sealer::validate`], in one step.
@@ -201,7 +220,7 @@ impl Sealer {
     /// # Errors
     ///
     /// [`Error::Config`] for a TTL or maximum lifetime that is not positive or above 34 years,
-    /// a leeway above [`MAX_LEEWAY`], a compression level outside 1 to 9, two dictionaries that
+    /// a leeway above [`Sealer::MAX_LEEWAY`], a compression level outside 1 to 9, two dictionaries that
     /// share an id, or a revocation list whose horizon is shorter than the maximum lifetime
     /// plus the leeway.
     ///
@@ -331,7 +350,7 @@ impl Sealer {
     ///
     /// A token still opens up to this long after it expires (or its session reaches its
     /// maximum lifetime), and opens when its issued-at lies up to this far in the future. A
-    /// negative leeway counts as zero; one above [`MAX_LEEWAY`] (one hour) makes `seal` and
+    /// negative leeway counts as zero; one above [`Sealer::MAX_LEEWAY`] (one hour) makes `seal` and
     /// `open` fail with [`Error::Config`].
     ///
     /// ```
@@ -395,7 +414,7 @@ impl Sealer {
 
     /// The DEFLATE level, 1 (fastest) to 9 (smallest), for plaintexts of 256 bytes and more
     /// (shorter ones always use level 1, whose fixed codes are as short there and twice as
-    /// fast). Defaults to [`crate::DEFAULT_LEVEL`], 2: on the benchmark's session JSON of 1 to
+    /// fast). Defaults to [`Compression::DEFAULT_LEVEL`], 2: on the benchmark's session JSON of 1 to
     /// 3.5 KB it makes tokens 15 to 20% shorter than level 1, for a seal that takes about twice
     /// as long (opening costs the same); levels above it save 2 to 7% more for 10 to 30% more
     /// time (docs/PERFORMANCE.md). A token's size is paid on every request, its seal only when
@@ -573,7 +592,7 @@ impl Sealer {
     ///
     /// # Errors
     ///
-    /// [`Error::TooLarge`] if the state, the subject ([`crate::MAX_SUBJECT_LEN`]) or the token
+    /// [`Error::TooLarge`] if the state, the subject ([`Sealer::MAX_SUBJECT_LEN`]) or the token
     /// exceeds its limit, [`Error::Serialize`] if the state cannot be written as JSON,
     /// [`Error::Config`] for settings that [`Sealer::validate`] refuses or a time that cannot
     /// be sealed (before 1970, or an expiry past the year 9999), [`Error::Random`] if the

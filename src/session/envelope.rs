@@ -23,12 +23,12 @@ const _: () = assert!(ENVELOPE_FIXED_LEN == 34);
 /// fails with [`Error::TooLarge`].
 ///
 /// ```
-/// use sealed_session::{Error, Key, Sealer, MAX_SUBJECT_LEN};
+/// use sealed_session::{Error, Key, Sealer};
 /// let sealer = Sealer::new(Key::generate(), "session").with_max_token_len(usize::MAX);
-/// let long = "x".repeat(MAX_SUBJECT_LEN + 1);
+/// let long = "x".repeat(Sealer::MAX_SUBJECT_LEN + 1);
 /// assert_eq!(sealer.seal(&long, &()), Err(Error::TooLarge));
 /// ```
-pub const MAX_SUBJECT_LEN: usize = u16::MAX as usize;
+pub(crate) const MAX_SUBJECT_LEN: usize = u16::MAX as usize;
 
 /// The largest offset (`iat − auth_at`, `exp − iat`): 40 bits of milliseconds, about 34.8 years.
 pub(crate) const MAX_OFFSET: i64 = (1 << 40) - 1;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::Error;
 
 /// Length of a [`SessionId`] in bytes.
-pub const SESSION_ID_LEN: usize = 16;
+pub(crate) const SESSION_ID_LEN: usize = 16;
 /// Length of a [`SessionId`] as base64url text.
 const SESSION_ID_TEXT_LEN: usize = 22;
 
@@ -34,6 +34,9 @@ const SESSION_ID_TEXT_LEN: usize = 22;
 pub struct SessionId(pub(crate) [u8; SESSION_ID_LEN]);
 
 impl SessionId {
+    /// Length of a session id in bytes: 16.
+    pub const LEN: usize = SESSION_ID_LEN;
+
     /// The id's bytes.
     ///
     /// ```

@@ -9,9 +9,10 @@ mod times;
 
 use time::OffsetDateTime;
 
-pub use envelope::MAX_SUBJECT_LEN;
+pub(crate) use envelope::MAX_SUBJECT_LEN;
 pub(crate) use envelope::{Envelope, MAX_OFFSET, read_envelope, write_envelope_head};
-pub use id::{SESSION_ID_LEN, SessionId};
+pub(crate) use id::SESSION_ID_LEN;
+pub use id::SessionId;
 use times::datetime_of_checked_millis;
 pub(crate) use times::{
     MAX_MILLIS, MIN_MILLIS, Times, ceil_to_second, check_times, duration_millis, from_unix_millis,

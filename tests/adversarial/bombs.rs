@@ -20,7 +20,7 @@ const CHILD_ENV: &str = "SEALED_SESSION_ADVERSARIAL_OPEN";
 /// This test's name, for the child's `--exact` filter.
 const THIS_TEST: &str = "bombs::bombs_in_valid_ciphertext_are_refused_under_a_bounded_peak_rss";
 /// What the opener allows: the default state cap.
-const CAP: usize = sealed_session::DEFAULT_MAX_STATE_LEN;
+const CAP: usize = sealed_session::Sealer::DEFAULT_MAX_STATE_LEN;
 /// What the bomb inflates to: 1024 times the cap.
 const INFLATED: usize = 64 << 20;
 

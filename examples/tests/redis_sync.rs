@@ -2,17 +2,14 @@
 //! processes, an outage, a cold start of 100,000 entries, duplicates and reordering, a trimmed
 //! log, garbage, and the start policies.
 
-#[path = "support/redis_server.rs"]
-mod redis_server;
-
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use redis_server::RedisServer;
 use sealed_session::sync::{RedisSync, StartPolicy, SyncOptions};
 use sealed_session::{Error, Key, RevocationList, Sealer};
+use sealed_session_test_support::redis_server::{self, RedisServer};
 
 const HORIZON: time::Duration = time::Duration::days(8);
 
@@ -68,7 +65,7 @@ impl Peer {
             .join("sync_peer");
         assert!(
             examples.exists(),
-            "{} is missing: build it with `cargo test --all-features` (or `cargo build --example sync_peer --features redis`)",
+            "{} is missing: build it with `cargo test --workspace --all-features` (or `cargo build -p sealed-session-examples --example sync_peer --features redis`)",
             examples.display()
         );
         use base64::Engine as _;

@@ -5,7 +5,9 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A running `redis-server`, killed when dropped.
 pub struct RedisServer {
+    /// The port it listens on, on 127.0.0.1.
     pub port: u16,
     child: Option<Child>,
 }
@@ -48,12 +50,12 @@ impl RedisServer {
         server
     }
 
+    /// Its URL, for a Redis client.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
     /// A plain connection, for the test's own commands.
-    #[allow(dead_code)] // not every test binary that includes this file uses it
     pub fn connection(&self) -> redis::Connection {
         redis::Client::open(self.url())
             .and_then(|client| client.get_connection())

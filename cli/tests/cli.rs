@@ -307,7 +307,7 @@ fn revoke_then_open_is_revoked_and_an_interrupted_write_keeps_the_old_snapshot()
 /// the PATH, and each exits as the transcript says (`# exit N` after a command; 0 otherwise).
 #[test]
 fn the_readme_transcript_runs() {
-    let readme = std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR")))
+    let readme = std::fs::read_to_string(format!("{}/../README.md", env!("CARGO_MANIFEST_DIR")))
         .expect("README");
     let section = readme
         .split("<!-- cli-transcript -->")
@@ -352,8 +352,7 @@ fn the_readme_transcript_runs() {
 }
 
 #[cfg(feature = "redis")]
-#[path = "support/redis_server.rs"]
-mod redis_server;
+use sealed_session_test_support::redis_server;
 
 /// `revocations --redis`: a revocation published to the shared store, where another instance's
 /// list loads it.
@@ -892,7 +891,7 @@ fn open_accepts_tokens_up_to_64_kib_not_the_library_default() {
             .output()
             .expect("runs")
     };
-    let limit = sealed_session::DEFAULT_MAX_TOKEN_LEN;
+    let limit = sealed_session::Sealer::DEFAULT_MAX_TOKEN_LEN;
     assert_eq!(open(&"A".repeat(limit + 1), &[]).status.code(), Some(7));
     assert_ne!(open(&"A".repeat(limit), &[]).status.code(), Some(7));
 

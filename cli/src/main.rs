@@ -17,8 +17,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 use sealed_session::jwt::JwsSigningKey;
 use sealed_session::{
-    Compression, DEFAULT_MAX_TOKEN_LEN, Dictionary, Error, Format, Key, RevocationList, Sealer,
-    SessionId,
+    Compression, Dictionary, Error, Format, Key, RevocationList, Sealer, SessionId,
 };
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -98,7 +97,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = FormatArg::Compact)]
         format: FormatArg,
         /// The longest token to produce, in characters. The default fits one cookie.
-        #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_TOKEN_LEN)]
+        #[arg(long, value_name = "N", default_value_t = Sealer::DEFAULT_MAX_TOKEN_LEN)]
         max_token_len: usize,
     },
     /// Open a token: prints its subject, session id, times and state as JSON.
@@ -133,7 +132,7 @@ enum Command {
         max_lifetime: Duration,
         /// The longest token to accept, in characters; a longer one is refused unread (exit 7).
         /// The default fits one cookie.
-        #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_TOKEN_LEN)]
+        #[arg(long, value_name = "N", default_value_t = Sealer::DEFAULT_MAX_TOKEN_LEN)]
         max_token_len: usize,
     },
     /// Show what a token shows anyone, without a key: its kind, header, key id and lengths.
@@ -557,7 +556,7 @@ fn shared_revocations(
 #[cfg(not(feature = "redis"))]
 fn shared_revocations(_: &str, _: &str, _: &str, _: RevocationAction) -> Result<(), Failure> {
     Err(Failure::config(
-        "--redis needs the `redis` feature: cargo install --path . --features cli,redis".into(),
+        "--redis needs the `redis` feature: cargo install --path cli --features redis".into(),
     ))
 }
 
