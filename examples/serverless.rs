@@ -353,7 +353,7 @@ fn form(body: &[u8]) -> Vec<(String, String)> {
 mod shared {
     use std::sync::Arc;
 
-    use sealed_session::sync::{RedisSync, SyncOptions};
+    use sealed_session::redis::{RedisSync, SyncOptions};
     use sealed_session::{Error, Key, RevocationList, Session};
     use time::Duration;
 
@@ -659,7 +659,7 @@ mod tests {
     mod across_containers {
         use std::net::TcpListener;
 
-        use sealed_session::sync::SyncOptions;
+        use sealed_session::redis::SyncOptions;
 
         use super::*;
         use crate::redis_server::{RedisServer, remove_data};

@@ -22,7 +22,7 @@
 use std::io::BufRead as _;
 use std::sync::Arc;
 
-use sealed_session::sync::{RedisSync, SyncOptions};
+use sealed_session::redis::{RedisSync, SyncOptions};
 use sealed_session::{Key, RevocationList, Sealer};
 use time::Duration;
 

@@ -3,7 +3,7 @@
 
 - The core (every file of src/ outside the edges) names no edge: no `cfg(feature = <edge>)`,
   no `crate::<edge module>`. Only `src/lib.rs`, the facade, puts a feature on a `mod` line.
-- An edge (src/http, src/jwt, src/sync) uses only what a user of the crate could use: a
+- An edge (src/http, src/jwt, src/redis) uses only what a user of the crate could use: a
   `crate::X` path must start with a name the crate root makes public (`pub use`, `pub mod`),
   or be the edge's own module. Test-only helpers (`crate::test_vectors`) are allowed in tests.
 
@@ -17,7 +17,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
 # Edge modules and the cargo features that turn them on.
-EDGES = {"http": "http", "jwt": "jwt", "sync": "sync"}
+EDGES = {"http": "http", "jwt": "jwt", "redis": "redis"}
 EDGE_FEATURES = {"cookie", "http", "axum", "jwt", "jws", "redis", "cli", "lambda"}
 TEST_ONLY = {"test_vectors"}
 

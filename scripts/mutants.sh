@@ -40,7 +40,7 @@ files[jwt]="src/jwt/*.rs"
 targets[jwt]="--lib --test=jwe --test=jws --test=adversarial --test=vector_cases"
 files[http]="src/http/*.rs"
 targets[http]="--lib --test=cookie --test=axum --test=adversarial"
-files[sync]="src/sync/*.rs"
+files[sync]="src/redis/*.rs"
 targets[sync]="--lib --test=redis_sync --test=cli --test=revocation"
 # redis_sync is the examples' (it drives examples/sync_peer.rs), cli the CLI's.
 test_packages[sync]="sealed-session,sealed-session-examples,sealed-session-cli"
@@ -55,7 +55,7 @@ declare -A configs=([backend]=.cargo/mutants-backend.toml)
 # The core: everything else. Its first pass runs against the binaries that test it directly
 # (half the links of the whole suite, and without the two slowest tests: .cargo/mutants-core.toml);
 # what that pass misses, `core-again` runs against every binary but the browser's.
-core_excludes=(-e 'src/jwt/*.rs' -e 'src/http/*.rs' -e 'src/sync/*.rs' -e 'src/aead/rust_crypto.rs')
+core_excludes=(-e 'src/jwt/*.rs' -e 'src/http/*.rs' -e 'src/redis/*.rs' -e 'src/aead/rust_crypto.rs')
 targets[core]="--lib --test=seal --test=reseal --test=expiry --test=rotation --test=format
     --test=dictionary --test=revocation --test=vector_cases --test=adversarial --test=bomb_memory
     --test=fork_safety --test=key_memory --test=revocation_memory --test=jwe --test=jws"

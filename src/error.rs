@@ -90,7 +90,7 @@ pub enum Error {
     /// A JSON Web Key or JWK Set that cannot be used, and why.
     #[error("invalid JWK: {0}")]
     InvalidJwk(&'static str),
-    /// The revocation list is shared and has not loaded yet (`sync::RedisSync` with its
+    /// The revocation list is shared and has not loaded yet (`redis::RedisSync` with its
     /// default, fail-closed start): no token opens until it has, since one revoked elsewhere
     /// could otherwise pass.
     #[error("revocation list not loaded yet")]

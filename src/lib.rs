@@ -46,7 +46,7 @@
 //! | `ring` | yes | XChaCha20-Poly1305 as HChaCha20 (`chacha20`) + ChaCha20-Poly1305 in `ring`'s assembly, about 3× faster on session-sized tokens |
 //! | `rust-crypto` | no | XChaCha20-Poly1305 from RustCrypto's pure-Rust `chacha20poly1305`, for targets where `ring`'s assembly is unwanted |
 //! | `jwt` | yes | [`jwt`]: signed JWTs (JWS) on `jsonwebtoken` (HS256, EdDSA) with JWK Sets. [`Format::Jwe`], the session as a standard JWE (`dir`, `XC20P`, `zip: DEF`), needs no feature: it is built on the core's own dependencies |
-//! | `redis` | no | `sync::RedisSync`: revocation lists of many instances kept in step through Redis |
+//! | `redis` | no | `redis::RedisSync`: revocation lists of many instances kept in step through Redis |
 //! | `cookie` | no | `http::SessionCookie`: the token as a secure cookie, chunked within a budget when it does not fit one, read back strictly (on the `cookie` crate) |
 //! | `http` | no | `cookie`, plus reading from an `http::HeaderMap` and appending `Set-Cookie` headers |
 //! | `axum` | no | `http`, plus `http::SessionLayer` and the `http::SessionHandle` extractor |
@@ -66,12 +66,24 @@ pub mod http;
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub mod jwt;
 mod key;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
 pub mod revocation;
 mod seal;
 mod session;
+/// The Redis sync under its 0.1 name, which read like `std::sync`: now [`redis`].
+///
+/// ```
+/// #[allow(deprecated)]
+/// let options = sealed_session::sync::SyncOptions::new("app");
+/// assert_eq!(options.namespace, "app");
+/// ```
 #[cfg(feature = "redis")]
-#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub mod sync;
+#[deprecated(since = "0.2.0", note = "use `sealed_session::redis`")]
+pub mod sync {
+    pub use crate::redis::*;
+}
 #[cfg(test)]
 mod test_vectors;
 mod text;

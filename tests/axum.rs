@@ -240,7 +240,7 @@ async fn the_axum_layer_deletes_a_valid_cookie_when_the_fault_is_the_servers() {
 #[tokio::test]
 async fn a_cookie_is_kept_while_revocations_are_unavailable() {
     use sealed_session::RevocationList;
-    use sealed_session::sync::{RedisSync, SyncOptions};
+    use sealed_session::redis::{RedisSync, SyncOptions};
     use std::sync::Arc;
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")

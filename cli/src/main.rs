@@ -469,7 +469,7 @@ fn shared_revocations(
     key_env: &str,
     action: RevocationAction,
 ) -> Result<(), Failure> {
-    use sealed_session::sync::{RedisSync, SyncOptions};
+    use sealed_session::redis::{RedisSync, SyncOptions};
     let key = KeySource {
         key_env: key_env.to_owned(),
         key_file: None,

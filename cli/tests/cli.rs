@@ -393,10 +393,10 @@ fn revocations_on_the_shared_store() {
         time::Duration::days(8),
         &key,
     ));
-    let sync = sealed_session::sync::RedisSync::connect(
+    let sync = sealed_session::redis::RedisSync::connect(
         list.clone(),
         &server.url(),
-        sealed_session::sync::SyncOptions::new("cli-test"),
+        sealed_session::redis::SyncOptions::new("cli-test"),
     )
     .expect("connects");
     assert!(sync.status().loaded);
@@ -617,10 +617,10 @@ fn the_cli_trims_the_shared_store_at_its_default_horizon() {
             time::Duration::days(31),
             &key,
         ));
-        let sync = sealed_session::sync::RedisSync::connect(
+        let sync = sealed_session::redis::RedisSync::connect(
             list.clone(),
             &server.url(),
-            sealed_session::sync::SyncOptions::new("month"),
+            sealed_session::redis::SyncOptions::new("month"),
         )
         .expect("connects");
         assert!(sync.status().loaded);

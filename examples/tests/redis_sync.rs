@@ -7,7 +7,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sealed_session::sync::{RedisSync, StartPolicy, SyncOptions};
+use sealed_session::redis::{RedisSync, StartPolicy, SyncOptions};
 use sealed_session::{Error, Key, RevocationList, Sealer};
 use sealed_session_test_support::redis_server::{self, RedisServer};
 

@@ -13,7 +13,7 @@
 use std::sync::{Arc, LazyLock};
 
 use libfuzzer_sys::fuzz_target;
-use sealed_session::sync::fuzzing::read_back;
+use sealed_session::redis::fuzzing::read_back;
 use sealed_session::{Error, Key, RevocationList, Sealer};
 use time::{Duration, OffsetDateTime};
 

@@ -152,7 +152,7 @@ impl RevocationList {
     /// An empty list whose hash key is derived from `secret` (HKDF-SHA256, `info` = `sealed-session
     /// v1 revocation hash key`), not drawn at random: lists built alike on every instance hash
     /// subjects and session ids alike, so that they can exchange revocations (see
-    /// `sync::RedisSync`) without sending a subject or a session id anywhere.
+    /// `redis::RedisSync`) without sending a subject or a session id anywhere.
     ///
     /// Use a key of its own, not a sealing key, and keep it as secret as one: with it, whoever
     /// reads the shared revocations can test whether a given user was revoked.

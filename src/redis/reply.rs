@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use redis::Value;
+use ::redis::Value;
 
 use crate::RevocationList;
 use crate::revocation::{Applied, Revocation};
@@ -27,12 +27,12 @@ pub(super) struct Position {
 /// Why an exchange failed: Redis, or a reply of the wrong shape.
 #[derive(Debug)]
 pub(super) enum Fault {
-    Redis(redis::RedisError),
+    Redis(::redis::RedisError),
     Protocol(&'static str),
 }
 
-impl From<redis::RedisError> for Fault {
-    fn from(error: redis::RedisError) -> Fault {
+impl From<::redis::RedisError> for Fault {
+    fn from(error: ::redis::RedisError) -> Fault {
         Fault::Redis(error)
     }
 }
@@ -429,12 +429,12 @@ pub mod fuzzing {
         reply: &[u8],
     ) -> ReadBack {
         let reader = Reader::new(Arc::clone(list));
-        let parse = |bytes: &[u8]| redis::parse_redis_value(bytes).ok();
+        let parse = |bytes: &[u8]| ::redis::parse_redis_value(bytes).ok();
         let accepted = match (command % 3, parse(reply)) {
             (_, None) => false,
             (0, Some(reply)) => reader.scan_page(reply, 0).is_ok(),
             (1, Some(reply)) => {
-                let info = parse(info).unwrap_or(redis::Value::Nil);
+                let info = parse(info).unwrap_or(::redis::Value::Nil);
                 let mut position = Position {
                     id: "0-0".to_owned(),
                     added: Some(0),
@@ -652,7 +652,7 @@ mod tests {
             Fault::Protocol("XRANGE: not an array").to_string(),
             "XRANGE: not an array"
         );
-        let refused = redis::RedisError::from((redis::ErrorKind::Io, "connection refused"));
+        let refused = ::redis::RedisError::from((::redis::ErrorKind::Io, "connection refused"));
         let shown = Fault::from(refused).to_string();
         assert!(shown.contains("connection refused"), "{shown}");
     }

@@ -6,11 +6,11 @@
 //! made elsewhere — from a background follower in a long-running server, or with one bounded
 //! [`RedisSync::catch_up`] at the start of a request in a serverless function.
 
-mod read;
-mod redis;
+mod reply;
+mod sync;
 
 #[cfg(fuzzing)]
 #[doc(hidden)]
-pub use self::read::fuzzing;
+pub use self::reply::fuzzing;
 
-pub use self::redis::{Follower, RedisSync, StartPolicy, SyncOptions, SyncStatus};
+pub use self::sync::{Follower, RedisSync, StartPolicy, SyncOptions, SyncStatus};

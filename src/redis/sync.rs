@@ -57,10 +57,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use redis::Value;
+use ::redis::Value;
 use time::Duration;
 
-use super::read::{Fault, Position, Reader, Step, member_of, position_of, redis_time, score_of};
+use super::reply::{Fault, Position, Reader, Step, member_of, position_of, redis_time, score_of};
 use crate::revocation::Revocation;
 use crate::{Error, RevocationList};
 
@@ -98,7 +98,7 @@ pub enum StartPolicy {
 /// Settings of a [`RedisSync`].
 ///
 /// ```
-/// let options = sealed_session::sync::SyncOptions::new("my-app");
+/// let options = sealed_session::redis::SyncOptions::new("my-app");
 /// assert_eq!(options.namespace, "my-app");
 /// ```
 #[derive(Clone, Debug)]
@@ -126,7 +126,7 @@ impl SyncOptions {
     /// The defaults, for `namespace`.
     ///
     /// ```
-    /// let options = sealed_session::sync::SyncOptions::new("my-app");
+    /// let options = sealed_session::redis::SyncOptions::new("my-app");
     /// assert_eq!(options.page, 10_000);
     /// ```
     #[must_use]
@@ -173,7 +173,7 @@ pub struct SyncStatus {
 /// ```no_run
 /// use std::sync::Arc;
 /// use sealed_session::{Key, RevocationList, Sealer};
-/// use sealed_session::sync::{RedisSync, SyncOptions};
+/// use sealed_session::redis::{RedisSync, SyncOptions};
 /// use time::Duration;
 ///
 /// let secret = Key::from_base64(&std::env::var("REVOCATION_KEY")?)?;
@@ -188,7 +188,7 @@ pub struct SyncStatus {
 /// ```
 pub struct RedisSync {
     list: Arc<RevocationList>,
-    client: redis::Client,
+    client: ::redis::Client,
     live_key: String,
     log_key: String,
     horizon_key: String,
@@ -199,7 +199,7 @@ pub struct RedisSync {
 }
 
 struct State {
-    connection: Option<redis::Connection>,
+    connection: Option<::redis::Connection>,
     /// The last stream entry applied; `None` until the first load.
     position: Option<Position>,
     last_exchange: Option<Instant>,
@@ -226,7 +226,7 @@ impl RedisSync {
     ///
     /// ```no_run
     /// # use std::sync::Arc;
-    /// # use sealed_session::{Key, RevocationList, sync::{RedisSync, SyncOptions}};
+    /// # use sealed_session::{Key, RevocationList, redis::{RedisSync, SyncOptions}};
     /// let list = Arc::new(RevocationList::new_shared(time::Duration::days(8), &Key::generate()));
     /// let sync = RedisSync::connect(list, "redis://127.0.0.1:6379/", SyncOptions::new("app"))?;
     /// assert!(sync.status().loaded);
@@ -237,7 +237,7 @@ impl RedisSync {
         url: &str,
         options: SyncOptions,
     ) -> Result<RedisSync, Error> {
-        let client = redis::Client::open(url).map_err(|_| Error::Config("not a Redis URL"))?;
+        let client = ::redis::Client::open(url).map_err(|_| Error::Config("not a Redis URL"))?;
         list.start_outbox();
         if options.start == StartPolicy::FailClosed {
             list.set_ready(false);
@@ -328,7 +328,7 @@ impl RedisSync {
     ///
     /// ```no_run
     /// # use std::sync::Arc;
-    /// # use sealed_session::{Key, RevocationList, sync::{RedisSync, SyncOptions}};
+    /// # use sealed_session::{Key, RevocationList, redis::{RedisSync, SyncOptions}};
     /// # let list = Arc::new(RevocationList::new_shared(time::Duration::days(8), &Key::generate()));
     /// let sync = Arc::new(RedisSync::connect(list, "redis://127.0.0.1/", SyncOptions::new("app"))?);
     /// let follower = sync.follow(time::Duration::milliseconds(100));
@@ -358,7 +358,7 @@ impl RedisSync {
     ///
     /// ```no_run
     /// # use std::sync::Arc;
-    /// # use sealed_session::{Key, RevocationList, sync::{RedisSync, SyncOptions}};
+    /// # use sealed_session::{Key, RevocationList, redis::{RedisSync, SyncOptions}};
     /// # let list = Arc::new(RevocationList::new_shared(time::Duration::days(8), &Key::generate()));
     /// let sync = RedisSync::connect(list, "redis://127.0.0.1/", SyncOptions::new("app"))?;
     /// if !sync.status().connected {
@@ -391,7 +391,7 @@ impl RedisSync {
     /// when Redis cannot be reached or answers something else than a horizon.
     ///
     /// ```no_run
-    /// use sealed_session::sync::RedisSync;
+    /// use sealed_session::redis::RedisSync;
     /// let horizon = RedisSync::namespace_horizon("redis://127.0.0.1/", "shop", time::Duration::seconds(1))?;
     /// # Ok::<(), sealed_session::Error>(())
     /// ```
@@ -400,11 +400,11 @@ impl RedisSync {
         namespace: &str,
         timeout: Duration,
     ) -> Result<Option<Duration>, Error> {
-        let client = redis::Client::open(url).map_err(|_| Error::Config("not a Redis URL"))?;
+        let client = ::redis::Client::open(url).map_err(|_| Error::Config("not a Redis URL"))?;
         let read = || -> Result<Option<i64>, Fault> {
             let mut connection = client.get_connection_with_timeout(to_std(timeout))?;
             connection.set_read_timeout(Some(to_std(timeout)))?;
-            let score: Value = redis::cmd("ZSCORE")
+            let score: Value = ::redis::cmd("ZSCORE")
                 .arg(horizon_key(namespace))
                 .arg("ms")
                 .query(&mut connection)?;
@@ -482,7 +482,7 @@ impl RedisSync {
             return Err(Fault::Protocol("no connection"));
         };
         let ours = duration_millis(self.list.horizon());
-        let (stored, clock): (Value, Value) = redis::pipe()
+        let (stored, clock): (Value, Value) = ::redis::pipe()
             .atomic()
             .cmd("ZADD")
             .arg(&self.horizon_key)
@@ -510,7 +510,7 @@ impl RedisSync {
         let redis_now = redis_time(&clock).ok_or(Fault::Protocol("TIME that is not a time"))?;
 
         // The stream must exist for XINFO: an empty one, with a group nobody reads.
-        let created: redis::RedisResult<Value> = redis::cmd("XGROUP")
+        let created: ::redis::RedisResult<Value> = ::redis::cmd("XGROUP")
             .arg("CREATE")
             .arg(&self.log_key)
             .arg("sealed-session")
@@ -522,7 +522,7 @@ impl RedisSync {
         {
             return Err(error.into());
         }
-        let info: Value = redis::cmd("XINFO")
+        let info: Value = ::redis::cmd("XINFO")
             .arg("STREAM")
             .arg(&self.log_key)
             .query(connection)?;
@@ -531,7 +531,7 @@ impl RedisSync {
         let mut cursor = "0".to_owned();
         for _ in 0..MAX_PAGES {
             deadline.check()?;
-            let page: Value = redis::cmd("ZSCAN")
+            let page: Value = ::redis::cmd("ZSCAN")
                 .arg(&self.live_key)
                 .arg(&cursor)
                 .arg("COUNT")
@@ -552,7 +552,7 @@ impl RedisSync {
     /// Publishes what waits, a `MULTI` per page: each into the sorted set (latest time kept)
     /// and the stream (trimmed at `cutoff`), then the sorted set trimmed. What could not be
     /// sent waits for the next exchange, in order.
-    fn publish(&self, connection: &mut redis::Connection, cutoff: i64) -> Result<(), Fault> {
+    fn publish(&self, connection: &mut ::redis::Connection, cutoff: i64) -> Result<(), Fault> {
         let mut outgoing = self.list.take_outgoing();
         while !outgoing.is_empty() {
             let rest = outgoing.split_off(outgoing.len().min(self.options.page.max(1)));
@@ -568,11 +568,11 @@ impl RedisSync {
 
     fn publish_page(
         &self,
-        connection: &mut redis::Connection,
+        connection: &mut ::redis::Connection,
         page: &[Revocation],
         cutoff: i64,
     ) -> Result<(), Fault> {
-        let mut pipe = redis::pipe();
+        let mut pipe = ::redis::pipe();
         pipe.atomic();
         for revocation in page {
             let member = member_of(revocation);
@@ -608,13 +608,13 @@ impl RedisSync {
     /// `position` were trimmed before they were read.
     fn follow_stream(
         &self,
-        connection: &mut redis::Connection,
+        connection: &mut ::redis::Connection,
         mut position: Position,
         deadline: Deadline,
     ) -> Result<Option<Position>, Fault> {
         for _ in 0..MAX_PAGES {
             deadline.check()?;
-            let (info, entries): (Value, Value) = redis::pipe()
+            let (info, entries): (Value, Value) = ::redis::pipe()
                 .atomic()
                 .cmd("XINFO")
                 .arg("STREAM")
