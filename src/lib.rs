@@ -45,11 +45,11 @@
 //! |---|---|---|
 //! | `ring` | yes | XChaCha20-Poly1305 as HChaCha20 (`chacha20`) + ChaCha20-Poly1305 in `ring`'s assembly, about 3× faster on session-sized tokens |
 //! | `rust-crypto` | no | XChaCha20-Poly1305 from RustCrypto's pure-Rust `chacha20poly1305`, for targets where `ring`'s assembly is unwanted |
-//! | `jwt` | yes | [`jwt`]: signed JWTs (JWS) on `jsonwebtoken` (HS256, EdDSA) with JWK Sets. [`Format::Jwe`], the session as a standard JWE (`dir`, `XC20P`, `zip: DEF`), needs no feature: it is built on the core's own dependencies |
-//! | `redis` | no | `redis::RedisSync`: revocation lists of many instances kept in step through Redis |
-//! | `cookie` | no | `http::SessionCookie`: the token as a secure cookie, chunked within a budget when it does not fit one, read back strictly (on the `cookie` crate) |
-//! | `http` | no | `cookie`, plus reading from an `http::HeaderMap` and appending `Set-Cookie` headers |
+//! | `http` | yes | `http`: the session as a secure cookie (`http::SessionCookie`), chunked within a budget when it does not fit one and read back strictly (on the `cookie` crate), from an `http::HeaderMap` and into `Set-Cookie` headers: any framework built on `http`, and serverless handlers |
 //! | `axum` | no | `http`, plus `http::SessionLayer` and the `http::SessionHandle` extractor |
+//! | `jwt` | no | `jwt`: signed JWTs (JWS) on `jsonwebtoken` (HS256, EdDSA) with JWK Sets. [`Format::Jwe`], the session as a standard JWE (`dir`, `XC20P`, `zip: DEF`), needs no feature: it is built on the core's own dependencies |
+//! | `redis` | no | `redis::RedisSync`: revocation lists of many instances kept in step through Redis |
+//! | `cookie` | no | 0.1's name for `http`, kept as an alias for one release |
 //!
 //! Features add up: a build with both uses `ring`; a build with neither does not compile. The
 //! wire format is specified, and frozen, in `docs/FORMAT.md`. The `sealed-session` command
@@ -59,8 +59,8 @@ mod aead;
 mod aliases;
 mod compress;
 mod error;
-#[cfg(feature = "cookie")]
-#[cfg_attr(docsrs, doc(cfg(feature = "cookie")))]
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http;
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]

@@ -1,7 +1,7 @@
 //! The session cookie: secure attributes, chunking, the budget, and every way a request's
 //! cookies can be wrong (stale and orphan chunks, mixed forms, gaps, duplicates, shuffles,
 //! dotted names, several `Cookie` headers, floods).
-#![cfg(feature = "cookie")]
+#![cfg(feature = "http")]
 
 mod common;
 

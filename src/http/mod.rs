@@ -1,5 +1,5 @@
-//! The HTTP edge: the session as a cookie (feature `cookie`), on `http` types (feature `http`),
-//! in axum (feature `axum`).
+//! The HTTP edge (feature `http`): the session as a cookie, on `http` crate types; and in axum
+//! (feature `axum`).
 //!
 //! [`SessionCookie`] turns a token into `Set-Cookie` header values — one cookie, or numbered
 //! chunks when it does not fit one, always within a budget — and reads it back from a request's
@@ -7,7 +7,6 @@
 
 #[cfg(feature = "axum")]
 mod axum_layer;
-#[cfg(feature = "http")]
 mod headers;
 mod session_cookie;
 

@@ -15,7 +15,7 @@
 
 mod bombs;
 mod confusion;
-#[cfg(feature = "cookie")]
+#[cfg(feature = "http")]
 mod cookies;
 mod forge;
 mod jwt;
