@@ -37,11 +37,11 @@ command -v redis-server >/dev/null || { echo "redis-server is needed (examples/t
 # (default: the library) and the packages whose tests run (default: the one mutated).
 declare -A files targets packages test_packages
 files[jwt]="src/jwt/*.rs"
-targets[jwt]="--lib --test=jwe --test=jws --test=adversarial --test=vector_cases"
+targets[jwt]="--lib --test=api --test=adversarial"
 files[http]="src/http/*.rs"
-targets[http]="--lib --test=cookie --test=axum --test=adversarial"
+targets[http]="--lib --test=api --test=adversarial"
 files[sync]="src/redis/*.rs"
-targets[sync]="--lib --test=redis_sync --test=cli --test=revocation"
+targets[sync]="--lib --test=redis_sync --test=cli --test=api"
 # redis_sync is the examples' (it drives examples/sync_peer.rs), cli the CLI's.
 test_packages[sync]="sealed-session,sealed-session-examples,sealed-session-cli"
 files[cli]="cli/src/*.rs"
@@ -50,15 +50,14 @@ packages[cli]="sealed-session-cli"
 # The pure-Rust AEAD backend, compiled only without `ring` (.cargo/mutants-backend.toml builds
 # with `rust-crypto` alone): against the tests that seal and open, and the AEAD's vectors.
 files[backend]="src/aead/rust_crypto.rs"
-targets[backend]="--lib --test=seal --test=vector_cases --test=adversarial"
+targets[backend]="--lib --test=api --test=adversarial"
 declare -A configs=([backend]=.cargo/mutants-backend.toml)
 # The core: everything else. Its first pass runs against the binaries that test it directly
 # (half the links of the whole suite, and without the two slowest tests: .cargo/mutants-core.toml);
 # what that pass misses, `core-again` runs against every binary but the browser's.
 core_excludes=(-e 'src/jwt/*.rs' -e 'src/http/*.rs' -e 'src/redis/*.rs' -e 'src/aead/rust_crypto.rs')
-targets[core]="--lib --test=seal --test=reseal --test=expiry --test=rotation --test=format
-    --test=dictionary --test=revocation --test=vector_cases --test=adversarial --test=bomb_memory
-    --test=fork_safety --test=key_memory --test=revocation_memory --test=jwe --test=jws"
+targets[core]="--lib --test=api --test=adversarial --test=bomb_memory --test=fork_safety
+    --test=key_memory --test=revocation_memory"
 
 # Adds an area's own configuration, if it has one, its packages and its test targets to the
 # caller's `args`.

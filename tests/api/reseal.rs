@@ -1,7 +1,7 @@
 //! Sessions that roll: `reseal` keeps who the session is, the absolute lifetime ends it, and
 //! revocation follows the session through every reseal, also under concurrency.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, Mutex};

@@ -1,7 +1,7 @@
 //! Compression with preset dictionaries: round trips, dictionary changes, unknown dictionaries,
 //! bombs, and what `Auto` decides.
 
-mod common;
+use crate::common;
 
 use common::{T0, decode, profile, sealer};
 use sealed_session::{Compression, Dictionary, Error, Key, Sealer};

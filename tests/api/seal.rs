@@ -1,6 +1,6 @@
 //! Sealing and opening: round trips, tampering, truncation, limits, compression, errors.
 
-mod common;
+use crate::common;
 
 use common::{Profile, T0, decode, encode, profile, sealer};
 use proptest::prelude::*;

@@ -1,7 +1,7 @@
 //! `Format::Jwe`: the sealed session as a standard JWE (dir, XC20P, zip DEF), through the
 //! public API, with explicit clocks.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

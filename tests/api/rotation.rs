@@ -1,6 +1,6 @@
 //! Key rotation: the current key seals, previous keys open, removed keys stop opening.
 
-mod common;
+use crate::common;
 
 use common::T0;
 use sealed_session::{Error, Key, Keyring, Sealer};

@@ -3,7 +3,7 @@
 //! dotted names, several `Cookie` headers, floods).
 #![cfg(feature = "http")]
 
-mod common;
+use crate::common;
 
 use common::T0;
 use sealed_session::http::{CookieProblem, MAX_COOKIE_LEN, SameSite, SessionCookie};

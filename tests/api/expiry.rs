@@ -1,6 +1,6 @@
 //! Expiry and issued-at, with leeway, driven by explicit times.
 
-mod common;
+use crate::common;
 
 use common::{T0, sealer};
 use sealed_session::Error;

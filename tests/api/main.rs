@@ -1,0 +1,22 @@
+//! The library's API, one module per subject: one test binary, so that the suite links once.
+//! Separate binaries remain only where a test needs the whole process: a global allocator
+//! (`bomb_memory`, `key_memory`, `revocation_memory`), `fork` (`fork_safety`), or an external
+//! tool (`interop`); and the attack catalogue (`adversarial`). docs/TESTING.md says where a test
+//! goes.
+
+mod common;
+
+mod axum;
+mod cookie;
+mod dictionary;
+mod expiry;
+mod format;
+#[cfg(feature = "jwt")]
+mod jwe;
+#[cfg(feature = "jwt")]
+mod jws;
+mod reseal;
+mod revocation;
+mod rotation;
+mod seal;
+mod vector_cases;
