@@ -28,13 +28,17 @@
 //! ```
 
 mod claims;
+mod issuer;
 mod jwk;
 mod jws;
 mod provider;
+mod signing_key;
 #[cfg(test)]
 mod vectors;
+mod verifier;
 
+pub use issuer::JwsIssuer;
 pub use jwk::{MIN_HS256_SECRET_LEN, VerifyingKeys};
-pub use jws::{
-    DEFAULT_JWS_TTL, DEFAULT_MAX_JWS_LEN, JwsIssuer, JwsSigningKey, JwsVerifier, Verified,
-};
+pub use jws::{DEFAULT_JWS_TTL, DEFAULT_MAX_JWS_LEN};
+pub use signing_key::JwsSigningKey;
+pub use verifier::{JwsVerifier, Verified};

@@ -1,0 +1,300 @@
+//! [`JwsIssuer`]: signs JWTs for other services, and publishes its public keys.
+
+use std::fmt;
+
+use jsonwebtoken::Header;
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+
+use super::claims::REGISTERED;
+use super::provider;
+use crate::{Error, SessionId};
+
+use super::jws::{DEFAULT_JWS_TTL, now};
+use super::signing_key::JwsSigningKey;
+
+/// Signs JWTs for other services: `iss`, `sub`, `aud`, `iat`, `exp`, `jti`, `auth_time` and a
+/// `kid` header, with the application's own claims beside them.
+///
+/// ```
+/// use sealed_session::jwt::{JwsIssuer, JwsSigningKey, JwsVerifier, VerifyingKeys};
+///
+/// let issuer = JwsIssuer::new(JwsSigningKey::generate_ed25519()?, "https://auth.example");
+/// let token = issuer.issue("user-42", "orders", &serde_json::json!({"scope": "read"}))?;
+///
+/// // The orders service, given the issuer's public JWK Set:
+/// let keys = VerifyingKeys::from_jwk_set(&issuer.public_jwk_set())?;
+/// let verifier = JwsVerifier::new(keys, "https://auth.example", "orders");
+/// let verified = verifier.verify::<serde_json::Value>(&token)?;
+/// assert_eq!(verified.subject(), "user-42");
+/// assert_eq!(verified.claims()["scope"], "read");
+/// # Ok::<(), sealed_session::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct JwsIssuer {
+    signing_key: JwsSigningKey,
+    kid: String,
+    issuer: String,
+    ttl: Duration,
+}
+
+/// The claims an issuer writes, its own first.
+#[derive(Serialize)]
+struct Outgoing<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    iat: i64,
+    exp: i64,
+    jti: SessionId,
+    auth_time: i64,
+    #[serde(flatten)]
+    custom: &'a serde_json::Map<String, serde_json::Value>,
+}
+
+impl JwsIssuer {
+    /// An issuer named `issuer` (its `iss`), signing with `key` under its RFC 7638 thumbprint
+    /// as `kid`, with tokens valid for [`DEFAULT_JWS_TTL`] (5 minutes).
+    ///
+    /// ```
+    /// use sealed_session::jwt::{JwsIssuer, JwsSigningKey};
+    /// let issuer = JwsIssuer::new(JwsSigningKey::hs256(&[9u8; 32])?, "billing");
+    /// assert_eq!(issuer.kid().len(), 43);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn new(key: JwsSigningKey, issuer: &str) -> JwsIssuer {
+        JwsIssuer {
+            kid: key.thumbprint(),
+            signing_key: key,
+            issuer: issuer.to_owned(),
+            ttl: DEFAULT_JWS_TTL,
+        }
+    }
+
+    /// Another `kid` than the thumbprint (a name your key management gives the key).
+    ///
+    /// ```
+    /// use sealed_session::jwt::{JwsIssuer, JwsSigningKey};
+    /// let issuer = JwsIssuer::new(JwsSigningKey::generate_ed25519()?, "auth").with_kid("2026-12");
+    /// assert_eq!(issuer.kid(), "2026-12");
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_kid(mut self, kid: &str) -> JwsIssuer {
+        self.kid = kid.to_owned();
+        self
+    }
+
+    /// How long tokens are valid. Defaults to 5 minutes; at least one second.
+    ///
+    /// ```
+    /// use sealed_session::jwt::{JwsIssuer, JwsSigningKey};
+    /// let issuer = JwsIssuer::new(JwsSigningKey::generate_ed25519()?, "auth")
+    ///     .with_ttl(time::Duration::minutes(1));
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_ttl(mut self, ttl: Duration) -> JwsIssuer {
+        self.ttl = ttl;
+        self
+    }
+
+    /// The `kid` of the tokens.
+    ///
+    /// ```
+    /// use sealed_session::jwt::{JwsIssuer, JwsSigningKey};
+    /// let issuer = JwsIssuer::new(JwsSigningKey::generate_ed25519()?, "auth");
+    /// println!("signing as {}", issuer.kid());
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The public JWK Set for verifiers: the Ed25519 key under this issuer's `kid` (empty for
+    /// an HS256 secret, which is shared by other means and never published). To rotate,
+    /// publish the union of the old and new issuers' sets until the old tokens expire.
+    ///
+    /// ```
+    /// use sealed_session::jwt::{JwsIssuer, JwsSigningKey};
+    /// let issuer = JwsIssuer::new(JwsSigningKey::generate_ed25519()?, "auth");
+    /// let set: serde_json::Value = serde_json::from_str(&issuer.public_jwk_set()).expect("JSON");
+    /// assert_eq!(set["keys"][0]["alg"], "EdDSA");
+    /// assert!(set["keys"][0].get("d").is_none());
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn public_jwk_set(&self) -> String {
+        self.signing_key.public_jwk_set(&self.kid)
+    }
+
+    /// Signs a token for `subject` to `audience`, with `claims` (any `Serialize` type that is
+    /// a JSON object, without registered claim names) beside the registered ones; a new
+    /// session id as `jti`, and `auth_time` = `iat` = now.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Serialize`] if `claims` is not a JSON object, [`Error::Config`] if it uses a
+    /// registered claim name (`iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, `jti`, `auth_time`) or
+    /// the TTL is below a second, [`Error::InvalidKey`] or [`Error::Random`] if signing fails.
+    ///
+    /// ```
+    /// use sealed_session::jwt::{JwsIssuer, JwsSigningKey};
+    /// let issuer = JwsIssuer::new(JwsSigningKey::generate_ed25519()?, "auth");
+    /// let token = issuer.issue("alice", "orders", &serde_json::json!({}))?;
+    /// assert_eq!(token.split('.').count(), 3);
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn issue<T: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        audience: &str,
+        claims: &T,
+    ) -> Result<String, Error> {
+        self.issue_at(subject, audience, claims, now())
+    }
+
+    /// [`JwsIssuer::issue`] as if the time were `now`.
+    ///
+    /// # Errors
+    ///
+    /// As [`JwsIssuer::issue`].
+    ///
+    /// ```
+    /// use sealed_session::jwt::{JwsIssuer, JwsSigningKey};
+    /// use time::macros::datetime;
+    /// let issuer = JwsIssuer::new(JwsSigningKey::generate_ed25519()?, "auth");
+    /// let token = issuer.issue_at("alice", "orders", &serde_json::json!({}), datetime!(2030-01-01 0:00 UTC))?;
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn issue_at<T: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        audience: &str,
+        claims: &T,
+        now: OffsetDateTime,
+    ) -> Result<String, Error> {
+        let session_id = SessionId::generate()?;
+        self.sign(subject, audience, claims, session_id, now, now)
+    }
+
+    /// Signs a token that carries a session: its subject, its id as `jti` and its login time
+    /// as `auth_time`, so that revoking the session or its user (on the verifier's
+    /// [`RevocationList`](crate::RevocationList)) rejects this token too.
+    ///
+    /// # Errors
+    ///
+    /// As [`JwsIssuer::issue`].
+    ///
+    /// ```
+    /// use sealed_session::{Key, Sealer, jwt::{JwsIssuer, JwsSigningKey}};
+    ///
+    /// let sealer = Sealer::new(Key::generate(), "session");
+    /// let session = sealer.open::<()>(&sealer.seal("alice", &())?)?;
+    /// let issuer = JwsIssuer::new(JwsSigningKey::generate_ed25519()?, "auth");
+    /// let token = issuer.issue_for_session(&session, "orders", &serde_json::json!({}))?;
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn issue_for_session<T: Serialize + ?Sized, S>(
+        &self,
+        session: &crate::Session<S>,
+        audience: &str,
+        claims: &T,
+    ) -> Result<String, Error> {
+        self.issue_for_session_at(session, audience, claims, now())
+    }
+
+    /// [`JwsIssuer::issue_for_session`] as if the time were `now`.
+    ///
+    /// # Errors
+    ///
+    /// As [`JwsIssuer::issue`].
+    ///
+    /// ```
+    /// use sealed_session::{Key, Sealer, jwt::{JwsIssuer, JwsSigningKey}};
+    /// use time::macros::datetime;
+    ///
+    /// let sealer = Sealer::new(Key::generate(), "session");
+    /// let login = datetime!(2030-01-01 0:00 UTC);
+    /// let session = sealer.open_at::<()>(&sealer.seal_at("alice", &(), login)?, login)?;
+    /// let issuer = JwsIssuer::new(JwsSigningKey::generate_ed25519()?, "auth");
+    /// let later = datetime!(2030-01-01 1:00 UTC);
+    /// let token = issuer.issue_for_session_at(&session, "orders", &serde_json::json!({}), later)?;
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn issue_for_session_at<T: Serialize + ?Sized, S>(
+        &self,
+        session: &crate::Session<S>,
+        audience: &str,
+        claims: &T,
+        now: OffsetDateTime,
+    ) -> Result<String, Error> {
+        self.sign(
+            session.subject(),
+            audience,
+            claims,
+            session.session_id(),
+            session.authenticated_at(),
+            now,
+        )
+    }
+
+    fn sign<T: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        audience: &str,
+        claims: &T,
+        session_id: SessionId,
+        authenticated_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<String, Error> {
+        provider::ensure_installed()?;
+        let custom = match serde_json::to_value(claims).map_err(|_| Error::Serialize)? {
+            serde_json::Value::Object(map) => map,
+            _ => return Err(Error::Serialize),
+        };
+        if REGISTERED.iter().any(|name| custom.contains_key(*name)) {
+            return Err(Error::Config(
+                "custom claims may not use a registered claim name",
+            ));
+        }
+        let ttl = self.ttl.whole_seconds();
+        if ttl < 1 {
+            return Err(Error::Config(
+                "a signed token's TTL must be at least a second",
+            ));
+        }
+        // Rounded down: a revocation in the same second as the login rejects the token (a
+        // false alarm for at most a second), never the other way round.
+        // Whole seconds, rounded down (as a JWT carries them).
+        let auth_time = authenticated_at.unix_timestamp();
+        let iat = now.unix_timestamp();
+        let outgoing = Outgoing {
+            iss: &self.issuer,
+            sub: subject,
+            aud: audience,
+            iat,
+            exp: iat.saturating_add(ttl),
+            jti: session_id,
+            auth_time,
+            custom: &custom,
+        };
+        let mut header = Header::new(self.signing_key.algorithm());
+        header.kid = Some(self.kid.clone());
+        let key = self.signing_key.encoding_key()?;
+        jsonwebtoken::encode(&header, &outgoing, &key).map_err(|_| Error::InvalidKey)
+    }
+}
+
+impl fmt::Debug for JwsIssuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwsIssuer")
+            .field("algorithm", &self.signing_key.algorithm())
+            .field("kid", &self.kid)
+            .field("issuer", &self.issuer)
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
