@@ -576,24 +576,26 @@ impl SessionCookie {
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<Vec<String>, Error> {
-        let (plan, sizes) = self.layout(token)?;
-        let max_age = (expires_at - now).max(Duration::ZERO);
-        let mut headers = Vec::with_capacity(self.max_chunks + 1);
-        if sizes.is_empty() {
-            headers.push(self.cookie(&self.name, token, Some(max_age)));
-            headers.extend((0..self.max_chunks).map(|index| self.removal_of(Some(index))));
-        } else {
-            let mut rest = token;
-            for (index, size) in sizes.into_iter().enumerate() {
-                let (chunk, tail) = rest.split_at(size);
-                headers.push(self.cookie(&self.chunk_name(index), chunk, Some(max_age)));
-                rest = tail;
-            }
-            headers.push(self.removal_of(None));
-            headers
-                .extend((plan.cookies..self.max_chunks).map(|index| self.removal_of(Some(index))));
+        self.write_after(&self.every_form(), token, expires_at, now)
+    }
+
+    /// What a request that carried every form these settings can write would have read: for
+    /// the writes that know nothing of the request and so remove every form.
+    fn every_form(&self) -> ReadCookie {
+        let chunks = self.max_chunks.min(MAX_CHUNKS_LIMIT);
+        ReadCookie {
+            token: None,
+            present: true,
+            problem: None,
+            carried: CarriedForms {
+                single: true,
+                chunks: if chunks == 0 {
+                    0
+                } else {
+                    u128::MAX >> (128 - chunks)
+                },
+            },
         }
-        Ok(headers)
     }
 
     /// [`SessionCookie::write_at`] with the current time.
@@ -622,9 +624,7 @@ impl SessionCookie {
     /// ```
     #[must_use]
     pub fn clear(&self) -> Vec<String> {
-        std::iter::once(self.removal_of(None))
-            .chain((0..self.max_chunks).map(|index| self.removal_of(Some(index))))
-            .collect()
+        self.clear_after(&self.every_form())
     }
 
     /// [`SessionCookie::write_at`] for a request that carried `read`: the token, and removals
