@@ -12,9 +12,9 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo +nightly fuzz list)
 # The files each target is for.
 declare -A files=(
-  [open]="seal/format.rs compress.rs claims.rs"
-  [open_authentic]="seal/format.rs compress.rs claims.rs"
-  [roundtrip]="seal/format.rs seal/mod.rs compress.rs jwt/jwe.rs"
+  [open]="token/compact.rs compress/deflate.rs session/envelope.rs"
+  [open_authentic]="token/compact.rs compress/deflate.rs session/envelope.rs"
+  [roundtrip]="token/compact.rs token/jwe.rs seal/sealing.rs compress/deflate.rs"
   [cookie]="http/session_cookie.rs"
   [restore]="revocation.rs"
   [jwe_open]="jwt/jwe.rs compress.rs"

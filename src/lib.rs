@@ -66,6 +66,8 @@ pub mod http;
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub mod jwt;
 mod key;
+mod per_thread;
+mod random;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis;
@@ -87,6 +89,7 @@ pub mod sync {
 #[cfg(test)]
 mod test_vectors;
 mod text;
+mod token;
 
 #[allow(deprecated)]
 pub use aliases::*;

@@ -6,6 +6,7 @@ use flate2::{Compress, Decompress, FlushCompress, FlushDecompress, Status};
 
 use super::Dictionary;
 use crate::Error;
+use crate::per_thread::with_reused;
 
 /// This thread's compressor, with the level it was last set to.
 pub(super) struct Compressor {
@@ -36,25 +37,11 @@ pub(crate) fn deflate_into(
     level: u32,
     dictionary: Option<&Dictionary>,
 ) -> bool {
-    let reused = COMPRESSOR.try_with(|cell| {
-        let mut compressor = cell.try_borrow_mut().ok()?;
-        let compressor = compressor.get_or_insert_with(|| new_compressor(level));
-        Some(deflate_with(
-            compressor, input, out, budget, level, dictionary,
-        ))
-    });
-    match reused {
-        Ok(Some(done)) => done,
-        // Re-entered, or the thread's compressor is already gone (thread exit): a fresh one.
-        Ok(None) | Err(_) => deflate_with(
-            &mut new_compressor(level),
-            input,
-            out,
-            budget,
-            level,
-            dictionary,
-        ),
-    }
+    with_reused(
+        &COMPRESSOR,
+        || new_compressor(level),
+        |compressor| deflate_with(compressor, input, out, budget, level, dictionary),
+    )
 }
 
 fn deflate_with(
@@ -116,18 +103,11 @@ pub(crate) fn inflate_into<'o>(
     out: &'o mut Vec<u8>,
     dictionary: Option<&Dictionary>,
 ) -> Result<&'o [u8], Error> {
-    let reused = DECOMPRESSOR.try_with(|cell| {
-        let mut decompressor = cell.try_borrow_mut().ok()?;
-        let decompressor = decompressor.get_or_insert_with(|| Decompress::new(false));
-        Some(inflate_with(decompressor, input, max_len, out, dictionary))
-    });
-    match reused {
-        Ok(Some(result)) => result?,
-        // Re-entered, or the thread's decompressor is already gone (thread exit): a fresh one.
-        Ok(None) | Err(_) => {
-            inflate_with(&mut Decompress::new(false), input, max_len, out, dictionary)?;
-        }
-    }
+    with_reused(
+        &DECOMPRESSOR,
+        || Decompress::new(false),
+        |decompressor| inflate_with(decompressor, input, max_len, out, dictionary),
+    )?;
     Ok(&out[..])
 }
 

@@ -1,6 +1,6 @@
 //! Published JWS vectors (`tests/vectors/`): RFC 7515 A.1, RFC 7519 §6.1, RFC 8037, and
 //! Wycheproof's HS256 JWS, Ed25519 and HMAC-SHA256 cases. The JWE vectors are the sealer's
-//! (`src/seal/jwe_vectors.rs`).
+//! (`src/token/jwe_vectors.rs`).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

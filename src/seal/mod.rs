@@ -1,36 +1,25 @@
-//! The [`Sealer`]: its settings, and seal, reseal and open.
-//!
-//! `format.rs` writes and reads the token's bytes; `scratch.rs` holds the per-thread buffers
-//! and the randomness. `docs/FORMAT.md` specifies the format.
+//! The [`Sealer`]: its settings here, sealing in `sealing.rs`, opening in `opening.rs`, the
+//! checked builder in `builder.rs`. The token formats are `crate::token`'s.
 
 mod builder;
-mod format;
-mod jwe;
-#[cfg(test)]
-mod jwe_vectors;
-pub(crate) mod scratch;
+mod opening;
+mod sealing;
 #[cfg(test)]
 mod tests;
 
 use std::fmt;
 use std::sync::Arc;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use crate::Error;
-use crate::aead::NONCE_LEN;
 use crate::compress::{Compression, DEFAULT_LEVEL, Dictionary};
-use crate::key::Keyring;
+use crate::key::{Key, Keyring};
 use crate::revocation::RevocationList;
-use crate::session::{
-    self, MAX_OFFSET, SESSION_ID_LEN, Session, SessionId, Times, duration_millis, now_millis,
-    unix_millis,
-};
+use crate::session::{MAX_OFFSET, Session, duration_millis};
+pub use crate::token::Format;
+use crate::token::{Codec, SealingKey};
 pub use builder::SealerBuilder;
-use format::SealingKey;
-use scratch::os_random;
 
 /// Default lifetime of a token: 24 hours. With [`Sealer::reseal`], the idle timeout.
 pub(crate) const DEFAULT_TTL: Duration = Duration::hours(24);
@@ -48,49 +37,8 @@ pub(crate) const DEFAULT_MAX_STATE_LEN: usize = 64 * 1024;
 /// a larger leeway would keep expired tokens opening for longer than anyone expects.
 pub(crate) const MAX_LEEWAY: Duration = Duration::hours(1);
 
-/// The text form of the tokens a [`Sealer`] seals and opens.
-///
-/// A sealer accepts only its own format: a token of the other kind is [`Error::Malformed`],
-/// whatever it looks like. The kind is never guessed from the token's shape.
-///
-/// ```
-/// use sealed_session::{Error, Format, Key, Sealer};
-///
-/// let key = Key::generate();
-/// let compact = Sealer::new(key.clone(), "session");
-/// let jwe = Sealer::new(key, "session").with_format(Format::Jwe);
-/// let token = jwe.seal("alice", &1u8)?;
-/// assert_eq!(token.split('.').count(), 5); // header..iv.ciphertext.tag
-/// assert_eq!(*jwe.open::<u8>(&token)?.state(), 1);
-/// assert_eq!(compact.open::<u8>(&token).unwrap_err(), Error::Malformed);
-/// # Ok::<(), sealed_session::Error>(())
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Format {
-    /// The crate's own compact token (`docs/FORMAT.md`): the shortest, and the only one that
-    /// takes a [`Dictionary`]. Times in milliseconds.
-    #[default]
-    Compact,
-    /// A standard encrypted JWT (RFC 7516 compact serialization, `alg: dir`, `enc: XC20P`,
-    /// `zip: DEF` when compressed), which other JOSE implementations decrypt with the key
-    /// [`Sealer::export_jwe_secret_keys`] exports. Times in whole seconds. `docs/FORMAT.md`,
-    /// "JWE profile", specifies it. Needs no dependency beyond the core's, so no feature.
-    Jwe,
-}
-
-impl Format {
-    /// The smallest step of a token's times, in milliseconds: JWT times are whole seconds.
-    pub(crate) const fn quantum_millis(self) -> i64 {
-        match self {
-            Format::Compact => 1,
-            Format::Jwe => 1000,
-        }
-    }
-}
-
 /// `millis` rounded down to a multiple of `quantum`.
-fn round_down(millis: i64, quantum: i64) -> i64 {
+pub(super) fn round_down(millis: i64, quantum: i64) -> i64 {
     millis - millis.rem_euclid(quantum)
 }
 
@@ -114,21 +62,12 @@ fn round_down(millis: i64, quantum: i64) -> i64 {
 /// ```
 #[derive(Clone)]
 pub struct Sealer {
-    pub(crate) keys: Arc<[SealingKey]>,
-    pub(crate) purpose: Arc<str>,
-    pub(crate) format: Format,
-    pub(crate) ttl: Duration,
-    pub(crate) max_lifetime: Duration,
-    pub(crate) leeway: Duration,
-    pub(crate) max_token_len: usize,
-    pub(crate) max_state_len: usize,
-    pub(crate) compression: Compression,
-    pub(crate) level: u32,
-    /// The dictionary new tokens are compressed with.
-    dictionary: Option<Dictionary>,
-    /// Dictionaries that still open the tokens they compressed, but compress no new ones.
-    previous_dictionaries: Arc<[Dictionary]>,
-    pub(crate) revocations: Option<Arc<RevocationList>>,
+    /// The keys, format, compression and size caps: what the token formats need.
+    pub(crate) codec: Codec,
+    ttl: Duration,
+    max_lifetime: Duration,
+    leeway: Duration,
+    revocations: Option<Arc<RevocationList>>,
     /// What is wrong with the settings, if anything: found by every builder, reported by every
     /// `seal`, `reseal` and `open` (see [`Sealer::validate`]).
     config_error: Option<&'static str>,
@@ -197,18 +136,20 @@ impl Sealer {
             .map(|key| SealingKey::new(key, purpose))
             .collect();
         Sealer {
-            keys,
-            purpose: purpose.into(),
-            format: Format::Compact,
+            codec: Codec {
+                keys,
+                purpose: purpose.into(),
+                format: Format::Compact,
+                compression: Compression::Auto,
+                level: DEFAULT_LEVEL,
+                dictionary: None,
+                previous_dictionaries: Arc::new([]),
+                max_token_len: DEFAULT_MAX_TOKEN_LEN,
+                max_state_len: DEFAULT_MAX_STATE_LEN,
+            },
             ttl: DEFAULT_TTL,
             max_lifetime: DEFAULT_MAX_LIFETIME,
             leeway: DEFAULT_LEEWAY,
-            max_token_len: DEFAULT_MAX_TOKEN_LEN,
-            max_state_len: DEFAULT_MAX_STATE_LEN,
-            compression: Compression::Auto,
-            level: DEFAULT_LEVEL,
-            dictionary: None,
-            previous_dictionaries: Arc::new([]),
             revocations: None,
             config_error: None,
         }
@@ -260,11 +201,11 @@ impl Sealer {
             Some("a TTL or lifetime above 34 years cannot be sealed")
         } else if self.leeway > MAX_LEEWAY {
             Some("the leeway must be at most one hour")
-        } else if !(1..=9).contains(&self.level) {
+        } else if !(1..=9).contains(&self.codec.level) {
             Some("the compression level must be 1 to 9")
         } else if clash {
             Some("two dictionaries share an id: change a byte of one of them")
-        } else if self.format != Format::Compact && self.dictionary.is_some() {
+        } else if self.codec.format != Format::Compact && self.codec.dictionary.is_some() {
             Some("a JWE cannot use a preset dictionary: other implementations do not have it")
         } else if self.revocations.as_ref().is_some_and(|revocations| {
             revocations.horizon() < self.max_lifetime.saturating_add(self.leeway)
@@ -290,7 +231,7 @@ impl Sealer {
     /// ```
     #[must_use]
     pub fn with_format(mut self, format: Format) -> Sealer {
-        self.format = format;
+        self.codec.format = format;
         self.checked()
     }
 
@@ -302,7 +243,7 @@ impl Sealer {
     /// ```
     #[must_use]
     pub fn format(&self) -> Format {
-        self.format
+        self.codec.format
     }
 
     /// How long a token stays valid after it is sealed or resealed: the idle timeout. Defaults
@@ -375,7 +316,7 @@ impl Sealer {
     /// ```
     #[must_use]
     pub fn with_max_token_len(mut self, max_token_len: usize) -> Sealer {
-        self.max_token_len = max_token_len;
+        self.codec.max_token_len = max_token_len;
         self
     }
 
@@ -395,7 +336,7 @@ impl Sealer {
     /// ```
     #[must_use]
     pub fn with_max_state_len(mut self, max_state_len: usize) -> Sealer {
-        self.max_state_len = max_state_len;
+        self.codec.max_state_len = max_state_len;
         self
     }
 
@@ -408,7 +349,7 @@ impl Sealer {
     /// ```
     #[must_use]
     pub fn with_compression(mut self, compression: Compression) -> Sealer {
-        self.compression = compression;
+        self.codec.compression = compression;
         self
     }
 
@@ -427,7 +368,7 @@ impl Sealer {
     /// ```
     #[must_use]
     pub fn with_compression_level(mut self, level: u32) -> Sealer {
-        self.level = level;
+        self.codec.level = level;
         self.checked()
     }
 
@@ -455,7 +396,7 @@ impl Sealer {
     /// ```
     #[must_use]
     pub fn with_dictionary(mut self, dictionary: Dictionary) -> Sealer {
-        self.dictionary = Some(dictionary);
+        self.codec.dictionary = Some(dictionary);
         self.checked()
     }
 
@@ -471,9 +412,9 @@ impl Sealer {
     #[must_use]
     pub fn with_previous_dictionary(mut self, dictionary: Dictionary) -> Sealer {
         if !self.dictionaries().any(|known| *known == dictionary) {
-            let mut previous = self.previous_dictionaries.to_vec();
+            let mut previous = self.codec.previous_dictionaries.to_vec();
             previous.push(dictionary);
-            self.previous_dictionaries = previous.into();
+            self.codec.previous_dictionaries = previous.into();
         }
         self.checked()
     }
@@ -530,7 +471,7 @@ impl Sealer {
     /// ```
     #[must_use]
     pub fn purpose(&self) -> &str {
-        &self.purpose
+        &self.codec.purpose
     }
 
     /// The TTL given to new tokens.
@@ -574,450 +515,81 @@ impl Sealer {
     /// ```
     #[must_use]
     pub fn dictionary(&self) -> Option<&Dictionary> {
-        self.dictionary.as_ref()
+        self.codec.dictionary.as_ref()
     }
 
     /// Every dictionary that opens tokens: the current one first, then the previous ones.
     pub(crate) fn dictionaries(&self) -> impl Iterator<Item = &Dictionary> {
-        self.dictionary
-            .iter()
-            .chain(self.previous_dictionaries.iter())
+        self.codec.dictionaries()
     }
 
-    /// Starts a session: seals `state` for `subject` (a user id), with a fresh session id,
-    /// authenticated now, valid for the TTL.
+    /// The JWE keys of this sealer's purpose as a JWK Set (RFC 7517) of `oct` keys, current key
+    /// first: what another service needs to decrypt (and to forge) this purpose's JWE tokens.
+    /// Each key's members are written in one fixed order, `alg`, `k`, `kid`, `kty`, `use`
+    /// (`docs/FORMAT.md` documents it), whatever features serde_json is built with.
     ///
-    /// Call it when the user logs in. To roll an existing session (a new token for the same
-    /// session, as its state changes or its token ages), use [`Sealer::reseal`].
-    ///
-    /// # Errors
-    ///
-    /// [`Error::TooLarge`] if the state, the subject ([`Sealer::MAX_SUBJECT_LEN`]) or the token
-    /// exceeds its limit, [`Error::Serialize`] if the state cannot be written as JSON,
-    /// [`Error::Config`] for settings that [`Sealer::validate`] refuses or a time that cannot
-    /// be sealed (before 1970, or an expiry past the year 9999), [`Error::Random`] if the
-    /// operating system cannot supply randomness.
-    ///
-    /// ```
-    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
-    /// let token = sealer.seal("user-42", &serde_json::json!({"roles": ["admin"]}))?;
-    /// assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
-    /// # Ok::<(), sealed_session::Error>(())
-    /// ```
-    pub fn seal<T: Serialize + ?Sized>(&self, subject: &str, state: &T) -> Result<String, Error> {
-        self.seal_at_millis(subject, state, now_millis())
-    }
-
-    /// [`Sealer::seal`] as if the time were `now`.
-    ///
-    /// # Errors
-    ///
-    /// As [`Sealer::seal`].
-    ///
-    /// ```
-    /// use time::macros::datetime;
-    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
-    /// let token = sealer.seal_at("alice", &1u8, datetime!(2030-01-01 0:00 UTC))?;
-    /// let session = sealer.open_at::<u8>(&token, datetime!(2030-01-01 12:00 UTC))?;
-    /// assert_eq!(session.expires_at(), datetime!(2030-01-02 0:00 UTC));
-    /// # Ok::<(), sealed_session::Error>(())
-    /// ```
-    pub fn seal_at<T: Serialize + ?Sized>(
-        &self,
-        subject: &str,
-        state: &T,
-        now: OffsetDateTime,
-    ) -> Result<String, Error> {
-        self.seal_at_millis(subject, state, unix_millis(now))
-    }
-
-    fn seal_at_millis<T: Serialize + ?Sized>(
-        &self,
-        subject: &str,
-        state: &T,
-        now_ms: i64,
-    ) -> Result<String, Error> {
-        self.validate()?;
-        let random = os_random::<{ SESSION_ID_LEN + NONCE_LEN }>()?;
-        let (sid, nonce) = format::split_random(&random);
-        self.seal_new(subject, state, now_ms, sid, nonce)
-            .map(|(token, _)| token)
-    }
-
-    /// Starts a session (a login) and returns its token **and** the session it carries: what a
-    /// caller that writes a cookie or answers a serverless request needs (the token, and when
-    /// it expires) without opening its own token again. Otherwise as [`Sealer::seal`].
-    ///
-    /// # Errors
-    ///
-    /// As [`Sealer::seal`].
+    /// **Secret**: whoever holds it can read and make sessions of this purpose. Give it only to
+    /// services you trust as much as this one, over a secret channel. It opens no compact token
+    /// and no other purpose's token (each is a key of its own, derived from the keyring).
     ///
     /// ```
     /// use sealed_session::{Key, Sealer};
     ///
     /// let sealer = Sealer::new(Key::generate(), "session");
-    /// let sealed = sealer.start_session("alice", 0u32)?;
-    /// assert_eq!(sealed.session.subject(), "alice");
-    /// let cookie_max_age = sealed.session.expires_at() - time::OffsetDateTime::now_utc();
-    /// assert!(cookie_max_age > time::Duration::hours(23));
+    /// let set: serde_json::Value = serde_json::from_str(&sealer.export_jwe_secret_keys())?;
+    /// assert_eq!(set["keys"][0]["kty"], "oct");
+    /// assert_eq!(set["keys"][0]["alg"], "dir");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[must_use]
+    pub fn export_jwe_secret_keys(&self) -> String {
+        crate::token::jwk_set(&self.codec)
+    }
+
+    /// A [`Format::Jwe`](crate::Format::Jwe) sealer whose JWE key is `key` itself, not a
+    /// key derived from it: for tokens another implementation seals with a key it shares as an
+    /// `oct` JWK (read its `k` with [`crate::Key::from_base64`]). Its `kid` is `key`'s
+    /// [`crate::Key::id`]; tokens without a `kid` open too.
+    ///
+    /// Nothing binds such a key to `purpose`: use each shared key for one purpose only.
+    /// Between Rust services, prefer [`Sealer::new`] with [`Sealer::with_format`], whose JWE
+    /// key is bound to the purpose.
+    ///
+    /// ```
+    /// use sealed_session::{Format, Key, Sealer};
+    ///
+    /// let shared = Key::generate(); // as received: Key::from_base64(&jwk_k)?
+    /// let sealer = Sealer::from_jwe_key(shared, "session");
+    /// assert_eq!(sealer.format(), Format::Jwe);
+    /// let token = sealer.seal("alice", &7u8)?;
+    /// assert_eq!(*sealer.open::<u8>(&token)?.state(), 7);
     /// # Ok::<(), sealed_session::Error>(())
     /// ```
-    pub fn start_session<T: Serialize>(&self, subject: &str, state: T) -> Result<Sealed<T>, Error> {
-        self.start_session_at(subject, state, OffsetDateTime::now_utc())
-    }
-
-    /// [`Sealer::start_session`] as if the time were `now`.
-    ///
-    /// # Errors
-    ///
-    /// As [`Sealer::seal`].
-    ///
-    /// ```
-    /// use sealed_session::{Key, Sealer};
-    /// use time::macros::datetime;
-    ///
-    /// let sealer = Sealer::new(Key::generate(), "session");
-    /// let sealed = sealer.start_session_at("alice", (), datetime!(2030-01-01 0:00 UTC))?;
-    /// assert_eq!(sealed.session.authenticated_at(), datetime!(2030-01-01 0:00 UTC));
-    /// # Ok::<(), sealed_session::Error>(())
-    /// ```
-    pub fn start_session_at<T: Serialize>(
-        &self,
-        subject: &str,
-        state: T,
-        now: OffsetDateTime,
-    ) -> Result<Sealed<T>, Error> {
-        self.validate()?;
-        let random = os_random::<{ SESSION_ID_LEN + NONCE_LEN }>()?;
-        let (session_id, nonce) = format::split_random(&random);
-        let (token, times) = self.seal_new(subject, &state, unix_millis(now), session_id, nonce)?;
-        let session = Session {
-            subject: subject.to_owned(),
-            state,
-            session_id,
-            times,
-        };
-        Ok(Sealed { token, session })
-    }
-
-    /// A new session with the given id and nonce: the deterministic core of `seal_at`. Returns
-    /// the token and its times.
-    pub(crate) fn seal_new<T: Serialize + ?Sized>(
-        &self,
-        subject: &str,
-        state: &T,
-        now_ms: i64,
-        sid: SessionId,
-        nonce: &[u8; NONCE_LEN],
-    ) -> Result<(String, Times), Error> {
-        let quantum = self.format.quantum_millis();
-        let mut auth_at = round_down(now_ms, quantum);
-        if let Some(revocations) = &self.revocations {
-            // After a revocation of the subject in this very second (or later, on a clock
-            // behind another instance's): start at the next whole second after it, so that the
-            // login stays after the revocation in whole seconds too, as a JWT carries it
-            // (`auth_time`, in a JWE or in a JWS issued for the session).
-            if let Some(floor) = revocations.issue_floor_millis(subject)
-                && floor > round_down(now_ms, 1000)
-            {
-                auth_at = auth_at.max(session::ceil_to_second(floor));
-            }
-        }
-        let life = duration_millis(self.ttl).min(duration_millis(self.max_lifetime));
-        let times = Times {
-            auth_at,
-            iat: auth_at,
-            exp: round_down(auth_at.saturating_add(life), quantum),
-        }
-        .check()?;
-        let token = self.seal_with(subject, state, times, sid, nonce)?;
-        Ok((token, times))
-    }
-
-    /// Rolls a session: a new token for `state`, for the same session — same subject, same
-    /// session id, same [`Session::authenticated_at`] — with a fresh nonce, issued now and
-    /// valid for the TTL, but never past the session's maximum lifetime.
-    ///
-    /// The usual call, on a request whose session [`Session::is_past_half_life`] or whose state
-    /// changed. Because the session keeps its id and its login time, `revoke_session` and
-    /// `revoke_user` reach every token it ever had, including those resealed after the
-    /// revocation by a request already under way.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::LifetimeExceeded`] once the session has reached its maximum lifetime (the user
-    /// must log in again), [`Error::Expired`] if its token has expired, [`Error::Revoked`] if
-    /// an attached revocation list rejects it, and the errors of [`Sealer::seal`].
-    ///
-    /// ```
-    /// use sealed_session::{Key, Sealer};
-    ///
-    /// let sealer = Sealer::new(Key::generate(), "session");
-    /// let session = sealer.open::<u32>(&sealer.seal("alice", &1u32)?)?;
-    /// let rolled = sealer.open::<u32>(&sealer.reseal(&session, &2u32)?)?;
-    /// assert_eq!(rolled.session_id(), session.session_id());
-    /// assert_eq!(rolled.authenticated_at(), session.authenticated_at());
-    /// assert_eq!(*rolled.state(), 2);
-    /// # Ok::<(), sealed_session::Error>(())
-    /// ```
-    pub fn reseal<T: Serialize + ?Sized, S>(
-        &self,
-        session: &Session<S>,
-        state: &T,
-    ) -> Result<String, Error> {
-        self.reseal_at_millis(session, state, now_millis())
-    }
-
-    /// [`Sealer::reseal`] as if the time were `now`.
-    ///
-    /// # Errors
-    ///
-    /// As [`Sealer::reseal`].
-    ///
-    /// ```
-    /// use sealed_session::{Error, Key, Sealer};
-    /// use time::{Duration, OffsetDateTime};
-    ///
-    /// let sealer = Sealer::new(Key::generate(), "session")
-    ///     .with_ttl(Duration::hours(1))
-    ///     .with_max_lifetime(Duration::hours(2));
-    /// let login = OffsetDateTime::now_utc();
-    /// let session = sealer.open_at::<()>(&sealer.seal_at("alice", &(), login)?, login)?;
-    /// let mut rolled = session.clone();
-    /// for minutes in [50, 100] {
-    ///     let now = login + Duration::minutes(minutes);
-    ///     rolled = sealer.open_at::<()>(&sealer.reseal_at(&rolled, &(), now)?, now)?;
-    /// }
-    /// // Resealed at 1 h 40 min: valid for the TTL, but not past the 2-hour limit.
-    /// assert_eq!(rolled.expires_at() - session.authenticated_at(), Duration::hours(2));
-    /// let end = login + Duration::hours(2);
-    /// assert_eq!(sealer.reseal_at(&rolled, &(), end), Err(Error::LifetimeExceeded));
-    /// # Ok::<(), sealed_session::Error>(())
-    /// ```
-    pub fn reseal_at<T: Serialize + ?Sized, S>(
-        &self,
-        session: &Session<S>,
-        state: &T,
-        now: OffsetDateTime,
-    ) -> Result<String, Error> {
-        self.reseal_at_millis(session, state, unix_millis(now))
-    }
-
-    fn reseal_at_millis<T: Serialize + ?Sized, S>(
-        &self,
-        session: &Session<S>,
-        state: &T,
-        now_ms: i64,
-    ) -> Result<String, Error> {
-        self.validate()?;
-        let nonce = os_random::<NONCE_LEN>()?;
-        self.reseal_with(session, state, now_ms, &nonce)
-            .map(|(token, _)| token)
-    }
-
-    /// Rolls a session (as [`Sealer::reseal`]: same id and login time, a fresh expiry) and
-    /// returns its token **and** the rolled session, as [`Sealer::start_session`] does.
-    ///
-    /// # Errors
-    ///
-    /// As [`Sealer::reseal`].
-    ///
-    /// ```
-    /// use sealed_session::{Key, Sealer};
-    ///
-    /// let sealer = Sealer::new(Key::generate(), "session");
-    /// let started = sealer.start_session("alice", 1u32)?;
-    /// let rolled = sealer.roll_session(&started.session, 2u32)?;
-    /// assert_eq!(rolled.session.session_id(), started.session.session_id());
-    /// assert_eq!(*rolled.session.state(), 2);
-    /// # Ok::<(), sealed_session::Error>(())
-    /// ```
-    pub fn roll_session<T: Serialize, S>(
-        &self,
-        session: &Session<S>,
-        state: T,
-    ) -> Result<Sealed<T>, Error> {
-        self.roll_session_at(session, state, OffsetDateTime::now_utc())
-    }
-
-    /// [`Sealer::roll_session`] as if the time were `now`.
-    ///
-    /// # Errors
-    ///
-    /// As [`Sealer::reseal`].
-    ///
-    /// ```
-    /// use sealed_session::{Key, Sealer};
-    /// use time::{Duration, macros::datetime};
-    ///
-    /// let sealer = Sealer::new(Key::generate(), "session");
-    /// let login = datetime!(2030-01-01 0:00 UTC);
-    /// let started = sealer.start_session_at("alice", (), login)?;
-    /// let rolled = sealer.roll_session_at(&started.session, (), login + Duration::hours(13))?;
-    /// assert_eq!(rolled.session.authenticated_at(), login);
-    /// # Ok::<(), sealed_session::Error>(())
-    /// ```
-    pub fn roll_session_at<T: Serialize, S>(
-        &self,
-        session: &Session<S>,
-        state: T,
-        now: OffsetDateTime,
-    ) -> Result<Sealed<T>, Error> {
-        self.validate()?;
-        let nonce = os_random::<NONCE_LEN>()?;
-        let (token, times) = self.reseal_with(session, &state, unix_millis(now), &nonce)?;
-        let session = Session {
-            subject: session.subject.clone(),
-            state,
-            session_id: session.session_id,
-            times,
-        };
-        Ok(Sealed { token, session })
-    }
-
-    /// Reseals with the given nonce: the deterministic core of `reseal_at`. Returns the token
-    /// and its times.
-    pub(crate) fn reseal_with<T: Serialize + ?Sized, S>(
-        &self,
-        session: &Session<S>,
-        state: &T,
-        now_ms: i64,
-        nonce: &[u8; NONCE_LEN],
-    ) -> Result<(String, Times), Error> {
-        let auth_at = session.times.auth_at;
-        let max_lifetime = duration_millis(self.max_lifetime);
-        // An expired session is not brought back, and one past its lifetime is told so.
-        session::check_times(
-            session.times,
-            now_ms,
-            duration_millis(self.leeway),
-            max_lifetime,
-        )?;
-        if let Some(revocations) = &self.revocations {
-            revocations.check(&session.subject, &session.session_id, auth_at)?;
-        }
-        let quantum = self.format.quantum_millis();
-        let iat = round_down(now_ms, quantum).max(auth_at);
-        let end_of_life = round_down(auth_at.saturating_add(max_lifetime), quantum);
-        if iat >= end_of_life {
-            return Err(Error::LifetimeExceeded);
-        }
-        let times = Times {
-            auth_at,
-            iat,
-            exp: round_down(iat.saturating_add(duration_millis(self.ttl)), quantum)
-                .min(end_of_life),
-        }
-        .check()?;
-        let token = self.seal_with(&session.subject, state, times, session.session_id, nonce)?;
-        Ok((token, times))
-    }
-
-    /// "Log out everywhere but here", after a password change: revokes every session of the
-    /// session's user, this one included, then starts a new session for this device with
-    /// `state`, authenticated after the revocation. Send the token it returns.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] if no revocation list is attached, and the errors of [`Sealer::seal`].
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use sealed_session::{Error, Key, RevocationList, Sealer};
-    ///
-    /// let list = Arc::new(RevocationList::new(time::Duration::days(8)));
-    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list);
-    /// let phone = sealer.seal("alice", &())?;
-    /// let laptop = sealer.seal("alice", &())?;
-    /// let here = sealer.open::<()>(&laptop)?;
-    /// let fresh = sealer.log_out_other_sessions(&here, &())?; // the new cookie for the laptop
-    /// assert_eq!(sealer.open::<()>(&phone).unwrap_err(), Error::Revoked);
-    /// assert_eq!(sealer.open::<()>(&laptop).unwrap_err(), Error::Revoked);
-    /// assert!(sealer.open::<()>(&fresh).is_ok());
-    /// # Ok::<(), sealed_session::Error>(())
-    /// ```
-    pub fn log_out_other_sessions<T: Serialize + ?Sized, S>(
-        &self,
-        session: &Session<S>,
-        state: &T,
-    ) -> Result<String, Error> {
-        let revocations = self.revocations.as_ref().ok_or(Error::Config(
-            "logging out other sessions needs a revocation list",
-        ))?;
-        revocations.revoke_user(&session.subject);
-        self.seal(&session.subject, state)
-    }
-
-    /// Opens a token: checks its length, decodes, authenticates, decrypts, inflates, parses,
-    /// checks the session's lifetime, the token's expiry and the revocation list, and returns
-    /// the session.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::TooLarge`], [`Error::Malformed`], [`Error::UnknownKey`],
-    /// [`Error::UnknownDictionary`], [`Error::Invalid`], [`Error::StateMismatch`],
-    /// [`Error::LifetimeExceeded`], [`Error::Expired`], [`Error::NotYetValid`],
-    /// [`Error::Revoked`] or [`Error::Config`]: see [`Error`]. Log them; answer the client as
-    /// if it were logged out.
-    ///
-    /// ```
-    /// use sealed_session::{Error, Key, Sealer};
-    ///
-    /// let sealer = Sealer::new(Key::generate(), "session");
-    /// let token = sealer.seal("alice", &42u64)?;
-    /// assert_eq!(*sealer.open::<u64>(&token)?.state(), 42);
-    /// assert_eq!(sealer.open::<String>(&token).unwrap_err(), Error::StateMismatch);
-    /// # Ok::<(), sealed_session::Error>(())
-    /// ```
-    pub fn open<T: DeserializeOwned>(&self, token: &str) -> Result<Session<T>, Error> {
-        self.validate()?;
-        self.open_token(token, now_millis())
-    }
-
-    /// [`Sealer::open`] as if the time were `now`.
-    ///
-    /// # Errors
-    ///
-    /// As [`Sealer::open`].
-    ///
-    /// ```
-    /// use sealed_session::{Error, Key, Sealer};
-    /// use time::{Duration, OffsetDateTime};
-    ///
-    /// let sealer = Sealer::new(Key::generate(), "session").with_ttl(Duration::hours(1));
-    /// let now = OffsetDateTime::now_utc();
-    /// let token = sealer.seal_at("alice", &(), now)?;
-    /// let later = now + Duration::hours(2);
-    /// assert_eq!(sealer.open_at::<()>(&token, later).unwrap_err(), Error::Expired);
-    /// # Ok::<(), sealed_session::Error>(())
-    /// ```
-    pub fn open_at<T: DeserializeOwned>(
-        &self,
-        token: &str,
-        now: OffsetDateTime,
-    ) -> Result<Session<T>, Error> {
-        self.validate()?;
-        self.open_token(token, unix_millis(now))
+    #[must_use]
+    pub fn from_jwe_key(key: Key, purpose: &str) -> Sealer {
+        let mut sealer = Sealer::new(key.clone(), purpose).with_format(Format::Jwe);
+        crate::token::use_raw_jwe_key(&mut sealer.codec, key.bytes());
+        sealer
     }
 }
 
 impl fmt::Debug for Sealer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sealer")
-            .field("purpose", &self.purpose)
-            .field("format", &self.format)
+            .field("purpose", &self.codec.purpose)
+            .field("format", &self.codec.format)
             .field("aead", &crate::aead::BACKEND)
             .field(
                 "key_ids",
-                &self.keys.iter().map(|key| key.id).collect::<Vec<_>>(),
+                &self.codec.keys.iter().map(|key| key.id).collect::<Vec<_>>(),
             )
             .field("ttl", &self.ttl)
             .field("max_lifetime", &self.max_lifetime)
             .field("leeway", &self.leeway)
-            .field("max_token_len", &self.max_token_len)
-            .field("max_state_len", &self.max_state_len)
-            .field("compression", &self.compression)
-            .field("level", &self.level)
+            .field("max_token_len", &self.codec.max_token_len)
+            .field("max_state_len", &self.codec.max_state_len)
+            .field("compression", &self.codec.compression)
+            .field("level", &self.codec.level)
             .field(
                 "dictionary_ids",
                 &self.dictionaries().map(Dictionary::id).collect::<Vec<_>>(),

@@ -75,7 +75,7 @@ impl SessionId {
     /// # Ok::<(), sealed_session::Error>(())
     /// ```
     pub fn generate() -> Result<SessionId, Error> {
-        crate::seal::scratch::os_random().map(SessionId)
+        crate::random::os_random().map(SessionId)
     }
 
     /// Parses the 22-character base64url form shown by `Display`.

@@ -1,11 +1,10 @@
-//! Per-thread buffers and fresh randomness for sealing and opening.
+//! Per-thread buffers for sealing and opening.
 
 use std::cell::RefCell;
 
-use rand::TryRng as _;
 use zeroize::Zeroize as _;
 
-use crate::Error;
+use crate::per_thread::with_reused;
 
 /// Reusable per-thread buffers, so that sealing and opening allocate only what they return.
 ///
@@ -37,46 +36,16 @@ impl Scratch {
 }
 
 thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+    static SCRATCH: RefCell<Option<Scratch>> = const { RefCell::new(None) };
 }
 
 /// Runs `work` with this thread's buffers, and wipes them after it.
 pub(crate) fn with_scratch<R>(work: impl FnOnce(&mut Scratch) -> R) -> R {
-    let mut work = Some(work);
-    let mut run = |scratch: &mut Scratch| {
-        let result = work.take().map(|work| work(scratch));
+    with_reused(&SCRATCH, Scratch::default, |scratch| {
+        let result = work(scratch);
         scratch.wipe();
         result
-    };
-    let reused = SCRATCH.try_with(|cell| {
-        cell.try_borrow_mut()
-            .ok()
-            .and_then(|mut scratch| run(&mut scratch))
-    });
-    match reused {
-        Ok(Some(result)) => result,
-        // Re-entered (a state's Serialize impl that seals), or at thread exit: fresh buffers.
-        _ => match run(&mut Scratch::default()) {
-            Some(result) => result,
-            None => unreachable!("the work runs once, and had not run"),
-        },
-    }
-}
-
-/// Fresh random bytes from the operating system, for every nonce and session id.
-///
-/// Straight from the OS on every call, never from a generator kept in the process: a process
-/// that forks would otherwise hand its children the same generator state, and so would two
-/// processes restored from one memory snapshot (as serverless platforms restore functions) —
-/// two tokens with the same nonce under the same key (keystream and Poly1305-key reuse, which
-/// allows forgery). It costs about 0.4 µs per seal on Linux 6.18 with glibc 2.36
-/// (docs/PERFORMANCE.md), less where the C library answers `getrandom` from the vDSO.
-pub(crate) fn os_random<const N: usize>() -> Result<[u8; N], Error> {
-    let mut bytes = [0u8; N];
-    rand::rngs::SysRng
-        .try_fill_bytes(&mut bytes)
-        .map_err(|_| Error::Random)?;
-    Ok(bytes)
+    })
 }
 
 #[cfg(test)]
