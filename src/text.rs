@@ -1,4 +1,7 @@
-//! Small readers of token text that the JWE format and the JWS verifier share.
+//! Small readers and writers of text the core shares: token segments, and hex (the one way
+//! bytes are written as hex, and read back).
+
+use std::fmt;
 
 /// `text` cut at every `separator` into exactly `N` parts, or `None`.
 pub(crate) fn split_exact<const N: usize>(text: &str, separator: char) -> Option<[&str; N]> {
@@ -27,6 +30,15 @@ pub(crate) fn lower_hex<const N: usize>(digits: &[u8]) -> Option<[u8; N]> {
     Some(bytes)
 }
 
+/// Bytes shown as lowercase hex digits, two per byte: key ids, dictionary ids, revocation labels.
+pub(crate) struct LowerHex<'a>(pub(crate) &'a [u8]);
+
+impl fmt::Display for LowerHex<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,6 +54,7 @@ mod tests {
     #[test]
     fn reads_lowercase_hex_only() {
         assert_eq!(lower_hex::<2>(b"0aff"), Some([0x0a, 0xff]));
+        assert_eq!(LowerHex(&[0x0a, 0xff]).to_string(), "0aff");
         for bad in [&b"0AFF"[..], b"0af", b"0affe", b"0ag0"] {
             assert_eq!(lower_hex::<2>(bad), None);
         }

@@ -30,13 +30,12 @@ fn compact(token: &str) -> Value {
     let flags = bytes[1];
     let dictionary = flags & 2 != 0;
     let header_len = if dictionary { 8 } else { 6 };
-    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
     json!({
         "kind": "compact (docs/FORMAT.md)",
         "version": bytes[0],
         "flags": {"deflate": flags & 1 != 0, "dictionary": dictionary, "unknown_bits": flags & !3},
-        "key_id": hex(&bytes[2..6]),
-        "dictionary_id": dictionary.then(|| hex(&bytes[6..8])),
+        "key_id": crate::print::hex(&bytes[2..6]),
+        "dictionary_id": dictionary.then(|| crate::print::hex(&bytes[6..8])),
         "bytes": {
             "header": header_len,
             "nonce": 24,

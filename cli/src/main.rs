@@ -7,6 +7,7 @@ mod duration;
 mod inspect;
 mod keys;
 mod print;
+mod revocations;
 mod snapshot;
 
 use std::io::Read as _;
@@ -16,9 +17,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use sealed_session::jwt::JwsSigningKey;
-use sealed_session::{
-    Compression, Dictionary, Error, Format, Key, RevocationList, Sealer, SessionId,
-};
+use sealed_session::{Compression, Dictionary, Error, Format, Key, Sealer};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
@@ -374,7 +373,7 @@ fn run(command: Command) -> Result<(), Failure> {
             snapshot: Some(path),
             action,
             ..
-        } => revocations(&path, action)?,
+        } => revocations::on_snapshot(&path, action)?,
         Command::Revocations {
             redis: Some(url),
             namespace,
@@ -382,7 +381,7 @@ fn run(command: Command) -> Result<(), Failure> {
             action,
             ..
         } => {
-            shared_revocations(&url, &namespace, &revocation_key_env, action)?;
+            revocations::on_redis(&url, &namespace, &revocation_key_env, action)?;
         }
         Command::Revocations { .. } => {
             return Err(Failure::config(
@@ -391,173 +390,6 @@ fn run(command: Command) -> Result<(), Failure> {
         }
     }
     Ok(())
-}
-
-/// The horizon of a new snapshot when none is given: the library's default maximum lifetime
-/// (7 days) plus a day.
-const DEFAULT_SNAPSHOT_HORIZON: Duration = Duration::days(8);
-
-fn revocations(path: &std::path::Path, action: RevocationAction) -> Result<(), Failure> {
-    let existing = || -> Result<RevocationList, Failure> { snapshot::read(path) };
-    let or_new = |horizon: Option<Duration>| -> Result<RevocationList, Failure> {
-        if path.exists() {
-            existing()
-        } else {
-            Ok(RevocationList::new(
-                horizon.unwrap_or(DEFAULT_SNAPSHOT_HORIZON),
-            ))
-        }
-    };
-    match action {
-        RevocationAction::RevokeUser { subject, horizon } => {
-            let list = or_new(horizon)?;
-            let at = list.revoke_user(&subject);
-            snapshot::write(path, &list)?;
-            println!(
-                "revoked {subject} at {}",
-                at.format(&Rfc3339).unwrap_or_default()
-            );
-        }
-        RevocationAction::RevokeSession {
-            session_id,
-            authenticated_at,
-            horizon,
-        } => {
-            let id = SessionId::parse(&session_id).map_err(|_| {
-                Failure::config("not a session id (22 characters of base64url)".into())
-            })?;
-            let list = or_new(horizon)?;
-            list.revoke_session_id(id, authenticated_at);
-            snapshot::write(path, &list)?;
-            println!("revoked session {session_id}");
-        }
-        RevocationAction::Prune => {
-            let list = existing()?;
-            let before = list.len();
-            list.prune();
-            snapshot::write(path, &list)?;
-            println!(
-                "pruned {} entries, {} left",
-                before - list.len(),
-                list.len()
-            );
-        }
-        RevocationAction::Show => {
-            let list = existing()?;
-            let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-            let view = serde_json::json!({
-                "entries": list.len(),
-                "horizon_seconds": list.horizon().whole_seconds(),
-                "watermark": list.watermark().map(|at| at.format(&Rfc3339).unwrap_or_default()),
-                "max_entries": list.max_entries(),
-                "snapshot_bytes": bytes,
-            });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&view).unwrap_or_default()
-            );
-        }
-    }
-    Ok(())
-}
-
-/// The same actions on the revocations shared through Redis: loaded, changed, published.
-#[cfg(feature = "redis")]
-fn shared_revocations(
-    url: &str,
-    namespace: &str,
-    key_env: &str,
-    action: RevocationAction,
-) -> Result<(), Failure> {
-    use sealed_session::redis::{RedisSync, SyncOptions};
-    let key = KeySource {
-        key_env: key_env.to_owned(),
-        key_file: None,
-    }
-    .load()?;
-    let given = match &action {
-        RevocationAction::RevokeUser { horizon, .. }
-        | RevocationAction::RevokeSession { horizon, .. } => *horizon,
-        _ => None,
-    };
-    // The namespace's horizon, never a default of ours: publishing trims the shared store,
-    // and a horizon shorter than the fleet's must not decide what is deleted.
-    let stored = RedisSync::namespace_horizon(url, namespace, Duration::seconds(2))
-        .map_err(|_| Failure::config(format!("cannot reach Redis at {url}")))?;
-    let horizon = match (stored, given) {
-        (Some(stored), given) => given.map_or(stored, |given| given.max(stored)),
-        (None, Some(given)) => given,
-        (None, None) if matches!(action, RevocationAction::Show) => {
-            // Nothing was ever published there; connecting would declare a horizon.
-            let view = serde_json::json!({"entries": 0, "namespace_horizon_seconds": null});
-            println!("{}", print::json(&view));
-            return Ok(());
-        }
-        (None, None) => {
-            return Err(Failure::config(format!(
-                "namespace {namespace} has no horizon in Redis yet (no instance has connected): \
-                 pass --horizon (at least the sessions' maximum lifetime plus the leeway)"
-            )));
-        }
-    };
-    let list = Arc::new(RevocationList::new_shared(horizon, &key));
-    let sync = RedisSync::connect(Arc::clone(&list), url, SyncOptions::new(namespace))
-        .map_err(Failure::of)?;
-    if !sync.status().loaded {
-        return Err(Failure::config(format!("cannot reach Redis at {url}")));
-    }
-    let published = |sync: &RedisSync| {
-        sync.sync_now().map_err(|_| {
-            Failure::config("revoked here, but Redis did not take it: run again".into())
-        })
-    };
-    match action {
-        RevocationAction::RevokeUser { subject, .. } => {
-            let at = list.revoke_user(&subject);
-            published(&sync)?;
-            println!(
-                "revoked {subject} at {}, published",
-                at.format(&Rfc3339).unwrap_or_default()
-            );
-        }
-        RevocationAction::RevokeSession {
-            session_id,
-            authenticated_at,
-            ..
-        } => {
-            let id = SessionId::parse(&session_id).map_err(|_| {
-                Failure::config("not a session id (22 characters of base64url)".into())
-            })?;
-            list.revoke_session_id(id, authenticated_at);
-            published(&sync)?;
-            println!("revoked session {session_id}, published");
-        }
-        RevocationAction::Prune => {
-            return Err(Failure::config(
-                "Redis trims by itself at the horizon: nothing to prune".into(),
-            ));
-        }
-        RevocationAction::Show => {
-            let status = sync.status();
-            let view = serde_json::json!({
-                "entries": list.len(),
-                "namespace_horizon_seconds": status.namespace_horizon.map(|h| h.whole_seconds()),
-                "status": format!("{status:?}"),
-            });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&view).unwrap_or_default()
-            );
-        }
-    }
-    Ok(())
-}
-
-#[cfg(not(feature = "redis"))]
-fn shared_revocations(_: &str, _: &str, _: &str, _: RevocationAction) -> Result<(), Failure> {
-    Err(Failure::config(
-        "--redis needs the `redis` feature: cargo install --path cli --features redis".into(),
-    ))
 }
 
 fn sealer(

@@ -12,6 +12,14 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+/// `bytes` as lowercase hex digits, two per byte (key and dictionary ids, file suffixes).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut text, byte| {
+        let _ = write!(text, "{byte:02x}");
+        text
+    })
+}
+
 /// `value` as pretty JSON, with every non-graphic character escaped.
 pub fn json(value: &Value) -> String {
     escape(&serde_json::to_string_pretty(value).unwrap_or_default())

@@ -29,8 +29,7 @@ pub fn write(path: &Path, list: &RevocationList) -> Result<(), Failure> {
 fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     let mut suffix = [0u8; 16];
     rand::Rng::fill_bytes(&mut rand::rng(), &mut suffix);
-    let suffix: String = suffix.iter().map(|byte| format!("{byte:02x}")).collect();
-    write_bytes_via(path, bytes, &suffix)
+    write_bytes_via(path, bytes, &crate::print::hex(&suffix))
 }
 
 /// [`write_bytes`] through the temporary file `.NAME.tmp-SUFFIX` beside `path`.

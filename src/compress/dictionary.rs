@@ -68,7 +68,7 @@ impl DictionaryId {
 
 impl fmt::Display for DictionaryId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:02x}{:02x}", self.0[0], self.0[1])
+        crate::text::LowerHex(&self.0).fmt(f)
     }
 }
 

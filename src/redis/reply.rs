@@ -83,17 +83,6 @@ pub(super) fn redis_time(value: &Value) -> Option<i64> {
     (0..=MAX_UNIX_MILLIS).contains(&ms).then_some(ms)
 }
 
-/// `"u"` or `"s"` and the hash in lowercase hex.
-pub(super) fn member_of(revocation: &Revocation) -> String {
-    let mut member = String::with_capacity(33);
-    member.push(if revocation.is_user() { 'u' } else { 's' });
-    for byte in revocation.hash() {
-        member.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-        member.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
-    }
-    member
-}
-
 fn text(value: &Value) -> Option<&[u8]> {
     match value {
         Value::BulkString(bytes) => Some(bytes),
@@ -102,38 +91,10 @@ fn text(value: &Value) -> Option<&[u8]> {
     }
 }
 
-/// A member and its time, if both are what [`member_of`] and a time write.
+/// A member and its time, if both are what [`Revocation::label`] and a time write.
 fn parse_revocation(member: &[u8], time: &[u8]) -> Option<Revocation> {
-    let (&kind, hex) = member.split_first()?;
-    let user = match kind {
-        b'u' => true,
-        b's' => false,
-        _ => return None,
-    };
-    let hash = lower_hex(hex)?;
     let at: i64 = std::str::from_utf8(time).ok()?.parse().ok()?;
-    if user {
-        Revocation::user(hash, at)
-    } else {
-        Revocation::session(hash, at)
-    }
-}
-
-/// 32 lowercase hex digits as 16 bytes, or `None` for anything else.
-fn lower_hex(digits: &[u8]) -> Option<[u8; 16]> {
-    if digits.len() != 32 {
-        return None;
-    }
-    let nibble = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    };
-    let mut bytes = [0u8; 16];
-    for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
-        *byte = nibble(pair[0])? << 4 | nibble(pair[1])?;
-    }
-    Some(bytes)
+    Revocation::from_label(std::str::from_utf8(member).ok()?, at)
 }
 
 fn parse_member(member: &Value, score: &Value) -> Option<Revocation> {
@@ -542,7 +503,7 @@ mod tests {
 
     /// A revocation `u|s` + hex at `at`, as the stream's fields and as a ZSCAN pair.
     fn revocation_fields(byte: u8, at: i64) -> Vec<Value> {
-        let member = member_of(&Revocation::user([byte; 16], at).expect("in range"));
+        let member = Revocation::user([byte; 16], at).expect("in range").label();
         vec![bulk("m"), bulk(&member), bulk("t"), bulk(&at.to_string())]
     }
 
@@ -661,7 +622,7 @@ mod tests {
     fn members_round_trip_and_garbage_is_refused() {
         let revocation =
             Revocation::user(*b"0123456789abcdef", 1_906_545_600_123).expect("in range");
-        let member = member_of(&revocation);
+        let member = revocation.label();
         assert_eq!(member.len(), 33);
         assert_eq!(
             parse_revocation(member.as_bytes(), b"1906545600123"),
@@ -733,7 +694,7 @@ mod tests {
         #[test]
         fn any_member_and_time_parse_or_are_refused(member: Vec<u8>, time: Vec<u8>) {
             if let Some(revocation) = parse_revocation(&member, &time) {
-                let written = member_of(&revocation);
+                let written = revocation.label();
                 proptest::prop_assert_eq!(written.as_bytes(), &member[..]);
             }
         }

@@ -60,7 +60,7 @@ use std::time::Instant;
 use ::redis::Value;
 use time::Duration;
 
-use super::reply::{Fault, Position, Reader, Step, member_of, position_of, redis_time, score_of};
+use super::reply::{Fault, Position, Reader, Step, position_of, redis_time, score_of};
 use crate::revocation::Revocation;
 use crate::{Error, RevocationList};
 
@@ -575,7 +575,7 @@ impl RedisSync {
         let mut pipe = ::redis::pipe();
         pipe.atomic();
         for revocation in page {
-            let member = member_of(revocation);
+            let member = revocation.label();
             pipe.cmd("ZADD")
                 .arg(&self.live_key)
                 .arg("GT")

@@ -72,6 +72,44 @@ impl Revocation {
         self.user
     }
 
+    /// What it revokes, as text: `u` (a user) or `s` (a session), then the keyed hash in 32
+    /// lowercase hex digits. A store of revocations keys them by it (the Redis sync's members).
+    ///
+    /// ```
+    /// use sealed_session::revocation::Revocation;
+    ///
+    /// let revocation = Revocation::session([0xab; 16], 5).expect("in range");
+    /// assert_eq!(revocation.label(), format!("s{}", "ab".repeat(16)));
+    /// assert_eq!(Revocation::from_label(&revocation.label(), 5), Some(revocation));
+    /// ```
+    #[must_use]
+    pub fn label(&self) -> String {
+        let kind = if self.user { 'u' } else { 's' };
+        format!("{kind}{}", crate::text::LowerHex(&self.hash))
+    }
+
+    /// The revocation a [`label`](Revocation::label) names, at `at_millis`; `None` for any
+    /// other text or a time outside the years 1 to 9999.
+    ///
+    /// ```
+    /// use sealed_session::revocation::Revocation;
+    ///
+    /// let label = format!("u{}", "01".repeat(16));
+    /// assert!(Revocation::from_label(&label, 0).expect("a label").is_user());
+    /// assert_eq!(Revocation::from_label("x", 0), None);
+    /// assert_eq!(Revocation::from_label(&label.to_uppercase(), 0), None);
+    /// ```
+    #[must_use]
+    pub fn from_label(label: &str, at_millis: i64) -> Option<Revocation> {
+        let (kind, hex) = label.as_bytes().split_first()?;
+        let hash = crate::text::lower_hex(hex)?;
+        match kind {
+            b'u' => Revocation::user(hash, at_millis),
+            b's' => Revocation::session(hash, at_millis),
+            _ => None,
+        }
+    }
+
     /// The keyed hash of the subject or the session id.
     ///
     /// ```
