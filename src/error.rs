@@ -26,7 +26,7 @@ pub enum Error {
     /// The token's issued-at time lies in the future by more than the leeway.
     #[error("token not yet valid")]
     NotYetValid,
-    /// The session is past its absolute lifetime ([`crate::Sealer::with_max_lifetime`]),
+    /// The session is past its absolute lifetime ([`SealerBuilder::with_max_lifetime`](crate::SealerBuilder::with_max_lifetime)),
     /// counted from when the user logged in: the user must log in again. (An idle session whose
     /// token expired is [`Error::Expired`] instead.)
     #[error("session past its maximum lifetime")]
@@ -44,7 +44,7 @@ pub enum Error {
     UnknownKey,
     /// The token was compressed with a dictionary this sealer does not have (one that was
     /// retired, or another application's): keep old dictionaries with
-    /// [`crate::Sealer::with_previous_dictionary`] while their tokens live.
+    /// [`SealerBuilder::with_previous_dictionary`](crate::SealerBuilder::with_previous_dictionary) while their tokens live.
     #[error("unknown compression dictionary")]
     UnknownDictionary,
     /// Authentication failed: the token was changed, or sealed with another key or purpose.

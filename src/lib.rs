@@ -33,7 +33,7 @@
 //! ```
 //!
 //! Sessions roll with [`Sealer::reseal`], which keeps the session's id and login time, and end
-//! at an absolute lifetime ([`Sealer::with_max_lifetime`]). A [`Dictionary`] makes small states
+//! at an absolute lifetime ([`SealerBuilder::with_max_lifetime`](crate::SealerBuilder::with_max_lifetime)). A [`Dictionary`] makes small states
 //! compress too. A [`RevocationList`] takes sessions back: one user everywhere, or one device.
 //!
 //! # Features

@@ -28,7 +28,7 @@ pub(crate) const DICTIONARY_ID_LEN: usize = 2;
 /// use sealed_session::{Dictionary, Key, Sealer};
 ///
 /// let dictionary = Dictionary::new(r#"{"user_id":0,"roles":["admin","editor"],"csrf":""}"#);
-/// let sealer = Sealer::new(Key::generate(), "session").with_dictionary(dictionary);
+/// let sealer = Sealer::builder(Key::generate(), "session").with_dictionary(dictionary).build()?;
 /// let token = sealer.seal("user-42", &serde_json::json!({"user_id": 42, "roles": ["editor"], "csrf": "x"}))?;
 /// assert!(sealer.open::<serde_json::Value>(&token).is_ok());
 /// # Ok::<(), sealed_session::Error>(())

@@ -41,7 +41,7 @@ pub use dictionary::{Dictionary, DictionaryId};
 /// ```
 /// use sealed_session::{Compression, Key, Sealer};
 ///
-/// let sealer = Sealer::new(Key::generate(), "session").with_compression(Compression::Never);
+/// let sealer = Sealer::builder(Key::generate(), "session").with_compression(Compression::Never).build()?;
 /// # Ok::<(), sealed_session::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -64,7 +64,7 @@ impl Compression {
     /// [`Compression::Auto`]: 512 bytes.
     pub const AUTO_MIN_LEN: usize = AUTO_MIN_LEN;
     /// The compression level sealers use unless told otherwise
-    /// ([`crate::Sealer::with_compression_level`]): 2.
+    /// ([`SealerBuilder::with_compression_level`](crate::SealerBuilder::with_compression_level)): 2.
     pub const DEFAULT_LEVEL: u32 = DEFAULT_LEVEL;
 }
 
@@ -72,7 +72,7 @@ impl Compression {
 /// [`Compression::Auto`].
 pub(crate) const AUTO_MIN_LEN: usize = 512;
 
-/// The compression level sealers use unless told otherwise ([`crate::Sealer::with_compression_level`]).
+/// The compression level sealers use unless told otherwise ([`SealerBuilder::with_compression_level`](crate::SealerBuilder::with_compression_level)).
 pub(crate) const DEFAULT_LEVEL: u32 = 2;
 
 /// Plaintexts shorter than this are compressed at level 1 whatever the level set: its fixed

@@ -265,7 +265,7 @@ impl<T> SessionHandle<T> {
     }
 
     /// Ends the session on this device: the response removes the cookie, and, when the
-    /// sealer has a revocation list ([`Sealer::with_revocations`]), the session is revoked, so
+    /// sealer has a revocation list ([`SealerBuilder::with_revocations`](crate::SealerBuilder::with_revocations)), the session is revoked, so
     /// that no copy of the cookie, and no request already under way that would roll it, can
     /// bring it back.
     ///

@@ -180,7 +180,7 @@ pub struct SyncStatus {
 /// let list = Arc::new(RevocationList::new_shared(Duration::days(8), &secret));
 /// let sync = Arc::new(RedisSync::connect(list.clone(), "redis://127.0.0.1/", SyncOptions::new("shop"))?);
 /// let _follower = sync.follow(Duration::milliseconds(100)); // long-running server
-/// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+/// let sealer = Sealer::builder(Key::generate(), "session").with_revocations(list.clone()).build()?;
 /// list.revoke_user("alice"); // published to every instance
 /// // A serverless handler instead calls, at the start of each request:
 /// let _ = sync.catch_up();

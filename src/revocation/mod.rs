@@ -70,7 +70,7 @@ const NO_WATERMARK: i64 = i64::MIN;
 /// use time::Duration;
 ///
 /// let revocations = Arc::new(RevocationList::new(Duration::days(8)));
-/// let sealer = Sealer::new(Key::generate(), "session").with_revocations(revocations.clone());
+/// let sealer = Sealer::builder(Key::generate(), "session").with_revocations(revocations.clone()).build()?;
 ///
 /// let phone = sealer.seal("alice", &())?;
 /// let laptop = sealer.seal("alice", &())?;
@@ -198,7 +198,7 @@ impl RevocationList {
     /// use time::Duration;
     ///
     /// let list = Arc::new(RevocationList::new(Duration::days(8)).with_max_entries(2));
-    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    /// let sealer = Sealer::builder(Key::generate(), "session").with_revocations(list.clone()).build()?;
     /// let tokens = ["a", "b", "c"].map(|user| sealer.seal(user, &()));
     /// for user in ["a", "b", "c"] {
     ///     list.revoke_user(user);
@@ -292,7 +292,7 @@ impl RevocationList {
     /// use sealed_session::{Error, Key, RevocationList, Sealer};
     ///
     /// let list = Arc::new(RevocationList::new(time::Duration::days(8)));
-    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    /// let sealer = Sealer::builder(Key::generate(), "session").with_revocations(list.clone()).build()?;
     /// let token = sealer.seal("alice", &())?;
     /// let at = list.revoke_user("alice");
     /// assert_eq!(sealer.open::<()>(&token).unwrap_err(), Error::Revoked);
@@ -341,7 +341,7 @@ impl RevocationList {
     /// use time::{Duration, OffsetDateTime};
     ///
     /// let list = Arc::new(RevocationList::new(Duration::days(8)));
-    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    /// let sealer = Sealer::builder(Key::generate(), "session").with_revocations(list.clone()).build()?;
     /// let t = OffsetDateTime::now_utc();
     /// let before = sealer.seal_at("alice", &(), t - Duration::minutes(1))?;
     /// let after = sealer.seal_at("alice", &(), t + Duration::seconds(1))?;
@@ -368,7 +368,7 @@ impl RevocationList {
     /// use sealed_session::{Error, Key, RevocationList, Sealer};
     ///
     /// let list = Arc::new(RevocationList::new(time::Duration::days(8)));
-    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    /// let sealer = Sealer::builder(Key::generate(), "session").with_revocations(list.clone()).build()?;
     /// let phone = sealer.seal("alice", &())?;
     /// let laptop = sealer.seal("alice", &())?;
     /// let session = sealer.open::<()>(&phone)?;
@@ -394,7 +394,7 @@ impl RevocationList {
     /// use sealed_session::{Error, Key, RevocationList, Sealer};
     ///
     /// let list = Arc::new(RevocationList::new(time::Duration::days(8)));
-    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    /// let sealer = Sealer::builder(Key::generate(), "session").with_revocations(list.clone()).build()?;
     /// let token = sealer.seal("alice", &())?;
     /// let session = sealer.open::<()>(&token)?;
     /// let (id, authenticated_at) = (session.session_id(), session.authenticated_at()); // e.g. from a log

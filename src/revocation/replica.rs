@@ -283,7 +283,7 @@ impl RevocationList {
     /// use std::sync::Arc;
     ///
     /// let list = Arc::new(RevocationList::new(time::Duration::days(8)));
-    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    /// let sealer = Sealer::builder(Key::generate(), "session").with_revocations(list.clone()).build()?;
     /// let token = sealer.seal("alice", &())?;
     /// list.set_ready(false);
     /// assert_eq!(sealer.open::<()>(&token).unwrap_err(), Error::RevocationsUnavailable);

@@ -206,8 +206,10 @@ fn a_token_sealed_while_revoke_user_waits_for_the_lock_is_revoked() {
     use std::sync::Arc;
     use std::sync::mpsc;
     let list = Arc::new(RevocationList::new(HORIZON));
-    let sealer =
-        crate::Sealer::new(crate::Key::generate(), "session").with_revocations(Arc::clone(&list));
+    let sealer = crate::Sealer::builder(crate::Key::generate(), "session")
+        .with_revocations(Arc::clone(&list))
+        .build()
+        .expect("valid settings");
     let writer = list.lock_writer();
     let (started, wait_started) = mpsc::channel();
     let revoker = std::thread::spawn({

@@ -52,7 +52,7 @@ pub(super) fn round_down(millis: i64, quantum: i64) -> i64 {
 /// use time::Duration;
 ///
 /// let key = Key::generate(); // in production: Key::from_base64(&env_var)?
-/// let sealer = Sealer::new(key, "session").with_ttl(Duration::hours(8));
+/// let sealer = Sealer::builder(key, "session").with_ttl(Duration::hours(8)).build()?;
 ///
 /// let token = sealer.seal("user-42", &("admin", 3))?;
 /// let session = sealer.open::<(String, u32)>(&token)?;
@@ -156,7 +156,9 @@ impl Sealer {
     }
 
     /// Checks the settings against each other: what `seal`, `reseal` and `open` report as
-    /// [`Error::Config`] until the settings are fixed. Call it at start-up to fail early.
+    /// [`Error::Config`] until the settings are fixed. A sealer from [`Sealer::new`] or
+    /// [`SealerBuilder::build`] always passes; only the deprecated `with_…` setters of `Sealer`
+    /// can make one that does not.
     ///
     /// # Errors
     ///
@@ -171,10 +173,11 @@ impl Sealer {
     /// use time::Duration;
     ///
     /// let list = Arc::new(RevocationList::new(Duration::hours(2)));
+    /// #[allow(deprecated)] // the setters that can make a sealer that cannot work
     /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list);
     /// assert!(matches!(sealer.validate(), Err(Error::Config(_)))); // 7-day lifetime, 2 h horizon
-    /// let short = sealer.with_ttl(Duration::minutes(30)).with_max_lifetime(Duration::hours(1));
-    /// assert!(short.validate().is_ok());
+    /// assert!(matches!(sealer.seal("alice", &()), Err(Error::Config(_))));
+    /// assert!(Sealer::builder(Key::generate(), "session").build()?.validate().is_ok());
     /// # Ok::<(), sealed_session::Error>(())
     /// ```
     pub fn validate(&self) -> Result<(), Error> {
@@ -217,18 +220,12 @@ impl Sealer {
         self
     }
 
-    /// The text form of the tokens: [`Format::Compact`] (the default) or, with the `jwt`
-    /// feature, [`Format::Jwe`]. The sealer then seals, reseals and opens that format only.
-    ///
-    /// A JWE sealer refuses a [`Dictionary`] ([`Error::Config`]): other implementations could
-    /// not inflate its tokens. Its times are whole seconds, as JWT times are: a token is issued
-    /// at the second it is sealed in, and expires at a whole second (at most a second before
-    /// the TTL is up).
-    ///
-    /// ```
-    /// use sealed_session::{Format, Key, Sealer};
-    /// let sealer = Sealer::new(Key::generate(), "session").with_format(Format::Compact);
-    /// ```
+    /// Deprecated: [`SealerBuilder::with_format`], whose [`build`](SealerBuilder::build) checks
+    /// the settings together, so that no sealer exists in a configuration that cannot work.
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `Sealer::builder(..).with_format(..).build()`"
+    )]
     #[must_use]
     pub fn with_format(mut self, format: Format) -> Sealer {
         self.codec.format = format;
@@ -246,169 +243,108 @@ impl Sealer {
         self.codec.format
     }
 
-    /// How long a token stays valid after it is sealed or resealed: the idle timeout. Defaults
-    /// to 24 hours.
-    ///
-    /// There is always a TTL: a token that never expires can never be taken back once the
-    /// revocation list forgets it. A zero or negative TTL, or one above 34 years, makes `seal`
-    /// and `open` fail with [`Error::Config`], and so does an expiry past the year 9999 (at
-    /// `seal`, from the time of sealing). A token never outlives the session's maximum lifetime
-    /// ([`Sealer::with_max_lifetime`]), whatever the TTL.
-    ///
-    /// ```
-    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session")
-    ///     .with_ttl(time::Duration::minutes(30));
-    /// ```
+    /// Deprecated: [`SealerBuilder::with_ttl`], whose [`build`](SealerBuilder::build) checks
+    /// the settings together, so that no sealer exists in a configuration that cannot work.
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `Sealer::builder(..).with_ttl(..).build()`"
+    )]
     #[must_use]
     pub fn with_ttl(mut self, ttl: Duration) -> Sealer {
         self.ttl = ttl;
         self.checked()
     }
 
-    /// The absolute lifetime of a session, counted from the login (its
-    /// [`Session::authenticated_at`]), however often it is resealed. Defaults to 7 days.
-    ///
-    /// `open` refuses a token whose session is older than this (plus the leeway) with
-    /// [`Error::LifetimeExceeded`] — "log in again", told apart from [`Error::Expired`], "idle
-    /// too long" — and `reseal` never sets an expiry past it. A stolen token can therefore be
-    /// rolled for this long at most. Seven days: an active user logs in again once a week,
-    /// which suits most consumer sites; for sensitive applications set hours (OWASP's session
-    /// cheat sheet suggests 4 to 8 hours for office applications). A revocation list must
-    /// remember revocations this long plus the leeway (its horizon).
-    ///
-    /// ```
-    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session")
-    ///     .with_ttl(time::Duration::minutes(30))
-    ///     .with_max_lifetime(time::Duration::hours(8));
-    /// ```
+    /// Deprecated: [`SealerBuilder::with_max_lifetime`], whose [`build`](SealerBuilder::build) checks
+    /// the settings together, so that no sealer exists in a configuration that cannot work.
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `Sealer::builder(..).with_max_lifetime(..).build()`"
+    )]
     #[must_use]
     pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Sealer {
         self.max_lifetime = max_lifetime;
         self.checked()
     }
 
-    /// Clock skew tolerated between the servers that seal and open. Defaults to 60 seconds.
-    ///
-    /// A token still opens up to this long after it expires (or its session reaches its
-    /// maximum lifetime), and opens when its issued-at lies up to this far in the future. A
-    /// negative leeway counts as zero; one above [`Sealer::MAX_LEEWAY`] (one hour) makes `seal` and
-    /// `open` fail with [`Error::Config`].
-    ///
-    /// ```
-    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session")
-    ///     .with_leeway(time::Duration::seconds(5));
-    /// ```
+    /// Deprecated: [`SealerBuilder::with_leeway`], whose [`build`](SealerBuilder::build) checks
+    /// the settings together, so that no sealer exists in a configuration that cannot work.
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `Sealer::builder(..).with_leeway(..).build()`"
+    )]
     #[must_use]
     pub fn with_leeway(mut self, leeway: Duration) -> Sealer {
         self.leeway = leeway.max(Duration::ZERO);
         self.checked()
     }
 
-    /// The longest token, in characters (a token is ASCII, so characters and bytes agree).
-    /// Defaults to 4000, which fits one cookie.
-    ///
-    /// `seal` refuses to produce a longer token and `open` refuses longer input before decoding
-    /// it, both with [`Error::TooLarge`].
-    ///
-    /// ```
-    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session")
-    ///     .with_max_token_len(2048);
-    /// ```
+    /// Deprecated: [`SealerBuilder::with_max_token_len`], whose [`build`](SealerBuilder::build) checks
+    /// the settings together, so that no sealer exists in a configuration that cannot work.
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `Sealer::builder(..).with_max_token_len(..).build()`"
+    )]
     #[must_use]
     pub fn with_max_token_len(mut self, max_token_len: usize) -> Sealer {
         self.codec.max_token_len = max_token_len;
         self
     }
 
-    /// The largest plaintext: the whole envelope (the state as JSON with its subject, times and
-    /// id, 34 bytes more than the subject and the JSON), before compression. A plaintext of
-    /// exactly this size passes. Defaults to 64 KiB.
-    ///
-    /// Opening stops inflating at this size, so a small token that would decompress to
-    /// gigabytes costs no more than this much memory; past it, [`Error::TooLarge`]. Each thread
-    /// that opens compressed tokens keeps its inflate buffer for the next one: a power of two
-    /// large enough for the largest state it has inflated (and at least four times that token's
-    /// compressed payload), never more than this limit plus one byte.
-    ///
-    /// ```
-    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session")
-    ///     .with_max_state_len(16 * 1024);
-    /// ```
+    /// Deprecated: [`SealerBuilder::with_max_state_len`], whose [`build`](SealerBuilder::build) checks
+    /// the settings together, so that no sealer exists in a configuration that cannot work.
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `Sealer::builder(..).with_max_state_len(..).build()`"
+    )]
     #[must_use]
     pub fn with_max_state_len(mut self, max_state_len: usize) -> Sealer {
         self.codec.max_state_len = max_state_len;
         self
     }
 
-    /// When to compress. Defaults to [`Compression::Auto`]; see [`Compression`] for when to
-    /// turn it off.
-    ///
-    /// ```
-    /// use sealed_session::{Compression, Key, Sealer};
-    /// let sealer = Sealer::new(Key::generate(), "session").with_compression(Compression::Never);
-    /// ```
+    /// Deprecated: [`SealerBuilder::with_compression`], whose [`build`](SealerBuilder::build) checks
+    /// the settings together, so that no sealer exists in a configuration that cannot work.
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `Sealer::builder(..).with_compression(..).build()`"
+    )]
     #[must_use]
     pub fn with_compression(mut self, compression: Compression) -> Sealer {
         self.codec.compression = compression;
         self
     }
 
-    /// The DEFLATE level, 1 (fastest) to 9 (smallest), for plaintexts of 256 bytes and more
-    /// (shorter ones always use level 1, whose fixed codes are as short there and twice as
-    /// fast). Defaults to [`Compression::DEFAULT_LEVEL`], 2: on the benchmark's session JSON of 1 to
-    /// 3.5 KB it makes tokens 15 to 20% shorter than level 1, for a seal that takes about twice
-    /// as long (opening costs the same); levels above it save 2 to 7% more for 10 to 30% more
-    /// time (docs/PERFORMANCE.md). A token's size is paid on every request, its seal only when
-    /// the session changes or rolls. Another level makes `seal` fail with [`Error::Config`].
-    /// Openers read every level.
-    ///
-    /// ```
-    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session")
-    ///     .with_compression_level(1);
-    /// ```
+    /// Deprecated: [`SealerBuilder::with_compression_level`], whose [`build`](SealerBuilder::build) checks
+    /// the settings together, so that no sealer exists in a configuration that cannot work.
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `Sealer::builder(..).with_compression_level(..).build()`"
+    )]
     #[must_use]
     pub fn with_compression_level(mut self, level: u32) -> Sealer {
         self.codec.level = level;
         self.checked()
     }
 
-    /// Compresses new tokens starting from `dictionary` (see [`Dictionary`] for how to make a
-    /// good one), so that small states shrink too. Under [`Compression::Auto`], every state is
-    /// then compressed whenever that makes the token shorter.
-    ///
-    /// The dictionary is named in each token's header (2 bytes) and its digest is
-    /// authenticated; an opener needs the same dictionary, and answers
-    /// [`Error::UnknownDictionary`] for a token compressed with one it does not have. To ship a
-    /// new dictionary, keep the old one with [`Sealer::with_previous_dictionary`] until the
-    /// tokens it compressed have expired (the maximum lifetime plus the leeway). Replaces the
-    /// current dictionary, if any (keep that one as previous too, if tokens still use it).
-    ///
-    /// ```
-    /// use sealed_session::{Dictionary, Key, Sealer};
-    ///
-    /// let old = Dictionary::new(r#"{"user_id":0,"roles":[]}"#);
-    /// let new = Dictionary::new(r#"{"user_id":0,"roles":[],"theme":"dark"}"#);
-    /// let key = Key::generate();
-    /// let token = Sealer::new(key.clone(), "session").with_dictionary(old.clone()).seal("a", &())?;
-    /// let sealer = Sealer::new(key, "session").with_dictionary(new).with_previous_dictionary(old);
-    /// assert!(sealer.open::<()>(&token).is_ok());
-    /// # Ok::<(), sealed_session::Error>(())
-    /// ```
+    /// Deprecated: [`SealerBuilder::with_dictionary`], whose [`build`](SealerBuilder::build) checks
+    /// the settings together, so that no sealer exists in a configuration that cannot work.
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `Sealer::builder(..).with_dictionary(..).build()`"
+    )]
     #[must_use]
     pub fn with_dictionary(mut self, dictionary: Dictionary) -> Sealer {
         self.codec.dictionary = Some(dictionary);
         self.checked()
     }
 
-    /// Adds a dictionary that still opens the tokens it compressed, but compresses no new ones.
-    /// Adding one that is already present does nothing.
-    ///
-    /// ```
-    /// use sealed_session::{Dictionary, Key, Sealer};
-    /// let sealer = Sealer::new(Key::generate(), "session")
-    ///     .with_dictionary(Dictionary::new("{\"v\":2}"))
-    ///     .with_previous_dictionary(Dictionary::new("{\"v\":1}"));
-    /// ```
+    /// Deprecated: [`SealerBuilder::with_previous_dictionary`], whose [`build`](SealerBuilder::build) checks
+    /// the settings together, so that no sealer exists in a configuration that cannot work.
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `Sealer::builder(..).with_previous_dictionary(..).build()`"
+    )]
     #[must_use]
     pub fn with_previous_dictionary(mut self, dictionary: Dictionary) -> Sealer {
         if !self.dictionaries().any(|known| *known == dictionary) {
@@ -419,29 +355,12 @@ impl Sealer {
         self.checked()
     }
 
-    /// Checks every opened token against `revocations`, and starts new sessions after their
-    /// subject's last revocation, so that logging in right after "log out everywhere" works.
-    ///
-    /// The list's horizon must cover this sealer's maximum lifetime plus leeway; `seal`,
-    /// `reseal` and `open` fail with [`Error::Config`] otherwise (see [`Sealer::validate`]),
-    /// since the list could forget a revocation while a session it rejects is still alive. And
-    /// since a token may have been sealed elsewhere with other settings, `open` also refuses,
-    /// with [`Error::Config`], every token whose lifetime (from its session's login to its
-    /// expiry) plus this sealer's leeway exceeds the horizon: it fails closed rather than trust
-    /// a list that may already have forgotten the token's revocation.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use sealed_session::{Error, Key, RevocationList, Sealer};
-    /// use time::Duration;
-    ///
-    /// let revocations = Arc::new(RevocationList::new(Duration::days(8)));
-    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(revocations.clone());
-    /// let token = sealer.seal("alice", &())?;
-    /// revocations.revoke_user("alice"); // log out everywhere
-    /// assert_eq!(sealer.open::<()>(&token).unwrap_err(), Error::Revoked);
-    /// # Ok::<(), sealed_session::Error>(())
-    /// ```
+    /// Deprecated: [`SealerBuilder::with_revocations`], whose [`build`](SealerBuilder::build) checks
+    /// the settings together, so that no sealer exists in a configuration that cannot work.
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `Sealer::builder(..).with_revocations(..).build()`"
+    )]
     #[must_use]
     pub fn with_revocations(mut self, revocations: Arc<RevocationList>) -> Sealer {
         self.revocations = Some(revocations);
@@ -455,8 +374,9 @@ impl Sealer {
     /// use sealed_session::{Key, RevocationList, Sealer};
     ///
     /// let list = Arc::new(RevocationList::new(time::Duration::days(8)));
-    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    /// let sealer = Sealer::builder(Key::generate(), "session").with_revocations(list.clone()).build()?;
     /// assert!(sealer.revocations().is_some_and(|it| Arc::ptr_eq(it, &list)));
+    /// # Ok::<(), sealed_session::Error>(())
     /// ```
     #[must_use]
     pub fn revocations(&self) -> Option<&Arc<RevocationList>> {
@@ -546,14 +466,31 @@ impl Sealer {
         crate::token::jwk_set(&self.codec)
     }
 
+    /// The [`SealerBuilder`] of [`Sealer::from_jwe_key`]: the same sealer, with settings.
+    ///
+    /// ```
+    /// use sealed_session::{Duration, Key, Sealer};
+    ///
+    /// let shared = Key::generate(); // as received: Key::from_base64(&jwk_k)?
+    /// let sealer = Sealer::builder_for_jwe_key(shared, "session")
+    ///     .with_ttl(Duration::minutes(5))
+    ///     .build()?;
+    /// assert_eq!(sealer.ttl(), Duration::minutes(5));
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn builder_for_jwe_key(key: Key, purpose: &str) -> SealerBuilder {
+        SealerBuilder::from_sealer(Sealer::from_jwe_key(key, purpose))
+    }
+
     /// A [`Format::Jwe`](crate::Format::Jwe) sealer whose JWE key is `key` itself, not a
     /// key derived from it: for tokens another implementation seals with a key it shares as an
     /// `oct` JWK (read its `k` with [`crate::Key::from_base64`]). Its `kid` is `key`'s
     /// [`crate::Key::id`]; tokens without a `kid` open too.
     ///
     /// Nothing binds such a key to `purpose`: use each shared key for one purpose only.
-    /// Between Rust services, prefer [`Sealer::new`] with [`Sealer::with_format`], whose JWE
-    /// key is bound to the purpose.
+    /// Between Rust services, prefer [`Sealer::builder`] with
+    /// [`SealerBuilder::with_format`], whose JWE key is bound to the purpose. For other
+    /// settings, [`Sealer::builder_for_jwe_key`].
     ///
     /// ```
     /// use sealed_session::{Format, Key, Sealer};
@@ -567,7 +504,10 @@ impl Sealer {
     /// ```
     #[must_use]
     pub fn from_jwe_key(key: Key, purpose: &str) -> Sealer {
-        let mut sealer = Sealer::new(key.clone(), purpose).with_format(Format::Jwe);
+        let mut sealer = Sealer::builder(key.clone(), purpose)
+            .with_format(Format::Jwe)
+            .build()
+            .expect("valid settings");
         crate::token::use_raw_jwe_key(&mut sealer.codec, key.bytes());
         sealer
     }

@@ -44,7 +44,7 @@ impl Sealer {
     /// use sealed_session::{Error, Key, Sealer};
     /// use time::{Duration, OffsetDateTime};
     ///
-    /// let sealer = Sealer::new(Key::generate(), "session").with_ttl(Duration::hours(1));
+    /// let sealer = Sealer::builder(Key::generate(), "session").with_ttl(Duration::hours(1)).build()?;
     /// let now = OffsetDateTime::now_utc();
     /// let token = sealer.seal_at("alice", &(), now)?;
     /// let later = now + Duration::hours(2);

@@ -206,9 +206,9 @@ impl Sealer {
     /// use sealed_session::{Error, Key, Sealer};
     /// use time::{Duration, OffsetDateTime};
     ///
-    /// let sealer = Sealer::new(Key::generate(), "session")
+    /// let sealer = Sealer::builder(Key::generate(), "session")
     ///     .with_ttl(Duration::hours(1))
-    ///     .with_max_lifetime(Duration::hours(2));
+    ///     .with_max_lifetime(Duration::hours(2)).build()?;
     /// let login = OffsetDateTime::now_utc();
     /// let session = sealer.open_at::<()>(&sealer.seal_at("alice", &(), login)?, login)?;
     /// let mut rolled = session.clone();
@@ -356,7 +356,7 @@ impl Sealer {
     /// use sealed_session::{Error, Key, RevocationList, Sealer};
     ///
     /// let list = Arc::new(RevocationList::new(time::Duration::days(8)));
-    /// let sealer = Sealer::new(Key::generate(), "session").with_revocations(list);
+    /// let sealer = Sealer::builder(Key::generate(), "session").with_revocations(list).build()?;
     /// let phone = sealer.seal("alice", &())?;
     /// let laptop = sealer.seal("alice", &())?;
     /// let here = sealer.open::<()>(&laptop)?;

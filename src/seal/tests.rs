@@ -24,7 +24,10 @@ fn sessions_handed_to_the_layer_carry_their_tokens_times() {
         (Format::Compact, now.replace_nanosecond(123_000_000)),
         (Format::Jwe, now.replace_nanosecond(0)),
     ] {
-        let sealer = Sealer::new(Key::generate(), "session").with_format(format);
+        let sealer = Sealer::builder(Key::generate(), "session")
+            .with_format(format)
+            .build()
+            .expect("valid settings");
         let issued = issued.expect("valid");
         let sealed = sealer.start_session_at("u", 1u8, now).expect("starts");
         let (token, started) = (sealed.token, sealed.session);

@@ -24,9 +24,10 @@ const _: () = assert!(ENVELOPE_FIXED_LEN == 34);
 ///
 /// ```
 /// use sealed_session::{Error, Key, Sealer};
-/// let sealer = Sealer::new(Key::generate(), "session").with_max_token_len(usize::MAX);
+/// let sealer = Sealer::builder(Key::generate(), "session").with_max_token_len(usize::MAX).build()?;
 /// let long = "x".repeat(Sealer::MAX_SUBJECT_LEN + 1);
 /// assert_eq!(sealer.seal(&long, &()), Err(Error::TooLarge));
+/// # Ok::<(), sealed_session::Error>(())
 /// ```
 pub(crate) const MAX_SUBJECT_LEN: usize = u16::MAX as usize;
 

@@ -114,7 +114,7 @@ impl<T> Session<T> {
 
     /// When the session began: when the user logged in, that is when the `seal` that started
     /// this session ran. Every [`crate::Sealer::reseal`] carries it over; revocations and the
-    /// absolute lifetime ([`crate::Sealer::with_max_lifetime`]) are counted from it.
+    /// absolute lifetime ([`SealerBuilder::with_max_lifetime`](crate::SealerBuilder::with_max_lifetime)) are counted from it.
     ///
     /// ```
     /// use sealed_session::{Key, Sealer};
@@ -158,7 +158,7 @@ impl<T> Session<T> {
     /// use sealed_session::{Key, Sealer};
     /// use time::{Duration, OffsetDateTime};
     ///
-    /// let sealer = Sealer::new(Key::generate(), "session").with_ttl(Duration::hours(2));
+    /// let sealer = Sealer::builder(Key::generate(), "session").with_ttl(Duration::hours(2)).build()?;
     /// let start = OffsetDateTime::now_utc();
     /// let session = sealer.open_at::<u8>(&sealer.seal_at("alice", &1u8, start)?, start)?;
     /// assert!(!session.is_past_half_life_at(start + Duration::minutes(59)));

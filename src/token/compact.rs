@@ -252,9 +252,11 @@ mod tests {
         let purpose = text(&example, "purpose");
         let dictionary = Dictionary::new(text(&example, "dictionary"));
         let ttl = time::Duration::seconds(example["ttl_seconds"].as_i64().expect("ttl"));
-        let sealer = Sealer::new(key.clone(), purpose)
+        let sealer = Sealer::builder(key.clone(), purpose)
             .with_ttl(ttl)
-            .with_dictionary(dictionary.clone());
+            .with_dictionary(dictionary.clone())
+            .build()
+            .expect("valid settings");
         let now = OffsetDateTime::parse(text(&example, "now"), &Rfc3339).expect("RFC 3339");
         let sid = SessionId(
             unhex(&example["session_id_hex"])

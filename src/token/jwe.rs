@@ -390,11 +390,14 @@ mod example {
         let example = vector_file("jwe_example.json");
         let key = Key::try_from(&unhex(&example["key_hex"])[..]).expect("32-byte key");
         let purpose = text(&example, "purpose");
-        let sealer = Sealer::new(key.clone(), purpose)
-            .with_format(crate::Format::Jwe)
-            .with_ttl(time::Duration::seconds(
-                example["ttl_seconds"].as_i64().expect("ttl"),
-            ));
+        let builder = || {
+            Sealer::builder(key.clone(), purpose)
+                .with_format(crate::Format::Jwe)
+                .with_ttl(time::Duration::seconds(
+                    example["ttl_seconds"].as_i64().expect("ttl"),
+                ))
+        };
+        let sealer = builder().build().expect("valid settings");
         let now = OffsetDateTime::parse(text(&example, "now"), &Rfc3339).expect("RFC 3339");
         let sid = SessionId(
             unhex(&example["session_id_hex"])
@@ -405,9 +408,10 @@ mod example {
         let state: serde_json::Value =
             serde_json::from_str(text(&example, "state_json")).expect("JSON");
         let seal = |compression: Compression| {
-            sealer
-                .clone()
+            builder()
                 .with_compression(compression)
+                .build()
+                .expect("valid settings")
                 .seal_new(
                     text(&example, "subject"),
                     &state,

@@ -12,7 +12,10 @@ use crate::{Error, Key, Sealer};
 fn generated_dir_vectors() {
     let file = vector_file("generated/jwe_dir_vectors.json");
     let key = Key::try_from(&unhex(&file["key_hex"])[..]).expect("32 bytes");
-    let sealer = Sealer::from_jwe_key(key, "vectors").with_max_token_len(1 << 20);
+    let sealer = Sealer::builder_for_jwe_key(key, "vectors")
+        .with_max_token_len(1 << 20)
+        .build()
+        .expect("valid settings");
     let now_ms = 1_700_000_000_000;
     let (mut opened, mut refused) = (0, 0);
     for vector in file["vectors"].as_array().expect("vectors") {
@@ -68,7 +71,10 @@ fn generated_dir_vectors() {
 #[test]
 fn rfc7520_jwes_of_other_algorithms_are_refused() {
     let file = vector_file("rfc/rfc7520_5_6_dir_and_5_9_DEF.json");
-    let sealer = Sealer::from_jwe_key(Key::generate(), "vectors").with_max_token_len(1 << 16);
+    let sealer = Sealer::builder_for_jwe_key(Key::generate(), "vectors")
+        .with_max_token_len(1 << 16)
+        .build()
+        .expect("valid settings");
     for vector in file["vectors"].as_array().expect("vectors") {
         let token = text(vector, "jwe_compact");
         assert_eq!(

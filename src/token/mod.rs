@@ -37,7 +37,7 @@ use crate::session::{Envelope, SessionId, Times};
 ///
 /// let key = Key::generate();
 /// let compact = Sealer::new(key.clone(), "session");
-/// let jwe = Sealer::new(key, "session").with_format(Format::Jwe);
+/// let jwe = Sealer::builder(key, "session").with_format(Format::Jwe).build()?;
 /// let token = jwe.seal("alice", &1u8)?;
 /// assert_eq!(token.split('.').count(), 5); // header..iv.ciphertext.tag
 /// assert_eq!(*jwe.open::<u8>(&token)?.state(), 1);
