@@ -87,7 +87,7 @@ impl SealerBuilder {
     }
 
     /// The absolute lifetime of a session, counted from the login (its
-    /// [`Session::authenticated_at`]), however often it is resealed. Defaults to 7 days.
+    /// [`Session::authenticated_at`](crate::Session::authenticated_at)), however often it is resealed. Defaults to 7 days.
     ///
     /// `open` refuses a token whose session is older than this (plus the leeway) with
     /// [`Error::LifetimeExceeded`] — "log in again", told apart from [`Error::Expired`], "idle
