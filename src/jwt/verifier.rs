@@ -64,6 +64,10 @@ pub struct JwsVerifier {
 }
 
 /// A verified token: its registered claims and the application's claims.
+///
+/// Not a [`Session`](crate::Session), though some accessors share names: a JWS from another
+/// issuer may carry no `sub`, `iat`, `auth_time` or `jti`, and its id is any string, where a
+/// session always has all four, its id being a [`SessionId`](crate::SessionId).
 #[derive(Clone, Debug)]
 pub struct Verified<T> {
     subject: Option<String>,
