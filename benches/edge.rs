@@ -118,9 +118,11 @@ fn main() {
         runtime.block_on(router.call(request)).expect("infallible")
     };
 
-    let sealer = Sealer::new(Key::generate(), "session")
+    let sealer = Sealer::builder(Key::generate(), "session")
         .with_compression(Compression::Never)
-        .with_max_token_len(16 * 1024);
+        .with_max_token_len(16 * 1024)
+        .build()
+        .expect("valid settings");
     let cookie = SessionCookie::new("__Host-session").with_max_cookie_bytes(16 * 1024);
     let mut ours_router = Router::new()
         .route("/", post(ours))

@@ -434,9 +434,11 @@ impl Ours {
     /// two cookies).
     fn never() -> Ours {
         Ours(
-            Sealer::new(Key::generate(), "session")
+            Sealer::builder(Key::generate(), "session")
                 .with_compression(Compression::Never)
-                .with_max_token_len(64 * 1024),
+                .with_max_token_len(64 * 1024)
+                .build()
+                .expect("valid settings"),
         )
     }
 }
@@ -445,13 +447,23 @@ impl Ours {
     /// Default settings, as a standard JWE.
     #[cfg(feature = "jwt")]
     fn jwe() -> Ours {
-        Ours(Sealer::new(Key::generate(), "session").with_format(sealed_session::Format::Jwe))
+        Ours(
+            Sealer::builder(Key::generate(), "session")
+                .with_format(sealed_session::Format::Jwe)
+                .build()
+                .expect("valid settings"),
+        )
     }
 
     /// Default settings and a dictionary made from another user's state of the same type.
     fn dictionary() -> Ours {
         let dictionary = Dictionary::from_sample(&dictionary_sample()).expect("serializes");
-        Ours(Sealer::new(Key::generate(), "session").with_dictionary(dictionary))
+        Ours(
+            Sealer::builder(Key::generate(), "session")
+                .with_dictionary(dictionary)
+                .build()
+                .expect("valid settings"),
+        )
     }
 }
 

@@ -97,10 +97,14 @@ fn big_list() -> Arc<RevocationList> {
 fn bench_open(c: &mut Criterion) {
     let key = Key::generate();
     let plain = Sealer::new(key.clone(), "session");
-    let empty = plain
-        .clone()
-        .with_revocations(Arc::new(RevocationList::new(time::Duration::days(8))));
-    let big = plain.clone().with_revocations(big_list());
+    let with_list = |list: Arc<RevocationList>| {
+        Sealer::builder(key.clone(), "session")
+            .with_revocations(list)
+            .build()
+            .expect("valid settings")
+    };
+    let empty = with_list(Arc::new(RevocationList::new(time::Duration::days(8))));
+    let big = with_list(big_list());
 
     let state = state();
     let now = T0 + time::Duration::minutes(1);

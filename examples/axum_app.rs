@@ -302,12 +302,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let revocations = Arc::new(RevocationList::new(max_lifetime + Duration::minutes(5)));
     // The user name (chosen by the visitor) sits next to the CSRF token: no compression, so
     // the token's length tells nothing about the secret (CRIME/BREACH).
-    let sealer = Sealer::new(key, "session")
+    let sealer = Sealer::builder(key, "session")
         .with_ttl(ttl)
         .with_max_lifetime(max_lifetime)
         .with_compression(Compression::Never)
         .with_max_token_len(16 * 1024)
-        .with_revocations(revocations);
+        .with_revocations(revocations)
+        .build()?;
     sealer.validate()?;
     let cookie = SessionCookie::new("__Host-session");
     cookie.validate()?;

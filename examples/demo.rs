@@ -37,11 +37,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         roles: vec!["viewer".into(), "editor".into(), "admin".into()],
         csrf: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into(),
     })?;
-    let sealer = Sealer::new(key.clone(), "session")
+    let sealer = Sealer::builder(key.clone(), "session")
         .with_ttl(ttl)
         .with_max_lifetime(max_lifetime)
         .with_dictionary(dictionary)
-        .with_revocations(Arc::clone(&revocations));
+        .with_revocations(Arc::clone(&revocations))
+        .build()?;
     sealer.validate()?;
 
     println!("\n1. Log in");
@@ -145,11 +146,12 @@ fn jwt(
     use sealed_session::jwt::{JwsIssuer, JwsSigningKey, JwsVerifier, VerifyingKeys};
 
     println!("\n5. The same session as a standard JWE, for services in other languages");
-    let jwe = Sealer::new(key, "session")
+    let jwe = Sealer::builder(key, "session")
         .with_format(Format::Jwe)
         .with_ttl(Duration::hours(8))
         .with_max_lifetime(Duration::days(1))
-        .with_revocations(Arc::clone(revocations));
+        .with_revocations(Arc::clone(revocations))
+        .build()?;
     let token = jwe.seal(session.subject(), session.state())?;
     let header = token.split('.').next().unwrap_or_default();
     let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header)?;

@@ -97,14 +97,14 @@ impl App {
     ///
     /// Settings that cannot work.
     pub fn new(key: Key, shared: Option<SharedRevocations>) -> Result<App, Error> {
-        let mut sealer = Sealer::new(key, "session")
+        let mut sealer = Sealer::builder(key, "session")
             .with_ttl(Duration::hours(8))
             .with_max_lifetime(MAX_LIFETIME)
             .with_compression(Compression::Never);
         if let Some(shared) = &shared {
             sealer = sealer.with_revocations(shared.list());
         }
-        sealer.validate()?;
+        let sealer = sealer.build()?;
         let cookie = SessionCookie::new("__Host-session");
         cookie.validate()?;
         Ok(App {

@@ -42,7 +42,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Duration::days(8),
         &key("REVOCATION_KEY")?,
     ));
-    let sealer = Sealer::new(key("SESSION_KEY")?, "session").with_revocations(Arc::clone(&list));
+    let sealer = Sealer::builder(key("SESSION_KEY")?, "session")
+        .with_revocations(Arc::clone(&list))
+        .build()?;
     let namespace = std::env::var("NAMESPACE").unwrap_or_else(|_| "sync-peer".into());
     let mut options = SyncOptions::new(&namespace);
     options.max_backoff = time::Duration::milliseconds(200);

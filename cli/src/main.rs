@@ -319,7 +319,9 @@ fn run(command: Command) -> Result<(), Failure> {
                     CompressionArg::Auto => Compression::Auto,
                     CompressionArg::Always => Compression::Always,
                     CompressionArg::Never => Compression::Never,
-                });
+                })
+                .build()
+                .map_err(Failure::of)?;
             println!("{}", sealer.seal(&subject, &state).map_err(Failure::of)?);
         }
         Command::Open {
@@ -343,6 +345,7 @@ fn run(command: Command) -> Result<(), Failure> {
             if let Some(path) = revocations {
                 sealer = sealer.with_revocations(Arc::new(snapshot::read(&path)?));
             }
+            let sealer = sealer.build().map_err(Failure::of)?;
             let now = at.unwrap_or_else(OffsetDateTime::now_utc);
             let session = sealer
                 .open_at::<serde_json::Value>(token.trim(), now)
@@ -392,13 +395,14 @@ fn run(command: Command) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The settings `seal` and `open` share.
 fn sealer(
     key: &KeySource,
     purpose: &str,
     dictionary: Option<&std::path::Path>,
     format: FormatArg,
-) -> Result<Sealer, Failure> {
-    let mut sealer = Sealer::new(key.load()?, purpose);
+) -> Result<SealerBuilder, Failure> {
+    let mut sealer = Sealer::builder(key.load()?, purpose);
     if format == FormatArg::Jwe {
         sealer = sealer.with_format(Format::Jwe);
     }

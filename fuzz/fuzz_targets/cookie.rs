@@ -47,16 +47,23 @@ fuzz_target!(|data: &[u8]| {
             raw.append(http::header::COOKIE, value);
         }
     }
-    let cookie = SessionCookie::new("s").with_max_chunks(4).with_max_cookie_bytes(16 * 1024);
+    let cookie = SessionCookie::new("s")
+        .with_max_chunks(4)
+        .with_max_cookie_bytes(16 * 1024);
     let from_bytes = cookie.read_headers(&raw);
     if let Some(token) = &from_bytes.token {
-        assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)));
+        assert!(
+            token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        );
     }
     let now = datetime!(2030-01-01 0:00 UTC);
     // Whatever came in, a write leaves exactly what it writes, and a clear leaves nothing.
     let token = "AQAB".repeat(usize::from(data.first().copied().unwrap_or(0)) * 13 + 1);
     let jar = carried(&from_bytes);
-    if let Ok(written) = cookie.write_after(&from_bytes, &token, now + time::Duration::hours(1), now)
+    if let Ok(written) =
+        cookie.write_after(&from_bytes, &token, now + time::Duration::hours(1), now)
     {
         let kept: BTreeSet<String> = written
             .iter()
@@ -71,7 +78,8 @@ fuzz_target!(|data: &[u8]| {
     // A NUL byte splits the input into several `Cookie` headers, as HTTP/2 sends them.
     let headers: Vec<&str> = text.split('\0').collect();
     let read = cookie.read(headers.iter().copied());
-    if std::str::from_utf8(data).is_ok() && headers.iter().all(|h| HeaderValue::from_str(h).is_ok()) {
+    if std::str::from_utf8(data).is_ok() && headers.iter().all(|h| HeaderValue::from_str(h).is_ok())
+    {
         assert_eq!(read, from_bytes);
     }
     assert!(read.token.is_none() || read.problem.is_none());
@@ -103,7 +111,12 @@ fuzz_target!(|data: &[u8]| {
             let mut doubled = request.clone();
             doubled.push(request[0]);
             assert!(cookie.read([doubled.join("; ").as_str()]).token.is_none());
-            assert!(cookie.read([request[1..].join("; ").as_str()]).token.is_none());
+            assert!(
+                cookie
+                    .read([request[1..].join("; ").as_str()])
+                    .token
+                    .is_none()
+            );
         }
     }
 });

@@ -31,7 +31,10 @@ fn unique_members(json: &[u8]) -> bool {
                 fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                     f.write_str("an object")
                 }
-                fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Unique, M::Error> {
+                fn visit_map<M: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: M,
+                ) -> Result<Unique, M::Error> {
                     let mut names = HashSet::new();
                     let mut unique = true;
                     while let Some(name) = map.next_key::<String>()? {
@@ -70,7 +73,10 @@ fuzz_target!(|data: &[u8]| {
     let input = format!("{header}.{}", URL_SAFE_NO_PAD.encode(rest));
     let mut mac = Hmac::<Sha256>::new_from_slice(&SECRET).expect("any length");
     mac.update(input.as_bytes());
-    let token = format!("{input}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()));
+    let token = format!(
+        "{input}.{}",
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    );
     match verifier.verify_at::<serde_json::Value>(&token, now) {
         Ok(verified) => {
             let claims = verified.claims();
@@ -88,12 +94,18 @@ fuzz_target!(|data: &[u8]| {
             assert!(exp + 60 > NOW, "expired accepted");
             for name in ["iat", "nbf"] {
                 if let Some(time) = claims.get(name) {
-                    assert!(time.as_i64().is_some_and(|t| t <= NOW + 60), "{name}: {time}");
+                    assert!(
+                        time.as_i64().is_some_and(|t| t <= NOW + 60),
+                        "{name}: {time}"
+                    );
                 }
             }
         }
         Err(error) => assert!(
-            !matches!(error, Error::Invalid | Error::UnknownKey | Error::AlgorithmMismatch),
+            !matches!(
+                error,
+                Error::Invalid | Error::UnknownKey | Error::AlgorithmMismatch
+            ),
             "a correctly signed token refused as {error:?}"
         ),
     }

@@ -15,7 +15,10 @@ fuzz_target!(|data: &[u8]| {
     let key = Key::try_from(&[0x42; 32][..]).expect("32 bytes");
     let id = key.id();
     let dictionary = Dictionary::new(r#"{"user_id":0,"roles":["admin"]}"#);
-    let sealer = Sealer::new(key, "session").with_dictionary(dictionary.clone());
+    let sealer = Sealer::builder(key, "session")
+        .with_dictionary(dictionary.clone())
+        .build()
+        .expect("valid settings");
     let now = datetime!(2030-01-01 0:00 UTC);
     let Some((&mode, rest)) = data.split_first() else {
         return;

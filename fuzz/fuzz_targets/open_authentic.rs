@@ -59,10 +59,12 @@ fuzz_target!(|data: &[u8]| {
         .expect("encrypts");
     let token = URL_SAFE_NO_PAD.encode([&header[..], &nonce, &sealed].concat());
 
-    let sealer = Sealer::new(key, PURPOSE)
+    let sealer = Sealer::builder(key, PURPOSE)
         .with_dictionary(Dictionary::new(DICTIONARY))
         .with_max_token_len(1 << 20)
-        .with_max_state_len(1 << 16);
+        .with_max_state_len(1 << 16)
+        .build()
+        .expect("valid settings");
     let now = datetime!(2030-01-01 0:00 UTC);
     match sealer.open_at::<serde_json::Value>(&token, now) {
         // Authentic tokens are never reported as forged, nor as naming an unknown dictionary.

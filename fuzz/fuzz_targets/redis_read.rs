@@ -36,8 +36,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let secret = Key::try_from(&[0x42; 32][..]).expect("32 bytes");
     let list = Arc::new(RevocationList::new_shared(Duration::days(30), &secret));
-    let sealer = Sealer::new(Key::try_from(&[0x24; 32][..]).expect("32 bytes"), "session")
-        .with_revocations(Arc::clone(&list));
+    let sealer = Sealer::builder(Key::try_from(&[0x24; 32][..]).expect("32 bytes"), "session")
+        .with_revocations(Arc::clone(&list))
+        .build()
+        .expect("valid settings");
     let (earlier, alice, bob) = &*TOKENS;
     let earlier = *earlier;
     let session = sealer.open_at::<()>(bob, earlier).expect("opens");

@@ -45,28 +45,37 @@ fuzz_target!(|input: Input| {
         (Format::Compact, Format::Jwe)
     };
     let key = || Key::try_from(&[0x42; 32][..]).expect("32 bytes");
-    let mut sealer = Sealer::new(key(), "session")
+    let mut builder = Sealer::builder(key(), "session")
         .with_format(format)
         .with_compression(compression)
         .with_compression_level(u32::from(input.level % 9) + 1)
         .with_max_token_len(1 << 20);
-    let other = Sealer::new(key(), "session")
+    let other = Sealer::builder(key(), "session")
         .with_format(other_format)
-        .with_max_token_len(1 << 20);
+        .with_max_token_len(1 << 20)
+        .build()
+        .expect("valid settings");
     if let Some(dictionary) = &input.dictionary {
         let dictionary = match dictionary {
             Ok(sample) => Dictionary::from_sample(sample).expect("serializes"),
             Err(bytes) => Dictionary::new(bytes.clone()),
         };
-        sealer = sealer.with_dictionary(dictionary);
+        builder = builder.with_dictionary(dictionary);
     }
+    let sealer = match builder.build() {
+        Ok(sealer) => sealer,
+        // Only the compact format takes a dictionary.
+        Err(Error::Config(_)) if input.jwe && input.dictionary.is_some() => return,
+        Err(error) => panic!("refused settings that work: {error:?}"),
+    };
     let now = datetime!(2030-01-01 0:00 UTC);
     match sealer.seal_at(&input.subject, &input.state, now) {
-        // Only the compact format takes a dictionary.
-        Err(Error::Config(_)) if input.jwe && input.dictionary.is_some() => {}
         Ok(token) => {
             // The kind is never guessed from the shape.
-            assert!(other.open_at::<State>(&token, now).is_err(), "opened in the other format");
+            assert!(
+                other.open_at::<State>(&token, now).is_err(),
+                "opened in the other format"
+            );
             let session = sealer
                 .open_at::<State>(&token, now)
                 .expect("own token opens");
