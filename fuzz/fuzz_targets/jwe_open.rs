@@ -20,7 +20,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let key = Key::try_from(&[0x42; 32][..]).expect("32 bytes");
-    let sealer = Sealer::from_jwe_key(key, "session").with_max_token_len(1 << 20);
+    let sealer = Sealer::builder_for_jwe_key(key, "session")
+        .with_max_token_len(1 << 20)
+        .build()
+        .expect("valid settings");
     let now = datetime!(2030-01-01 0:00 UTC);
     if mode & 1 == 0 {
         let text = String::from_utf8_lossy(rest);
