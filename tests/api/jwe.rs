@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use time::Duration;
 
 fn key() -> Key {
-    Key::try_from(&[7u8; 32][..]).expect("32 bytes")
+    common::fixed_key(7)
 }
 
 fn jwe() -> Sealer {
@@ -314,7 +314,7 @@ fn header_rules() {
 }
 
 fn key_two() -> Key {
-    Key::try_from(&[8u8; 32][..]).expect("32 bytes")
+    common::fixed_key(8)
 }
 
 #[test]
@@ -521,7 +521,7 @@ fn a_shared_raw_key_opens_tokens_sealed_with_it() {
 fn the_state_cap_is_an_exact_inclusive_bound() {
     for compression in [Compression::Never, Compression::Always] {
         let state = json!({"note": "y".repeat(700)});
-        let sealer = Sealer::new(Key::try_from(&[4u8; 32][..]).expect("32 bytes"), "session")
+        let sealer = common::fixed_sealer(4)
             .with_format(Format::Jwe)
             .with_compression(compression);
         let seals = |cap: usize| {

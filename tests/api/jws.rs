@@ -10,10 +10,10 @@ use hmac::{KeyInit as _, Mac as _};
 use sealed_session::jwt::{JwsIssuer, JwsSigningKey, JwsVerifier, VerifyingKeys};
 use sealed_session::{Error, Key, RevocationList, Sealer};
 use serde_json::{Value, json};
-use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
-const T0: OffsetDateTime = datetime!(2030-06-01 12:00 UTC);
+use crate::common::T0;
+
 const T0_SECONDS: i64 = 1_906_545_600;
 const SECRET: [u8; 32] = [0x5a; 32];
 const SEED: [u8; 32] = [0x11; 32];

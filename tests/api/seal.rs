@@ -268,7 +268,7 @@ fn assert_shortest_token(sealer: &Sealer, header: &[u8], shorter: &[usize]) {
 
 #[test]
 fn the_shortest_token_is_authenticated_and_one_byte_less_is_not() {
-    let key = Key::try_from(&[7u8; 32][..]).expect("32 bytes");
+    let key = common::fixed_key(7);
     let sealer = Sealer::new(key.clone(), "session");
     let header = [&[1, 0][..], key.id().as_bytes()].concat();
     assert_eq!(header.len() + 24 + 16, 46);
@@ -278,7 +278,7 @@ fn the_shortest_token_is_authenticated_and_one_byte_less_is_not() {
 /// A token naming a dictionary has a header two bytes longer, and so a minimum of 48 bytes.
 #[test]
 fn the_shortest_dictionary_token_is_authenticated_and_one_byte_less_is_not() {
-    let key = Key::try_from(&[7u8; 32][..]).expect("32 bytes");
+    let key = common::fixed_key(7);
     let dictionary = Dictionary::new(r#"{"roles":["admin"]}"#);
     let sealer = Sealer::new(key.clone(), "session").with_dictionary(dictionary.clone());
     let header = [&[1, 3][..], key.id().as_bytes(), dictionary.id().as_bytes()].concat();
@@ -593,7 +593,7 @@ fn sealer_is_send_sync_and_clone() {
 
 #[test]
 fn debug_of_sealer_shows_no_key_material() {
-    let key = Key::try_from(&[0x99; 32][..]).expect("32 bytes");
+    let key = common::fixed_key(0x99);
     let shown = format!("{:?}", Sealer::new(key.clone(), "session"));
     assert!(!shown.contains("153"), "{shown}");
     assert!(!shown.contains("99, 99"), "{shown}");
