@@ -25,7 +25,10 @@ pub fn unhex(value: &serde_json::Value) -> Vec<u8> {
     let text = value
         .as_str()
         .unwrap_or_else(|| panic!("{value} is not a string of hex digits"));
-    assert!(text.len() % 2 == 0, "{text:?} has an odd number of hex digits");
+    assert!(
+        text.len() % 2 == 0,
+        "{text:?} has an odd number of hex digits"
+    );
     (0..text.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex digits"))
