@@ -8,8 +8,7 @@ use serde_json::Value;
 use crate::forge::NOW;
 
 fn sealer() -> Sealer {
-    sealed_session_test_support::fixtures::fixed_sealer(0x77)
-        .with_max_token_len(64 * 1024)
+    sealed_session_test_support::fixtures::fixed_sealer(0x77).with_max_token_len(64 * 1024)
 }
 
 /// Room for tokens of several chunks.

@@ -674,8 +674,7 @@ fn regression_open_refuses_tokens_that_outlive_the_horizon() {
         T0,
     );
     assert_eq!(open(&opener, &fits, T0), Ok(()));
-    let longer = fixed_sealer(3)
-        .with_ttl(Duration::hours(1) + ms(1));
+    let longer = fixed_sealer(3).with_ttl(Duration::hours(1) + ms(1));
     let too_long = seal(&longer, "bob", T0);
     assert!(matches!(
         open(&opener, &too_long, T0),
