@@ -26,7 +26,7 @@ pub fn unhex(value: &serde_json::Value) -> Vec<u8> {
         .as_str()
         .unwrap_or_else(|| panic!("{value} is not a string of hex digits"));
     assert!(
-        text.len() % 2 == 0,
+        text.len().is_multiple_of(2),
         "{text:?} has an odd number of hex digits"
     );
     (0..text.len())
