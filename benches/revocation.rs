@@ -27,12 +27,10 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use sealed_session::{Error, Key, RevocationList, Sealer};
+use sealed_session_test_support::fixtures::T0;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use time::macros::datetime;
 
 const ENTRIES: usize = 1_000_000;
-const T0: OffsetDateTime = datetime!(2030-06-01 12:00 UTC);
 
 #[derive(Serialize, Deserialize)]
 struct SmallState {

@@ -840,13 +840,8 @@ mod lambda_events {
         cookies: &[String],
         body: &str,
     ) -> lambda_http::Request {
-        let path_on_disk = format!(
-            "{}/../tests/vectors/lambda/{file}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let mut event: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(path_on_disk).expect("event"))
-                .expect("JSON");
+        let mut event =
+            sealed_session_test_support::vectors::vector_file(&format!("lambda/{file}"));
         event["rawPath"] = path.into();
         event["requestContext"]["http"]["method"] = method.into();
         event["requestContext"]["http"]["path"] = path.into();

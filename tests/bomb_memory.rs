@@ -2,7 +2,7 @@
 //!
 //! Its own test binary: the counting allocator (dhat) is global to the process.
 
-use sealed_session::{Compression, Dictionary, Error, Key, Sealer};
+use sealed_session::{Compression, Dictionary, Error, Sealer};
 use time::macros::datetime;
 
 #[global_allocator]
@@ -19,7 +19,7 @@ fn bomb(dictionary: Option<Dictionary>) {
     const INFLATED: usize = 16 << 20;
     const CAP: usize = 64 << 10;
     let now = datetime!(2030-01-01 0:00 UTC);
-    let key = Key::try_from(&[3u8; 32][..]).expect("32 bytes");
+    let key = sealed_session_test_support::fixtures::fixed_key(3);
     let with = |sealer: Sealer| match &dictionary {
         Some(dictionary) => sealer.with_dictionary(dictionary.clone()),
         None => sealer,

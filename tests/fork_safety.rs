@@ -5,7 +5,6 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fork::Fork;
-use sealed_session::{Key, Sealer};
 
 /// Bytes 6..30 of a token: its nonce.
 fn nonce(token: &str) -> Vec<u8> {
@@ -17,7 +16,7 @@ fn nonce(token: &str) -> Vec<u8> {
 /// key. Observed: "same nonce: true; same token: true".
 #[test]
 fn regression_parent_and_child_draw_different_nonces_and_session_ids() {
-    let sealer = Sealer::new(Key::try_from(&[9u8; 32][..]).expect("32 bytes"), "session");
+    let sealer = sealed_session_test_support::fixtures::fixed_sealer(9);
     // Seal before forking, as a server that warms up (or serves) before it forks does.
     sealer.seal("warm-up", &()).expect("seals");
     let path = std::env::temp_dir().join(format!("sealed-session-fork-{}", std::process::id()));

@@ -9,16 +9,17 @@ use std::time::{Duration, Instant};
 
 use sealed_session::redis::{RedisSync, StartPolicy, SyncOptions};
 use sealed_session::{Error, Key, RevocationList, Sealer};
+use sealed_session_test_support::fixtures::fixed_key;
 use sealed_session_test_support::redis_server::{self, RedisServer};
 
 const HORIZON: time::Duration = time::Duration::days(8);
 
 fn secret() -> Key {
-    Key::try_from(&[0x31; 32][..]).expect("32 bytes")
+    fixed_key(0x31)
 }
 
 fn session_key() -> Key {
-    Key::try_from(&[0x32; 32][..]).expect("32 bytes")
+    fixed_key(0x32)
 }
 
 /// One instance in this process: a shared list, its sync (no follower), and a sealer.

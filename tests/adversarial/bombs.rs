@@ -25,7 +25,7 @@ const CAP: usize = sealed_session::Sealer::DEFAULT_MAX_STATE_LEN;
 const INFLATED: usize = 64 << 20;
 
 fn key() -> Key {
-    Key::try_from(&[0x66; 32][..]).expect("32 bytes")
+    sealed_session_test_support::fixtures::fixed_key(0x66)
 }
 
 fn format_named(name: &str) -> Format {

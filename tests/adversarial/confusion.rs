@@ -9,10 +9,7 @@ use sealed_session::{Error, Format, Key, Keyring, Sealer};
 use serde_json::Value;
 
 use crate::forge::{self, NOW};
-
-fn key(byte: u8) -> Key {
-    Key::try_from(&[byte; 32][..]).expect("32 bytes")
-}
+use sealed_session_test_support::fixtures::fixed_key as key;
 
 fn state() -> Value {
     serde_json::json!({"user_id": 42, "roles": ["admin"]})

@@ -2,14 +2,13 @@
 //! joins what a browser would not have sent together, and bounds its work.
 
 use sealed_session::http::{CookieProblem, SessionCookie};
-use sealed_session::{Error, Key, Sealer};
+use sealed_session::{Error, Sealer};
 use serde_json::Value;
 
 use crate::forge::NOW;
 
 fn sealer() -> Sealer {
-    Sealer::new(Key::try_from(&[0x77; 32][..]).expect("32 bytes"), "session")
-        .with_max_token_len(64 * 1024)
+    sealed_session_test_support::fixtures::fixed_sealer(0x77).with_max_token_len(64 * 1024)
 }
 
 /// Room for tokens of several chunks.

@@ -7,11 +7,9 @@ use chacha20poly1305::XChaCha20Poly1305;
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use hmac::{Hmac, Mac as _};
 use sha2::Sha256;
-use time::OffsetDateTime;
-use time::macros::datetime;
 
-/// The instant every test runs at.
-pub const NOW: OffsetDateTime = datetime!(2030-06-01 12:00 UTC);
+/// The instant every test runs at: the workspace's fixed instant.
+pub use sealed_session_test_support::fixtures::T0 as NOW;
 /// Unix seconds of [`NOW`].
 pub const NOW_SECONDS: i64 = 1_906_545_600;
 

@@ -7,7 +7,7 @@
 //!
 //! | module | attacks |
 //! |---|---|
-//! | `tampering` | bit flips of the decoded bytes, non-canonical base64, truncation and extension |
+//! | `tampering` | every single change (the tamper contract: bit flips of the decoded bytes among them), non-canonical base64, truncation and extension |
 //! | `confusion` | a token of one format presented to another, a key id of another purpose, the fallback-key order bug |
 //! | `jwt` | `alg: none` in every casing, the public key as an HMAC secret, duplicate claims, hostile time claims |
 //! | `bombs` | DEFLATE bombs in valid ciphertext (compact and JWE) under a bounded peak RSS, JSON nested past serde's depth |

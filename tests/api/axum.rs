@@ -11,6 +11,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use sealed_session::http::{SessionCookie, SessionHandle, SessionLayer};
 use sealed_session::{Key, Sealer};
+
+use crate::common::{fixed_key, fixed_sealer};
 use time::{Duration, OffsetDateTime};
 use tower_service::Service as _;
 
@@ -52,7 +54,7 @@ async fn logout(session: Handle) -> StatusCode {
 }
 
 fn sealer() -> Sealer {
-    Sealer::new(Key::try_from(&[6u8; 32][..]).expect("32 bytes"), "session")
+    fixed_sealer(6)
 }
 
 fn app() -> Router {
@@ -214,7 +216,7 @@ fn tampered() -> String {
 async fn the_axum_layer_deletes_a_valid_cookie_when_the_fault_is_the_servers() {
     let mut app = app();
     // Sealed by an instance that already has the new key, or the new dictionary.
-    let new_key = Key::try_from(&[7u8; 32][..]).expect("32 bytes");
+    let new_key = fixed_key(7);
     let with_new_key = Sealer::new(new_key, "session")
         .seal("ada", &1u32)
         .expect("seals");

@@ -3,13 +3,10 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sealed_session::{Key, Sealer};
+use sealed_session::Sealer;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use time::macros::datetime;
 
-/// A fixed instant, so that no test depends on the clock.
-pub const T0: OffsetDateTime = datetime!(2030-06-01 12:00 UTC);
+pub use sealed_session_test_support::fixtures::{T0, fixed_key, fixed_sealer};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
@@ -41,8 +38,9 @@ pub fn profile() -> Profile {
     }
 }
 
+/// The sealer of most tests: key 7.
 pub fn sealer() -> Sealer {
-    Sealer::new(Key::try_from(&[7u8; 32][..]).expect("32 bytes"), "session")
+    fixed_sealer(7)
 }
 
 pub fn decode(token: &str) -> Vec<u8> {

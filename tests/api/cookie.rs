@@ -7,11 +7,11 @@ use crate::common;
 
 use common::T0;
 use sealed_session::http::{CookieProblem, MAX_COOKIE_LEN, SameSite, SessionCookie};
-use sealed_session::{Compression, Error, Key, Sealer};
+use sealed_session::{Compression, Error, Sealer};
 use time::Duration;
 
 fn sealer() -> Sealer {
-    Sealer::new(Key::try_from(&[8u8; 32][..]).expect("32 bytes"), "session")
+    common::fixed_sealer(8)
         .with_compression(Compression::Never)
         .with_max_token_len(64 * 1024)
 }

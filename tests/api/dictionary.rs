@@ -4,7 +4,7 @@
 use crate::common;
 
 use common::{T0, decode, profile, sealer};
-use sealed_session::{Compression, Dictionary, Error, Key, Sealer};
+use sealed_session::{Compression, Dictionary, Error, Sealer};
 use serde_json::json;
 
 fn dictionary() -> Dictionary {
@@ -109,7 +109,7 @@ fn auto_never_makes_a_token_longer() {
 
 #[test]
 fn a_new_dictionary_keeps_the_old_one_as_previous() {
-    let key = Key::try_from(&[4u8; 32][..]).expect("32 bytes");
+    let key = common::fixed_key(4);
     let old = dictionary();
     let new = Dictionary::new(r#"{"user_id":0,"roles":["admin"],"cart":[{"sku":"","qty":0}]}"#);
     let before = Sealer::new(key.clone(), "session").with_dictionary(old.clone());
@@ -147,7 +147,7 @@ fn a_new_dictionary_keeps_the_old_one_as_previous() {
 
 #[test]
 fn a_token_never_opens_with_other_dictionary_bytes() {
-    let key = Key::try_from(&[5u8; 32][..]).expect("32 bytes");
+    let key = common::fixed_key(5);
     let sealer = Sealer::new(key.clone(), "session").with_dictionary(dictionary());
     let token = sealer.seal_at("u", &state(2), T0).expect("seals");
     // An opener with a different dictionary that happens to carry the same id: forge the id by

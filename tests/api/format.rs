@@ -1,6 +1,7 @@
 //! Format stability: tokens sealed by earlier releases keep opening.
 
 use sealed_session::{Dictionary, Key, Sealer, SessionId};
+use sealed_session_test_support::vectors::{unhex, vector_file};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -10,18 +11,8 @@ fn time(value: &serde_json::Value) -> OffsetDateTime {
 
 #[test]
 fn tokens_sealed_by_earlier_releases_keep_opening() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/vectors/stable_tokens.json"
-    );
-    let file: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("present")).expect("JSON");
-    let key_hex = file["key_hex"].as_str().expect("key");
-    let key_bytes: Vec<u8> = (0..key_hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&key_hex[i..i + 2], 16).expect("hex"))
-        .collect();
-    let key = Key::try_from(&key_bytes[..]).expect("key");
+    let file = vector_file("stable_tokens.json");
+    let key = Key::try_from(&unhex(&file["key_hex"])[..]).expect("key");
     let purpose = file["purpose"].as_str().expect("purpose");
     let dictionary = Dictionary::new(file["dictionary"].as_str().expect("dictionary"));
     // The dictionary as the current one, and as a previous one behind a newer dictionary.

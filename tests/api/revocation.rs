@@ -9,11 +9,9 @@ use rand::rngs::StdRng;
 use rand::{Rng as _, RngExt as _, SeedableRng as _};
 use sealed_session::{Error, Key, RevocationList, Sealer, SessionId};
 use sha2::{Digest as _, Sha256};
-use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
-/// A fixed instant, so that no test depends on the clock.
-const T0: OffsetDateTime = datetime!(2030-06-01 12:00 UTC);
+use crate::common::{T0, fixed_sealer};
 /// Covers the default sealer: 7-day maximum lifetime plus 60 s leeway.
 const HORIZON: Duration = Duration::days(8);
 
@@ -664,7 +662,7 @@ fn regression_open_refuses_tokens_that_outlive_the_horizon() {
     // one millisecond more does not.
     let horizon = Duration::hours(1) + Duration::seconds(60);
     let list = Arc::new(RevocationList::new(horizon));
-    let opener = Sealer::new(Key::try_from(&[3; 32][..]).expect("32"), "session")
+    let opener = fixed_sealer(3)
         .with_ttl(Duration::hours(1))
         .with_max_lifetime(Duration::hours(1))
         .with_revocations(list);
@@ -676,8 +674,7 @@ fn regression_open_refuses_tokens_that_outlive_the_horizon() {
         T0,
     );
     assert_eq!(open(&opener, &fits, T0), Ok(()));
-    let longer = Sealer::new(Key::try_from(&[3; 32][..]).expect("32"), "session")
-        .with_ttl(Duration::hours(1) + ms(1));
+    let longer = fixed_sealer(3).with_ttl(Duration::hours(1) + ms(1));
     let too_long = seal(&longer, "bob", T0);
     assert!(matches!(
         open(&opener, &too_long, T0),

@@ -3,14 +3,10 @@
 //! says, or fails with the error it names. One loop, so that a case added to the file is a test.
 
 use sealed_session::{Dictionary, Error, Format, Key, Sealer};
+use sealed_session_test_support::vectors::{unhex, vector_file};
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-
-fn cases() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/cases.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("cases.json")).expect("JSON")
-}
 
 fn instant(text: &str) -> OffsetDateTime {
     OffsetDateTime::parse(text, &Rfc3339).expect("an RFC 3339 time")
@@ -22,18 +18,10 @@ fn name_of(error: &Error) -> String {
     debug.split('(').next().unwrap_or_default().to_owned()
 }
 
-fn hex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
-        .collect()
-}
-
 #[test]
 fn every_published_case_opens_or_fails_as_it_says() {
-    let file = cases();
-    let key =
-        Key::try_from(&hex(file["key_hex"].as_str().expect("key_hex"))[..]).expect("32 bytes");
+    let file = vector_file("cases.json");
+    let key = Key::try_from(&unhex(&file["key_hex"])[..]).expect("32 bytes");
     let purpose = file["purpose"].as_str().expect("purpose");
     let dictionary = Dictionary::new(file["dictionary"].as_str().expect("dictionary").to_owned());
     let open_at = instant(file["open_at"].as_str().expect("open_at"));
