@@ -21,18 +21,28 @@ fn bomb(dictionary: Option<Dictionary>) {
     let now = datetime!(2030-01-01 0:00 UTC);
     let key = sealed_session_test_support::fixtures::fixed_key(3);
     let with = |sealer: Sealer| match &dictionary {
-        Some(dictionary) => sealer.with_dictionary(dictionary.clone()),
+        Some(dictionary) => sealer
+            .to_builder()
+            .with_dictionary(dictionary.clone())
+            .build()
+            .expect("valid settings"),
         None => sealer,
     };
     let bomb = with(Sealer::new(key.clone(), "session"))
+        .to_builder()
         .with_compression(Compression::Always)
         .with_max_state_len(usize::MAX)
         .with_max_token_len(usize::MAX)
+        .build()
+        .expect("valid settings")
         .seal_at("u", &"0".repeat(INFLATED), now)
         .expect("seals");
     let opener = with(Sealer::new(key, "session"))
+        .to_builder()
         .with_max_state_len(CAP)
-        .with_max_token_len(bomb.len());
+        .with_max_token_len(bomb.len())
+        .build()
+        .expect("valid settings");
 
     let profiler = dhat::Profiler::builder().testing().build();
     let result = opener.open_at::<String>(&bomb, now);

@@ -58,7 +58,10 @@ fn peer(command: &str, request: &Value) -> Value {
 }
 
 fn sealer() -> Sealer {
-    Sealer::new(Key::generate(), "session").with_format(Format::Jwe)
+    Sealer::builder(Key::generate(), "session")
+        .with_format(Format::Jwe)
+        .build()
+        .expect("valid settings")
 }
 
 /// The JWE key of `sealer`, as exported for other implementations.
@@ -141,7 +144,10 @@ fn our_jwes_decrypt_in_joserfc_and_authlib_with_the_exported_key() {
         }
     }
     // Another purpose's key opens nothing.
-    let other = Sealer::new(Key::generate(), "remember_me").with_format(Format::Jwe);
+    let other = Sealer::builder(Key::generate(), "remember_me")
+        .with_format(Format::Jwe)
+        .build()
+        .expect("valid settings");
     let answer = peer(
         "jwe-decrypt",
         &json!({"jwk": exported_jwk(&other), "tokens": [&small]}),

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use sealed_session::jwt::JwsSigningKey;
-use sealed_session::{Compression, Dictionary, Error, Format, Key, Sealer};
+use sealed_session::{Compression, Dictionary, Error, Format, Key, Sealer, SealerBuilder};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 

@@ -409,7 +409,10 @@ fn revocations_on_the_shared_store() {
             time::OffsetDateTime::now_utc() - time::Duration::minutes(5),
         )
         .expect("seals");
-    let sealer = sealed_session::Sealer::new(session_key, "session").with_revocations(list);
+    let sealer = sealed_session::Sealer::builder(session_key, "session")
+        .with_revocations(list)
+        .build()
+        .expect("valid settings");
     assert_eq!(
         sealer.open::<()>(&before).err(),
         Some(sealed_session::Error::Revoked)
@@ -649,15 +652,19 @@ fn the_cli_trims_the_shared_store_at_its_default_horizon() {
     assert_eq!(fresh.len(), 2, "alice's entry is still in Redis, and bob's");
     let session_key = sealed_session::Key::generate();
     let lifetime = time::Duration::days(30);
-    let stolen = sealed_session::Sealer::new(session_key.clone(), "session")
+    let stolen = sealed_session::Sealer::builder(session_key.clone(), "session")
         .with_ttl(lifetime)
         .with_max_lifetime(lifetime)
+        .build()
+        .expect("valid settings")
         .seal_at("alice", &(), nine_days_ago - time::Duration::days(1))
         .expect("seals");
-    let sealer = sealed_session::Sealer::new(session_key, "session")
+    let sealer = sealed_session::Sealer::builder(session_key, "session")
         .with_ttl(lifetime)
         .with_max_lifetime(lifetime)
-        .with_revocations(fresh);
+        .with_revocations(fresh)
+        .build()
+        .expect("valid settings");
     assert_eq!(
         sealer.open::<()>(&stolen).err(),
         Some(sealed_session::Error::Revoked)

@@ -40,7 +40,10 @@ fn instance_at(url: &str, namespace: &str, start: StartPolicy) -> Instance {
     options.max_backoff = time::Duration::milliseconds(50);
     options.min_catch_up_interval = time::Duration::ZERO;
     let sync = RedisSync::connect(Arc::clone(&list), url, options).expect("a Redis URL");
-    let sealer = Sealer::new(session_key(), "session").with_revocations(Arc::clone(&list));
+    let sealer = Sealer::builder(session_key(), "session")
+        .with_revocations(Arc::clone(&list))
+        .build()
+        .expect("valid settings");
     Instance { list, sync, sealer }
 }
 
@@ -449,10 +452,12 @@ fn instance_with_horizon(
     options.min_catch_up_interval = time::Duration::ZERO;
     let sync = RedisSync::connect(Arc::clone(&list), &server.url(), options).expect("a Redis URL");
     let lifetime = horizon - time::Duration::days(1);
-    let sealer = Sealer::new(session_key(), "session")
+    let sealer = Sealer::builder(session_key(), "session")
         .with_ttl(lifetime)
         .with_max_lifetime(lifetime)
-        .with_revocations(Arc::clone(&list));
+        .with_revocations(Arc::clone(&list))
+        .build()
+        .expect("valid settings");
     Instance { list, sync, sealer }
 }
 
@@ -569,7 +574,10 @@ fn a_revocation_time_far_in_the_future_read_from_redis_is_applied_as_is() {
         "{:?}",
         list.watermark()
     );
-    let capped = Sealer::new(session_key(), "session").with_revocations(Arc::clone(&list));
+    let capped = Sealer::builder(session_key(), "session")
+        .with_revocations(Arc::clone(&list))
+        .build()
+        .expect("valid settings");
     assert!(capped.open::<()>(&carol).is_ok(), "no user is locked out");
     assert!(capped.seal("dave", &()).is_ok());
     redis_server::remove_data(server.port);
@@ -664,7 +672,10 @@ fn a_zscan_cursor_that_never_reaches_0_hangs_connect() {
         let url = format!("redis://127.0.0.1:{port}/");
         let sync = RedisSync::connect(Arc::clone(&list), &url, options).expect("a Redis URL");
         let status = sync.status();
-        let sealer = Sealer::new(session_key(), "session").with_revocations(list);
+        let sealer = Sealer::builder(session_key(), "session")
+            .with_revocations(list)
+            .build()
+            .expect("valid settings");
         let token = Sealer::new(session_key(), "session")
             .seal("erin", &())
             .expect("seals");

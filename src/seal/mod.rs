@@ -110,6 +110,24 @@ impl Sealer {
         SealerBuilder::new(keyring, purpose)
     }
 
+    /// A [`SealerBuilder`] that starts from this sealer's keys and settings: a sealer for
+    /// another use of the same keys (another TTL, no compression), or settings on top of
+    /// [`Sealer::from_jwe_key`]. [`SealerBuilder::build`] checks them again.
+    ///
+    /// ```
+    /// use sealed_session::{Compression, Duration, Key, Sealer};
+    ///
+    /// let sealer = Sealer::builder(Key::generate(), "session").build()?;
+    /// let short = sealer.to_builder().with_ttl(Duration::minutes(5)).build()?;
+    /// assert_eq!(short.ttl(), Duration::minutes(5));
+    /// let token = short.seal("alice", &1u8)?;
+    /// assert_eq!(*sealer.open::<u8>(&token)?.state(), 1); // the same keys and purpose
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn to_builder(&self) -> SealerBuilder {
+        SealerBuilder::from_sealer(self.clone())
+    }
+
     /// A sealer for `purpose` with the default settings: 24-hour TTL, 7-day maximum lifetime,
     /// 60 s leeway, 4000-character tokens, 64 KiB states, [`Compression::Auto`] at level 2, no
     /// dictionary, no revocation list.
@@ -466,22 +484,6 @@ impl Sealer {
         crate::token::jwk_set(&self.codec)
     }
 
-    /// The [`SealerBuilder`] of [`Sealer::from_jwe_key`]: the same sealer, with settings.
-    ///
-    /// ```
-    /// use sealed_session::{Duration, Key, Sealer};
-    ///
-    /// let shared = Key::generate(); // as received: Key::from_base64(&jwk_k)?
-    /// let sealer = Sealer::builder_for_jwe_key(shared, "session")
-    ///     .with_ttl(Duration::minutes(5))
-    ///     .build()?;
-    /// assert_eq!(sealer.ttl(), Duration::minutes(5));
-    /// # Ok::<(), sealed_session::Error>(())
-    /// ```
-    pub fn builder_for_jwe_key(key: Key, purpose: &str) -> SealerBuilder {
-        SealerBuilder::from_sealer(Sealer::from_jwe_key(key, purpose))
-    }
-
     /// A [`Format::Jwe`](crate::Format::Jwe) sealer whose JWE key is `key` itself, not a
     /// key derived from it: for tokens another implementation seals with a key it shares as an
     /// `oct` JWK (read its `k` with [`crate::Key::from_base64`]). Its `kid` is `key`'s
@@ -490,7 +492,7 @@ impl Sealer {
     /// Nothing binds such a key to `purpose`: use each shared key for one purpose only.
     /// Between Rust services, prefer [`Sealer::builder`] with
     /// [`SealerBuilder::with_format`], whose JWE key is bound to the purpose. For other
-    /// settings, [`Sealer::builder_for_jwe_key`].
+    /// settings, [`Sealer::to_builder`].
     ///
     /// ```
     /// use sealed_session::{Format, Key, Sealer};

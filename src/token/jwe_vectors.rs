@@ -12,7 +12,8 @@ use crate::{Error, Key, Sealer};
 fn generated_dir_vectors() {
     let file = vector_file("generated/jwe_dir_vectors.json");
     let key = Key::try_from(&unhex(&file["key_hex"])[..]).expect("32 bytes");
-    let sealer = Sealer::builder_for_jwe_key(key, "vectors")
+    let sealer = Sealer::from_jwe_key(key, "vectors")
+        .to_builder()
         .with_max_token_len(1 << 20)
         .build()
         .expect("valid settings");
@@ -71,7 +72,8 @@ fn generated_dir_vectors() {
 #[test]
 fn rfc7520_jwes_of_other_algorithms_are_refused() {
     let file = vector_file("rfc/rfc7520_5_6_dir_and_5_9_DEF.json");
-    let sealer = Sealer::builder_for_jwe_key(Key::generate(), "vectors")
+    let sealer = Sealer::from_jwe_key(Key::generate(), "vectors")
+        .to_builder()
         .with_max_token_len(1 << 16)
         .build()
         .expect("valid settings");

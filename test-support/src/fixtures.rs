@@ -1,7 +1,7 @@
 //! Fixed inputs for tests: an instant and keys that never change, so that no test depends on
 //! the clock or on randomness, and no expected value changes between runs.
 
-use sealed_session::{Key, Sealer};
+use sealed_session::{Key, Sealer, SealerBuilder};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -21,4 +21,9 @@ pub fn fixed_key(n: u8) -> Key {
 /// setting at its default: the sealer most tests start from.
 pub fn fixed_sealer(n: u8) -> Sealer {
     Sealer::new(fixed_key(n), "session")
+}
+
+/// The builder of [`fixed_sealer`]`(n)`, for a test that needs other settings.
+pub fn fixed_builder(n: u8) -> SealerBuilder {
+    Sealer::builder(fixed_key(n), "session")
 }

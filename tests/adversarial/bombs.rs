@@ -38,9 +38,11 @@ fn format_named(name: &str) -> Format {
 
 /// The opener of the child: default caps but a token length that lets the bomb in.
 fn opener(format: Format, token_len: usize) -> Sealer {
-    Sealer::new(key(), "session")
+    Sealer::builder(key(), "session")
         .with_format(format)
         .with_max_token_len(token_len)
+        .build()
+        .expect("valid settings")
 }
 
 fn peak_rss_kib() -> u64 {
@@ -91,11 +93,13 @@ fn bombs_in_valid_ciphertext_are_refused_under_a_bounded_peak_rss() {
     let dir = std::env::temp_dir().join(format!("sealed-session-bombs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temp dir");
     for format in ["compact", "jwe"] {
-        let sealer = Sealer::new(key(), "session")
+        let sealer = Sealer::builder(key(), "session")
             .with_format(format_named(format))
             .with_compression(Compression::Always)
             .with_max_state_len(usize::MAX)
-            .with_max_token_len(usize::MAX);
+            .with_max_token_len(usize::MAX)
+            .build()
+            .expect("valid settings");
         let bomb = sealer
             .seal_at("alice", &"0".repeat(INFLATED), NOW)
             .expect("seals");
@@ -143,10 +147,12 @@ fn json_nested_past_serdes_depth_is_refused() {
     let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
     let raw = RawValue::from_string(nested.clone()).expect("well-formed JSON");
     for format in [Format::Compact, Format::Jwe] {
-        let sealer = Sealer::new(key(), "session")
+        let sealer = Sealer::builder(key(), "session")
             .with_format(format)
             .with_max_state_len(1 << 20)
-            .with_max_token_len(1 << 20);
+            .with_max_token_len(1 << 20)
+            .build()
+            .expect("valid settings");
         let token = sealer.seal_at("alice", &raw, NOW).expect("seals verbatim");
         let result = sealer.open_at::<Value>(&token, NOW);
         assert!(

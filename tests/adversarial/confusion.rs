@@ -19,7 +19,10 @@ fn state() -> Value {
 #[test]
 fn a_token_of_one_format_is_refused_by_another() {
     let compact = Sealer::new(key(1), "session");
-    let jwe = Sealer::new(key(1), "session").with_format(Format::Jwe);
+    let jwe = Sealer::builder(key(1), "session")
+        .with_format(Format::Jwe)
+        .build()
+        .expect("valid settings");
     let issuer = JwsIssuer::new(JwsSigningKey::hs256(&[1; 32]).expect("secret"), "auth");
     let verifier = JwsVerifier::new(
         VerifyingKeys::new()
@@ -69,8 +72,14 @@ fn a_token_of_one_format_is_refused_by_another() {
 #[test]
 fn a_kid_that_names_another_purposes_key_is_refused() {
     for format in [Format::Compact, Format::Jwe] {
-        let reset = Sealer::new(key(2), "password-reset").with_format(format);
-        let session = Sealer::new(key(2), "session").with_format(format);
+        let reset = Sealer::builder(key(2), "password-reset")
+            .with_format(format)
+            .build()
+            .expect("valid settings");
+        let session = Sealer::builder(key(2), "session")
+            .with_format(format)
+            .build()
+            .expect("valid settings");
         let token = reset.seal_at("alice", &state(), NOW).expect("seals");
         assert_eq!(
             session.open_at::<Value>(&token, NOW).err(),
@@ -131,7 +140,10 @@ fn the_fallback_key_order_bug_the_current_key_seals() {
         .with_previous(old.clone())
         .with_previous(older.clone());
     for format in [Format::Compact, Format::Jwe] {
-        let sealer = Sealer::new(ring.clone(), "session").with_format(format);
+        let sealer = Sealer::builder(ring.clone(), "session")
+            .with_format(format)
+            .build()
+            .expect("valid settings");
         let token = sealer.seal_at("alice", &state(), NOW).expect("seals");
         let named = match format {
             Format::Compact => URL_SAFE_NO_PAD.decode(&token).expect("base64url")[2..6].to_vec(),
@@ -148,7 +160,12 @@ fn the_fallback_key_order_bug_the_current_key_seals() {
             _ => current.id().to_string().into_bytes(),
         };
         assert_eq!(named, expected, "{format:?}: sealed under another key");
-        let only = |key: &Key| Sealer::new(key.clone(), "session").with_format(format);
+        let only = |key: &Key| {
+            Sealer::builder(key.clone(), "session")
+                .with_format(format)
+                .build()
+                .expect("valid settings")
+        };
         assert!(only(&current).open_at::<Value>(&token, NOW).is_ok());
         for retired in [&old, &older] {
             assert_eq!(

@@ -8,7 +8,10 @@ use serde_json::Value;
 use crate::forge::NOW;
 
 fn sealer() -> Sealer {
-    sealed_session_test_support::fixtures::fixed_sealer(0x77).with_max_token_len(64 * 1024)
+    sealed_session_test_support::fixtures::fixed_builder(0x77)
+        .with_max_token_len(64 * 1024)
+        .build()
+        .expect("valid settings")
 }
 
 /// Room for tokens of several chunks.
@@ -26,7 +29,10 @@ fn long_token(sealer: &Sealer, seed: u32, entries: usize) -> String {
         .collect();
     sealer
         .clone()
+        .to_builder()
         .with_compression(sealed_session::Compression::Never)
+        .build()
+        .expect("valid settings")
         .seal_at("alice", &state, NOW)
         .expect("seals")
 }

@@ -16,17 +16,25 @@ fn sealers() -> Vec<(&'static str, Sealer)> {
         ("compact", Sealer::new(key(), "session")),
         (
             "compact-deflate",
-            Sealer::new(key(), "session").with_compression(Compression::Always),
+            Sealer::builder(key(), "session")
+                .with_compression(Compression::Always)
+                .build()
+                .expect("valid settings"),
         ),
         (
             "jwe",
-            Sealer::new(key(), "session").with_format(Format::Jwe),
+            Sealer::builder(key(), "session")
+                .with_format(Format::Jwe)
+                .build()
+                .expect("valid settings"),
         ),
         (
             "jwe-zip",
-            Sealer::new(key(), "session")
+            Sealer::builder(key(), "session")
                 .with_format(Format::Jwe)
-                .with_compression(Compression::Always),
+                .with_compression(Compression::Always)
+                .build()
+                .expect("valid settings"),
         ),
     ]
 }

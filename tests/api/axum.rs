@@ -222,8 +222,11 @@ async fn the_axum_layer_deletes_a_valid_cookie_when_the_fault_is_the_servers() {
         .expect("seals");
     let dictionary = sealed_session::Dictionary::new(b"{\"count\":".repeat(8));
     let with_new_dictionary = sealer()
+        .to_builder()
         .with_dictionary(dictionary)
         .with_compression(sealed_session::Compression::Always)
+        .build()
+        .expect("valid settings")
         .seal("ada", &1u32)
         .expect("seals");
     for (token, why) in [
@@ -259,7 +262,11 @@ async fn a_cookie_is_kept_while_revocations_are_unavailable() {
     let mut app = Router::new()
         .route("/", get(show))
         .layer(SessionLayer::<u32>::new(
-            sealer().with_revocations(list),
+            sealer()
+                .to_builder()
+                .with_revocations(list)
+                .build()
+                .expect("valid settings"),
             SessionCookie::new("__Host-session"),
         ));
     let token = sealer().seal("ada", &1u32).expect("seals");
@@ -298,7 +305,11 @@ fn app_with_revocations() -> (Router, std::sync::Arc<sealed_session::RevocationL
         .route("/everywhere", post(everywhere))
         .route("/others", post(others))
         .layer(SessionLayer::<u32>::new(
-            sealer().with_revocations(list.clone()),
+            sealer()
+                .to_builder()
+                .with_revocations(list.clone())
+                .build()
+                .expect("valid settings"),
             SessionCookie::new("__Host-session"),
         ));
     (router, list)

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sealed_session::Sealer;
 use serde::{Deserialize, Serialize};
 
-pub use sealed_session_test_support::fixtures::{T0, fixed_key, fixed_sealer};
+pub use sealed_session_test_support::fixtures::{T0, fixed_builder, fixed_key, fixed_sealer};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Profile {

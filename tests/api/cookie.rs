@@ -11,9 +11,11 @@ use sealed_session::{Compression, Error, Sealer};
 use time::Duration;
 
 fn sealer() -> Sealer {
-    common::fixed_sealer(8)
+    common::fixed_builder(8)
         .with_compression(Compression::Never)
         .with_max_token_len(64 * 1024)
+        .build()
+        .expect("valid settings")
 }
 
 /// A real token of about `len` characters.
@@ -115,7 +117,11 @@ fn a_small_token_is_one_cookie_and_reads_back() {
 #[cfg(feature = "jwt")]
 #[test]
 fn a_jwe_session_is_a_cookie_single_or_chunked() {
-    let jwe = sealer().with_format(sealed_session::Format::Jwe);
+    let jwe = sealer()
+        .to_builder()
+        .with_format(sealed_session::Format::Jwe)
+        .build()
+        .expect("valid settings");
     for len in [300, 6000] {
         let padding = "x".repeat(len * 3 / 4);
         let token = jwe.seal_at("user-42", &padding, T0).expect("seals");

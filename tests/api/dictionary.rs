@@ -31,10 +31,13 @@ fn round_trips_at_every_size_mode_and_level() {
         for compression in [Compression::Auto, Compression::Always, Compression::Never] {
             for level in [1, 2, 6, 9] {
                 let sealer = sealer()
+                    .to_builder()
                     .with_dictionary(dictionary())
                     .with_compression(compression)
                     .with_compression_level(level)
-                    .with_max_token_len(1 << 20);
+                    .with_max_token_len(1 << 20)
+                    .build()
+                    .expect("valid settings");
                 let token = sealer.seal_at("user-42", &value, T0).expect("seals");
                 let opened = sealer
                     .open_at::<serde_json::Value>(&token, T0)
@@ -53,7 +56,11 @@ fn round_trips_at_every_size_mode_and_level() {
         }
     }
     // The test suite's awkward state too (unicode, escapes, NUL).
-    let sealer = sealer().with_dictionary(dictionary());
+    let sealer = sealer()
+        .to_builder()
+        .with_dictionary(dictionary())
+        .build()
+        .expect("valid settings");
     let token = sealer.seal_at("u", &profile(), T0).expect("seals");
     assert_eq!(
         sealer
@@ -69,7 +76,10 @@ fn a_dictionary_makes_small_states_shorter() {
     let small = json!({"user_id": 42, "roles": ["admin", "editor"], "csrf": "Zm9vYmFyYmF6cXV4"});
     let plain = sealer().seal_at("user-42", &small, T0).expect("seals");
     let with = sealer()
+        .to_builder()
         .with_dictionary(dictionary())
+        .build()
+        .expect("valid settings")
         .seal_at("user-42", &small, T0)
         .expect("seals");
     assert_eq!(flags(&plain), 0, "no dictionary: too small to compress");
@@ -89,13 +99,20 @@ fn auto_never_makes_a_token_longer() {
     let noise: String = (0..300)
         .map(|i| char::from(b"q7Z_x3-kP9wLm2Rv"[(i * 7919 + i / 3) % 16]))
         .collect();
-    let sealer = sealer().with_dictionary(dictionary());
+    let sealer = sealer()
+        .to_builder()
+        .with_dictionary(dictionary())
+        .build()
+        .expect("valid settings");
     for len in [0, 1, 10, 40, 100, 300] {
         let value = json!(noise[..len]);
         let auto = sealer.seal_at("u", &value, T0).expect("seals");
         let never = sealer
             .clone()
+            .to_builder()
             .with_compression(Compression::Never)
+            .build()
+            .expect("valid settings")
             .seal_at("u", &value, T0)
             .expect("seals");
         assert!(
@@ -112,12 +129,17 @@ fn a_new_dictionary_keeps_the_old_one_as_previous() {
     let key = common::fixed_key(4);
     let old = dictionary();
     let new = Dictionary::new(r#"{"user_id":0,"roles":["admin"],"cart":[{"sku":"","qty":0}]}"#);
-    let before = Sealer::new(key.clone(), "session").with_dictionary(old.clone());
+    let before = Sealer::builder(key.clone(), "session")
+        .with_dictionary(old.clone())
+        .build()
+        .expect("valid settings");
     let token = before.seal_at("u", &state(3), T0).expect("seals");
 
-    let after = Sealer::new(key.clone(), "session")
+    let after = Sealer::builder(key.clone(), "session")
         .with_dictionary(new.clone())
-        .with_previous_dictionary(old.clone());
+        .with_previous_dictionary(old.clone())
+        .build()
+        .expect("valid settings");
     assert_eq!(
         after
             .open_at::<serde_json::Value>(&token, T0)
@@ -133,22 +155,31 @@ fn a_new_dictionary_keeps_the_old_one_as_previous() {
         Err(Error::UnknownDictionary)
     );
     // Once the old dictionary is dropped, its tokens are a clear error, not garbage.
-    let dropped = Sealer::new(key, "session").with_dictionary(new);
+    let dropped = Sealer::builder(key, "session")
+        .with_dictionary(new)
+        .build()
+        .expect("valid settings");
     assert_eq!(
         dropped.open_at::<serde_json::Value>(&token, T0),
         Err(Error::UnknownDictionary)
     );
     // A previous dictionary given twice, or equal to the current one, counts once.
     let twice = after
+        .to_builder()
         .with_previous_dictionary(old.clone())
-        .with_previous_dictionary(old);
+        .with_previous_dictionary(old)
+        .build()
+        .expect("valid settings");
     assert_eq!(twice.validate(), Ok(()));
 }
 
 #[test]
 fn a_token_never_opens_with_other_dictionary_bytes() {
     let key = common::fixed_key(5);
-    let sealer = Sealer::new(key.clone(), "session").with_dictionary(dictionary());
+    let sealer = Sealer::builder(key.clone(), "session")
+        .with_dictionary(dictionary())
+        .build()
+        .expect("valid settings");
     let token = sealer.seal_at("u", &state(2), T0).expect("seals");
     // An opener with a different dictionary that happens to carry the same id: forge the id by
     // searching for a colliding dictionary, then check that the AEAD (which authenticates the
@@ -158,7 +189,10 @@ fn a_token_never_opens_with_other_dictionary_bytes() {
         .map(|i| Dictionary::new(format!("{{\"other\":{i}}}")))
         .find(|candidate| candidate.id() == wanted)
         .expect("a 16-bit id collides within a few hundred thousand tries");
-    let impostor = Sealer::new(key, "session").with_dictionary(collision);
+    let impostor = Sealer::builder(key, "session")
+        .with_dictionary(collision)
+        .build()
+        .expect("valid settings");
     assert_eq!(
         impostor.open_at::<serde_json::Value>(&token, T0),
         Err(Error::Invalid)
@@ -172,41 +206,53 @@ fn two_dictionaries_with_one_id_are_a_configuration_error() {
         .map(|i| Dictionary::new(format!("[{i}]")))
         .find(|candidate| candidate.id() == current.id())
         .expect("a 16-bit id collides within a few hundred thousand tries");
-    let sealer = sealer()
+    let refused = sealer()
+        .to_builder()
         .with_dictionary(current)
-        .with_previous_dictionary(clash);
-    assert!(matches!(sealer.validate(), Err(Error::Config(_))));
-    assert!(matches!(sealer.seal_at("u", &1, T0), Err(Error::Config(_))));
+        .with_previous_dictionary(clash)
+        .build();
+    assert!(matches!(refused, Err(Error::Config(_))));
 }
 
 #[test]
 fn a_dictionary_bomb_is_too_large() {
     let dict = Dictionary::new("0".repeat(2000));
     let bomb = sealer()
+        .to_builder()
         .with_dictionary(dict.clone())
         .with_compression(Compression::Always)
         .with_max_state_len(usize::MAX)
         .with_max_token_len(usize::MAX)
+        .build()
+        .expect("valid settings")
         .seal_at("u", &"0".repeat(4 << 20), T0)
         .expect("seals");
     assert!(bomb.len() < 20_000, "{} characters", bomb.len());
     let opener = sealer()
+        .to_builder()
         .with_dictionary(dict)
-        .with_max_token_len(bomb.len());
+        .with_max_token_len(bomb.len())
+        .build()
+        .expect("valid settings");
     assert_eq!(opener.open_at::<String>(&bomb, T0), Err(Error::TooLarge));
 }
 
 #[test]
 fn compression_levels_outside_one_to_nine_are_refused() {
     for level in [0, 10, u32::MAX] {
-        let sealer = sealer().with_compression_level(level);
-        assert!(
-            matches!(sealer.validate(), Err(Error::Config(_))),
-            "{level}"
-        );
+        let refused = sealer().to_builder().with_compression_level(level).build();
+        assert!(matches!(refused, Err(Error::Config(_))), "{level}");
     }
     for level in 1..=9 {
-        assert_eq!(sealer().with_compression_level(level).validate(), Ok(()));
+        assert_eq!(
+            sealer()
+                .to_builder()
+                .with_compression_level(level)
+                .build()
+                .expect("valid settings")
+                .validate(),
+            Ok(())
+        );
     }
 }
 

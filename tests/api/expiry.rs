@@ -9,8 +9,11 @@ use time::Duration;
 #[test]
 fn expiry_with_and_without_leeway() {
     let sealer = sealer()
+        .to_builder()
         .with_ttl(Duration::minutes(10))
-        .with_leeway(Duration::ZERO);
+        .with_leeway(Duration::ZERO)
+        .build()
+        .expect("valid settings");
     let token = sealer.seal_at("u", &(), T0).expect("seals");
     let expiry = T0 + Duration::minutes(10);
     assert!(
@@ -24,7 +27,12 @@ fn expiry_with_and_without_leeway() {
         Err(Error::Expired)
     );
 
-    let lenient = sealer.clone().with_leeway(Duration::seconds(30));
+    let lenient = sealer
+        .clone()
+        .to_builder()
+        .with_leeway(Duration::seconds(30))
+        .build()
+        .expect("valid settings");
     assert!(
         lenient
             .open_at::<()>(&token, expiry + Duration::seconds(29))
@@ -38,7 +46,11 @@ fn expiry_with_and_without_leeway() {
 
 #[test]
 fn future_issued_at_with_leeway() {
-    let sealer = sealer().with_leeway(Duration::seconds(5));
+    let sealer = sealer()
+        .to_builder()
+        .with_leeway(Duration::seconds(5))
+        .build()
+        .expect("valid settings");
     let token = sealer.seal_at("u", &(), T0).expect("seals");
     // The opener's clock is behind the sealer's.
     assert!(
@@ -80,7 +92,7 @@ fn non_positive_ttl_is_refused() {
     ] {
         assert!(
             matches!(
-                sealer().with_ttl(ttl).seal_at("u", &(), T0),
+                sealer().to_builder().with_ttl(ttl).build(),
                 Err(Error::Config(_))
             ),
             "{ttl}"
@@ -90,7 +102,11 @@ fn non_positive_ttl_is_refused() {
 
 #[test]
 fn half_life_for_rolling_sessions() {
-    let sealer = sealer().with_ttl(Duration::hours(1));
+    let sealer = sealer()
+        .to_builder()
+        .with_ttl(Duration::hours(1))
+        .build()
+        .expect("valid settings");
     let session = sealer
         .open_at::<()>(&sealer.seal_at("u", &(), T0).expect("seals"), T0)
         .expect("opens");
@@ -103,7 +119,11 @@ fn half_life_for_rolling_sessions() {
 /// minutes ago with a one-hour TTL is past half its life.
 #[test]
 fn half_life_by_the_system_clock() {
-    let sealer = sealer().with_ttl(Duration::hours(1));
+    let sealer = sealer()
+        .to_builder()
+        .with_ttl(Duration::hours(1))
+        .build()
+        .expect("valid settings");
     let now = time::OffsetDateTime::now_utc();
     let young = sealer
         .open::<()>(&sealer.seal("u", &()).expect("seals"))
@@ -138,12 +158,8 @@ fn regression_a_hugely_negative_ttl_is_refused() {
         Duration::seconds(i64::MIN / 2),
         Duration::ZERO,
     ] {
-        let sealer = sealer().with_ttl(ttl);
-        assert!(matches!(sealer.validate(), Err(Error::Config(_))), "{ttl}");
-        assert!(
-            matches!(sealer.seal_at("a", &(), T0), Err(Error::Config(_))),
-            "{ttl}"
-        );
+        let refused = sealer().to_builder().with_ttl(ttl).build();
+        assert!(matches!(refused, Err(Error::Config(_))), "{ttl}");
     }
 }
 
@@ -153,7 +169,7 @@ fn regression_a_hugely_negative_ttl_is_refused() {
 fn regression_an_expiry_past_the_year_9999_is_refused() {
     let end = time::PrimitiveDateTime::MAX.assume_utc();
     assert!(matches!(
-        sealer().with_ttl(Duration::MAX).seal_at("a", &(), T0),
+        sealer().to_builder().with_ttl(Duration::MAX).build(),
         Err(Error::Config(_))
     ));
     assert!(matches!(
@@ -171,21 +187,23 @@ fn regression_an_expiry_past_the_year_9999_is_refused() {
 #[test]
 fn regression_the_leeway_is_bounded() {
     let token = sealer().seal_at("a", &(), T0).expect("seals");
-    let wide = sealer().with_leeway(Duration::MAX);
-    assert!(matches!(wide.validate(), Err(Error::Config(_))));
-    assert!(matches!(
-        wide.open_at::<()>(&token, T0 + Duration::days(365_000)),
-        Err(Error::Config(_))
-    ));
-    assert!(matches!(wide.seal_at("a", &(), T0), Err(Error::Config(_))));
-    let hour = sealer().with_leeway(sealed_session::Sealer::MAX_LEEWAY);
+    let wide = sealer().to_builder().with_leeway(Duration::MAX).build();
+    assert!(matches!(wide, Err(Error::Config(_))));
+    let hour = sealer()
+        .to_builder()
+        .with_leeway(sealed_session::Sealer::MAX_LEEWAY)
+        .build()
+        .expect("valid settings");
     assert!(hour.validate().is_ok());
     assert!(
         hour.open_at::<()>(&token, T0 + Duration::hours(24) + Duration::minutes(59))
             .is_ok()
     );
-    let over = sealer().with_leeway(sealed_session::Sealer::MAX_LEEWAY + Duration::milliseconds(1));
-    assert!(matches!(over.validate(), Err(Error::Config(_))));
+    let over = sealer()
+        .to_builder()
+        .with_leeway(sealed_session::Sealer::MAX_LEEWAY + Duration::milliseconds(1))
+        .build();
+    assert!(matches!(over, Err(Error::Config(_))));
 }
 
 /// A token carries its TTL and its lifetime in 40 bits of milliseconds (about 34.8 years): the
@@ -194,20 +212,28 @@ fn regression_the_leeway_is_bounded() {
 fn the_longest_ttl_and_lifetime_are_40_bits_of_milliseconds_inclusive() {
     let longest = Duration::milliseconds((1 << 40) - 1);
     let over = longest + Duration::milliseconds(1);
-    let long_life = sealer().with_max_lifetime(longest);
+    let long_life = sealer()
+        .to_builder()
+        .with_max_lifetime(longest)
+        .build()
+        .expect("valid settings");
     assert_eq!(long_life.validate(), Ok(()));
     let token = long_life.seal_at("a", &(), T0).expect("seals");
     assert!(long_life.open_at::<()>(&token, T0).is_ok());
-    let long_ttl = long_life.clone().with_ttl(longest);
+    let long_ttl = long_life
+        .clone()
+        .to_builder()
+        .with_ttl(longest)
+        .build()
+        .expect("valid settings");
     assert_eq!(long_ttl.validate(), Ok(()));
     let token = long_ttl.seal_at("a", &(), T0).expect("seals");
     let session = long_ttl.open_at::<()>(&token, T0).expect("opens");
     assert_eq!(session.expires_at(), T0 + longest);
-    for sealer in [sealer().with_max_lifetime(over), long_life.with_ttl(over)] {
-        assert!(matches!(sealer.validate(), Err(Error::Config(_))));
-        assert!(matches!(
-            sealer.seal_at("a", &(), T0),
-            Err(Error::Config(_))
-        ));
+    for refused in [
+        sealer().to_builder().with_max_lifetime(over).build(),
+        long_life.to_builder().with_ttl(over).build(),
+    ] {
+        assert!(matches!(refused, Err(Error::Config(_))));
     }
 }

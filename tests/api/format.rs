@@ -17,10 +17,15 @@ fn tokens_sealed_by_earlier_releases_keep_opening() {
     let dictionary = Dictionary::new(file["dictionary"].as_str().expect("dictionary"));
     // The dictionary as the current one, and as a previous one behind a newer dictionary.
     let openers = [
-        Sealer::new(key.clone(), purpose).with_dictionary(dictionary.clone()),
-        Sealer::new(key.clone(), purpose)
+        Sealer::builder(key.clone(), purpose)
+            .with_dictionary(dictionary.clone())
+            .build()
+            .expect("valid settings"),
+        Sealer::builder(key.clone(), purpose)
             .with_dictionary(Dictionary::new("a newer dictionary"))
-            .with_previous_dictionary(dictionary),
+            .with_previous_dictionary(dictionary)
+            .build()
+            .expect("valid settings"),
     ];
     let plain = Sealer::new(key, purpose);
     let (open_at, sealed_at) = (time(&file["open_at"]), time(&file["sealed_at"]));

@@ -20,7 +20,10 @@ fn key() -> Key {
 }
 
 fn jwe() -> Sealer {
-    Sealer::new(key(), "session").with_format(Format::Jwe)
+    Sealer::builder(key(), "session")
+        .with_format(Format::Jwe)
+        .build()
+        .expect("valid settings")
 }
 
 fn segments(token: &str) -> Vec<&str> {
@@ -128,7 +131,10 @@ fn compresses_with_zip_def_only_when_it_pays() {
     assert_eq!(header(&big)["zip"], "DEF");
     let plain = sealer
         .clone()
+        .to_builder()
         .with_compression(Compression::Never)
+        .build()
+        .expect("valid settings")
         .seal_at("u", &big_state, T0)
         .expect("seals");
     assert!(header(&plain).get("zip").is_none());
@@ -140,7 +146,10 @@ fn compresses_with_zip_def_only_when_it_pays() {
     );
     let forced = sealer
         .clone()
+        .to_builder()
         .with_compression(Compression::Always)
+        .build()
+        .expect("valid settings")
         .seal_at("u", &1u8, T0)
         .expect("seals");
     assert_eq!(header(&forced)["zip"], "DEF");
@@ -179,7 +188,10 @@ fn exported_key_decrypts_and_is_bound_to_the_purpose() {
     assert_eq!(claims["auth_time"], claims["iat"]);
     assert_eq!(claims["jti"].as_str().map(str::len), Some(22));
 
-    let other = Sealer::new(key(), "remember_me").with_format(Format::Jwe);
+    let other = Sealer::builder(key(), "remember_me")
+        .with_format(Format::Jwe)
+        .build()
+        .expect("valid settings");
     assert_ne!(exported_key(&other), exported_key(&sealer));
     assert_eq!(
         other.open_at::<Value>(&token, T0).err(),
@@ -298,7 +310,10 @@ fn header_rules() {
     );
     // Several keys and no kid: which one is not guessed.
     let ring = sealed_session::Keyring::new(key_two()).with_previous(self::key());
-    let two = Sealer::new(ring, "session").with_format(Format::Jwe);
+    let two = Sealer::builder(ring, "session")
+        .with_format(Format::Jwe)
+        .build()
+        .expect("valid settings");
     assert_eq!(
         two.open_at::<Value>(&good, T0).err(),
         Some(Error::UnknownKey)
@@ -346,8 +361,11 @@ fn claims_rules() {
 #[test]
 fn expiry_and_future_issue_with_an_explicit_clock() {
     let sealer = jwe()
+        .to_builder()
         .with_ttl(Duration::minutes(10))
-        .with_leeway(Duration::seconds(5));
+        .with_leeway(Duration::seconds(5))
+        .build()
+        .expect("valid settings");
     let token = sealer.seal_at("u", &(), T0).expect("seals");
     let expiry = T0 + Duration::minutes(10);
     assert!(
@@ -372,7 +390,11 @@ fn expiry_and_future_issue_with_an_explicit_clock() {
             .err(),
         Some(Error::NotYetValid)
     );
-    let short = jwe().with_max_lifetime(Duration::hours(1));
+    let short = jwe()
+        .to_builder()
+        .with_max_lifetime(Duration::hours(1))
+        .build()
+        .expect("valid settings");
     let token = short.seal_at("u", &(), T0).expect("seals");
     assert_eq!(
         short.open_at::<()>(&token, T0 + Duration::hours(2)).err(),
@@ -410,12 +432,11 @@ fn formats_never_open_each_other() {
 
 #[test]
 fn a_dictionary_is_refused() {
-    let sealer = jwe().with_dictionary(Dictionary::new("{\"roles\":[]}"));
-    assert!(matches!(sealer.validate(), Err(Error::Config(_))));
-    assert!(matches!(
-        sealer.seal_at("u", &(), T0),
-        Err(Error::Config(_))
-    ));
+    let refused = jwe()
+        .to_builder()
+        .with_dictionary(Dictionary::new("{\"roles\":[]}"))
+        .build();
+    assert!(matches!(refused, Err(Error::Config(_))));
 }
 
 #[test]
@@ -430,7 +451,10 @@ fn oversized_tokens_and_zip_bombs_are_too_large() {
     assert_eq!(
         sealer
             .clone()
+            .to_builder()
             .with_compression(Compression::Never)
+            .build()
+            .expect("valid settings")
             .seal_at("u", &huge_state, T0)
             .err(),
         Some(Error::TooLarge)
@@ -447,7 +471,11 @@ fn oversized_tokens_and_zip_bombs_are_too_large() {
         true,
     );
     assert!(token.len() < 16 * 1024, "{}", token.len());
-    let roomy = sealer.with_max_token_len(64 * 1024);
+    let roomy = sealer
+        .to_builder()
+        .with_max_token_len(64 * 1024)
+        .build()
+        .expect("valid settings");
     assert_eq!(
         roomy.open_at::<Value>(&token, T0).err(),
         Some(Error::TooLarge)
@@ -457,7 +485,11 @@ fn oversized_tokens_and_zip_bombs_are_too_large() {
 #[test]
 fn revocation_applies_to_jwe_sessions() {
     let list = Arc::new(RevocationList::new(Duration::days(8)));
-    let sealer = jwe().with_revocations(list.clone());
+    let sealer = jwe()
+        .to_builder()
+        .with_revocations(list.clone())
+        .build()
+        .expect("valid settings");
     let now = time::OffsetDateTime::now_utc();
     let first = sealer.seal_at("alice", &(), now).expect("seals");
     let second = sealer.seal_at("alice", &(), now).expect("seals");
@@ -513,13 +545,18 @@ fn a_shared_raw_key_opens_tokens_sealed_with_it() {
 fn the_state_cap_is_an_exact_inclusive_bound() {
     for compression in [Compression::Never, Compression::Always] {
         let state = json!({"note": "y".repeat(700)});
-        let sealer = common::fixed_sealer(4)
+        let sealer = common::fixed_builder(4)
             .with_format(Format::Jwe)
-            .with_compression(compression);
+            .with_compression(compression)
+            .build()
+            .expect("valid settings");
         let seals = |cap: usize| {
             sealer
                 .clone()
+                .to_builder()
                 .with_max_state_len(cap)
+                .build()
+                .expect("valid settings")
                 .seal_at("u", &state, T0)
         };
         let high = common::smallest_passing(8192, |cap| seals(cap).is_ok());
@@ -529,7 +566,10 @@ fn the_state_cap_is_an_exact_inclusive_bound() {
         let opener = |cap: usize| {
             sealer
                 .clone()
+                .to_builder()
                 .with_max_state_len(cap)
+                .build()
+                .expect("valid settings")
                 .open_at::<Value>(&token, T0)
         };
         assert_eq!(opener(high).expect("opens").state(), &state);
@@ -546,8 +586,11 @@ fn the_state_cap_is_an_exact_inclusive_bound() {
 #[test]
 fn the_subject_bound_is_exact_and_inclusive() {
     let roomy = jwe()
+        .to_builder()
         .with_max_token_len(1 << 20)
-        .with_max_state_len(1 << 20);
+        .with_max_state_len(1 << 20)
+        .build()
+        .expect("valid settings");
     let longest = "x".repeat(sealed_session::Sealer::MAX_SUBJECT_LEN);
     let token = roomy.seal_at(&longest, &(), T0).expect("seals");
     let session = roomy.open_at::<()>(&token, T0).expect("opens");
@@ -561,12 +604,19 @@ fn the_subject_bound_is_exact_and_inclusive() {
 /// `max_token_len` bounds the token's characters exactly, inclusively, on both sides.
 #[test]
 fn the_token_cap_is_an_exact_inclusive_bound() {
-    let sealer = jwe().with_compression(Compression::Never);
+    let sealer = jwe()
+        .to_builder()
+        .with_compression(Compression::Never)
+        .build()
+        .expect("valid settings");
     let state = json!({"note": "z".repeat(300)});
     let seals = |cap: usize| {
         sealer
             .clone()
+            .to_builder()
             .with_max_token_len(cap)
+            .build()
+            .expect("valid settings")
             .seal_at("u", &state, T0)
     };
     let high = common::smallest_passing(8192, |cap| seals(cap).is_ok());
@@ -581,7 +631,10 @@ fn the_token_cap_is_an_exact_inclusive_bound() {
     let opener = |cap: usize| {
         sealer
             .clone()
+            .to_builder()
             .with_max_token_len(cap)
+            .build()
+            .expect("valid settings")
             .open_at::<Value>(&token, T0)
     };
     assert!(opener(high).is_ok());
@@ -596,8 +649,18 @@ fn the_token_cap_is_an_exact_inclusive_bound() {
 fn auto_zips_only_when_the_token_is_strictly_shorter() {
     const ALPHABET: &[u8] = BASE64URL.as_bytes();
     let sealer = jwe();
-    let never = sealer.clone().with_compression(Compression::Never);
-    let always = sealer.clone().with_compression(Compression::Always);
+    let never = sealer
+        .clone()
+        .to_builder()
+        .with_compression(Compression::Never)
+        .build()
+        .expect("valid settings");
+    let always = sealer
+        .clone()
+        .to_builder()
+        .with_compression(Compression::Always)
+        .build()
+        .expect("valid settings");
     let (mut zipped, mut plain, mut pays) = (0, 0, 0);
     for len in 0..480usize {
         let noise: String = (0..len)
@@ -666,7 +729,12 @@ fn the_header_bound_is_exact_and_inclusive() {
 #[test]
 fn auto_tries_from_auto_min_len_on() {
     let sealer = jwe();
-    let never = sealer.clone().with_compression(Compression::Never);
+    let never = sealer
+        .clone()
+        .to_builder()
+        .with_compression(Compression::Never)
+        .build()
+        .expect("valid settings");
     let mut lengths = Vec::new();
     for n in 300..700 {
         let state = json!("a".repeat(n));
@@ -694,13 +762,19 @@ fn auto_tries_from_auto_min_len_on() {
 fn exported_jwe_keys_keep_their_documented_member_order() {
     let example: Vec<u8> = (0..32).collect();
     let example = Key::try_from(&example[..]).expect("32 bytes");
-    let sealer = Sealer::new(example, "session").with_format(Format::Jwe);
+    let sealer = Sealer::builder(example, "session")
+        .with_format(Format::Jwe)
+        .build()
+        .expect("valid settings");
     assert_eq!(
         sealer.export_jwe_secret_keys(),
         r#"{"keys":[{"alg":"dir","k":"L9mRgpoGeCX_rhJPD1RPpdHcHUTbxheW9nekbMSs_JA","kid":"fd55ef40","kty":"oct","use":"enc"}]}"#
     );
     let ring = sealed_session::Keyring::new(key_two()).with_previous(key());
-    let two = Sealer::new(ring, "session").with_format(Format::Jwe);
+    let two = Sealer::builder(ring, "session")
+        .with_format(Format::Jwe)
+        .build()
+        .expect("valid settings");
     let text = two.export_jwe_secret_keys();
     let set: Value = serde_json::from_str(&text).expect("JSON");
     let keys = set["keys"].as_array().expect("keys");
@@ -857,8 +931,11 @@ fn the_json_types_of_kid_typ_and_sub() {
         false,
     );
     let roomy = jwe()
+        .to_builder()
         .with_max_token_len(1 << 20)
-        .with_max_state_len(1 << 20);
+        .with_max_state_len(1 << 20)
+        .build()
+        .expect("valid settings");
     let session = roomy.open_at::<Value>(&token, T0).expect("opens");
     assert_eq!(
         session.subject().len(),

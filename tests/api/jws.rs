@@ -415,7 +415,10 @@ fn custom_claims_may_not_shadow_registered_ones() {
 fn revocation_reaches_signed_tokens() {
     let list = Arc::new(RevocationList::new(Duration::days(8)));
     let verifier = verifier().with_revocations(list.clone());
-    let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    let sealer = Sealer::builder(Key::generate(), "session")
+        .with_revocations(list.clone())
+        .build()
+        .expect("valid settings");
     let now = OffsetDateTime::now_utc();
     let session = sealer
         .open_at::<()>(&sealer.seal_at("alice", &(), now).expect("seals"), now)
@@ -471,7 +474,10 @@ fn revocation_reaches_signed_tokens() {
 fn jwts_of_a_session_begun_right_after_a_revocation_verify() {
     let list = Arc::new(RevocationList::new(Duration::days(8)));
     let verifier = verifier().with_revocations(list.clone());
-    let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    let sealer = Sealer::builder(Key::generate(), "session")
+        .with_revocations(list.clone())
+        .build()
+        .expect("valid settings");
     for round in 0..5 {
         let old = sealer
             .open::<()>(&sealer.seal("erin", &()).expect("seals"))

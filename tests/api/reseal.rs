@@ -16,7 +16,11 @@ fn open(sealer: &Sealer, token: &str, now: OffsetDateTime) -> Result<Session<u32
 
 #[test]
 fn reseal_keeps_the_session_and_renews_the_token() {
-    let sealer = sealer().with_ttl(Duration::hours(1));
+    let sealer = sealer()
+        .to_builder()
+        .with_ttl(Duration::hours(1))
+        .build()
+        .expect("valid settings");
     let first = open(
         &sealer,
         &sealer.seal_at("alice", &1, T0).expect("seals"),
@@ -52,9 +56,12 @@ fn reseal_keeps_the_session_and_renews_the_token() {
 #[test]
 fn reseal_never_passes_the_absolute_lifetime() {
     let sealer = sealer()
+        .to_builder()
         .with_ttl(Duration::hours(8))
         .with_max_lifetime(Duration::hours(20))
-        .with_leeway(Duration::ZERO);
+        .with_leeway(Duration::ZERO)
+        .build()
+        .expect("valid settings");
     let mut session =
         open(&sealer, &sealer.seal_at("bob", &0, T0).expect("seals"), T0).expect("opens");
     let mut last = String::new();
@@ -90,9 +97,12 @@ fn reseal_never_passes_the_absolute_lifetime() {
 #[test]
 fn idle_expiry_and_the_lifetime_limit_are_told_apart() {
     let sealer = sealer()
+        .to_builder()
         .with_ttl(Duration::hours(1))
         .with_max_lifetime(Duration::hours(3))
-        .with_leeway(Duration::ZERO);
+        .with_leeway(Duration::ZERO)
+        .build()
+        .expect("valid settings");
     let token = sealer.seal_at("carol", &0, T0).expect("seals");
     // Idle: the token's own expiry comes first.
     assert_eq!(
@@ -110,7 +120,12 @@ fn idle_expiry_and_the_lifetime_limit_are_told_apart() {
         Err(Error::Expired)
     );
     // An opener with a shorter limit enforces its own, even on tokens sealed with a longer one.
-    let strict = sealer.clone().with_max_lifetime(Duration::minutes(30));
+    let strict = sealer
+        .clone()
+        .to_builder()
+        .with_max_lifetime(Duration::minutes(30))
+        .build()
+        .expect("valid settings");
     assert_eq!(
         open(&strict, &token, T0 + Duration::minutes(45)).expect_err("refused"),
         Error::LifetimeExceeded
@@ -120,7 +135,11 @@ fn idle_expiry_and_the_lifetime_limit_are_told_apart() {
 #[test]
 fn revoke_session_rejects_every_generation() {
     let list = Arc::new(RevocationList::new(Duration::days(8)));
-    let sealer = sealer().with_revocations(Arc::clone(&list));
+    let sealer = sealer()
+        .to_builder()
+        .with_revocations(Arc::clone(&list))
+        .build()
+        .expect("valid settings");
     let mut tokens = vec![sealer.seal_at("dave", &0, T0).expect("seals")];
     let mut session = open(&sealer, &tokens[0], T0).expect("opens");
     for minutes in 1..=4 {
@@ -148,7 +167,11 @@ fn revoke_session_rejects_every_generation() {
 #[test]
 fn log_out_everywhere_but_here() {
     let list = Arc::new(RevocationList::new(Duration::days(8)));
-    let sealer = sealer().with_revocations(Arc::clone(&list));
+    let sealer = sealer()
+        .to_builder()
+        .with_revocations(Arc::clone(&list))
+        .build()
+        .expect("valid settings");
     let phone = sealer.seal("erin", &0).expect("seals");
     let laptop = sealer.seal("erin", &0).expect("seals");
     let here = sealer.open::<u32>(&laptop).expect("opens");
@@ -181,7 +204,10 @@ fn reseals_racing_revoke_user_never_escape_it() {
     const THREADS: usize = 4;
     for round in 0..20 {
         let list = Arc::new(RevocationList::new(Duration::days(8)));
-        let sealer = Sealer::new(Key::generate(), "session").with_revocations(Arc::clone(&list));
+        let sealer = Sealer::builder(Key::generate(), "session")
+            .with_revocations(Arc::clone(&list))
+            .build()
+            .expect("valid settings");
         let sessions: Vec<Session<u32>> = (0..THREADS)
             .map(|_| {
                 sealer

@@ -11,13 +11,16 @@ use sealed_session::{Error, Key, RevocationList, Sealer, SessionId};
 use sha2::{Digest as _, Sha256};
 use time::{Duration, OffsetDateTime};
 
-use crate::common::{T0, fixed_sealer};
+use crate::common::{T0, fixed_builder};
 /// Covers the default sealer: 7-day maximum lifetime plus 60 s leeway.
 const HORIZON: Duration = Duration::days(8);
 
 fn sealer_with(list: RevocationList) -> (Arc<RevocationList>, Sealer) {
     let list = Arc::new(list);
-    let sealer = Sealer::new(Key::generate(), "session").with_revocations(list.clone());
+    let sealer = Sealer::builder(Key::generate(), "session")
+        .with_revocations(list.clone())
+        .build()
+        .expect("valid settings");
     (list, sealer)
 }
 
@@ -222,11 +225,13 @@ fn pruning_never_brings_a_revoked_token_back() {
     let span = |rng: &mut StdRng, hours: i64| ms(rng.random_range(0..=hours * 3_600_000));
     for round in 0..400 {
         let list = Arc::new(RevocationList::new(horizon).with_max_entries(1));
-        let sealer = Sealer::new(Key::generate(), "session")
+        let sealer = Sealer::builder(Key::generate(), "session")
             .with_ttl(ttl)
             .with_max_lifetime(ttl)
             .with_leeway(leeway)
-            .with_revocations(list.clone());
+            .with_revocations(list.clone())
+            .build()
+            .expect("valid settings");
         let issued = T0 + span(&mut rng, 3);
         let token = seal(&sealer, "alice", issued);
         let (sid, started) = session_of(&sealer, &token, issued);
@@ -273,7 +278,10 @@ fn pruning_never_brings_a_revoked_token_back() {
 fn snapshot_round_trip() {
     let key = Key::generate();
     let list = Arc::new(RevocationList::new(HORIZON).with_max_entries(100));
-    let sealer = Sealer::new(key.clone(), "session").with_revocations(list.clone());
+    let sealer = Sealer::builder(key.clone(), "session")
+        .with_revocations(list.clone())
+        .build()
+        .expect("valid settings");
     let alice = seal(&sealer, "alice", T0);
     let bob = seal(&sealer, "bob", T0);
     let phone = seal(&sealer, "carol", T0);
@@ -291,7 +299,10 @@ fn snapshot_round_trip() {
     assert_eq!(restored.max_entries(), Some(100));
     assert_eq!(format!("{restored:?}"), format!("{list:?}"));
 
-    let other = Sealer::new(key, "session").with_revocations(restored.clone());
+    let other = Sealer::builder(key, "session")
+        .with_revocations(restored.clone())
+        .build()
+        .expect("valid settings");
     for (token, expected) in [
         (&alice, Err(Error::Revoked)),
         (&bob, Ok(())),
@@ -612,13 +623,13 @@ fn at_the_cap_the_list_fails_closed() {
 
 #[test]
 fn a_horizon_shorter_than_max_lifetime_plus_leeway_is_refused() {
-    let (_, short) = sealer_with(RevocationList::new(Duration::days(7)));
-    assert!(matches!(short.seal("alice", &()), Err(Error::Config(_))));
-    assert!(matches!(
-        short.seal_at("alice", &(), T0),
-        Err(Error::Config(_))
-    ));
-    assert!(matches!(short.validate(), Err(Error::Config(_))));
+    let build = |list: RevocationList| {
+        Sealer::builder(Key::generate(), "session")
+            .with_revocations(Arc::new(list))
+            .build()
+    };
+    let short = build(RevocationList::new(Duration::days(7)));
+    assert!(matches!(short, Err(Error::Config(_))));
     // Exactly the maximum lifetime plus the leeway is enough.
     let (_, exact) = sealer_with(RevocationList::new(
         Duration::days(7) + Duration::seconds(60),
@@ -627,8 +638,7 @@ fn a_horizon_shorter_than_max_lifetime_plus_leeway_is_refused() {
     // A negative horizon counts as zero, and covers nothing.
     let negative = RevocationList::new(Duration::hours(-1));
     assert_eq!(negative.horizon(), Duration::ZERO);
-    let (_, sealer) = sealer_with(negative);
-    assert!(matches!(sealer.seal("alice", &()), Err(Error::Config(_))));
+    assert!(matches!(build(negative), Err(Error::Config(_))));
 }
 
 /// Regression: `open` never checked the horizon, so a token that lived longer than the list
@@ -638,13 +648,18 @@ fn a_horizon_shorter_than_max_lifetime_plus_leeway_is_refused() {
 #[test]
 fn regression_open_refuses_tokens_that_outlive_the_horizon() {
     let key = Key::generate();
-    let week = Sealer::new(key.clone(), "session").with_ttl(Duration::days(7));
+    let week = Sealer::builder(key.clone(), "session")
+        .with_ttl(Duration::days(7))
+        .build()
+        .expect("valid settings");
     let token = seal(&week, "alice", T0);
     let list = Arc::new(RevocationList::new(Duration::hours(2)));
-    let opener = Sealer::new(key, "session")
+    let opener = Sealer::builder(key, "session")
         .with_ttl(Duration::hours(1))
         .with_max_lifetime(Duration::hours(1))
-        .with_revocations(list.clone());
+        .with_revocations(list.clone())
+        .build()
+        .expect("valid settings");
     assert_eq!(opener.validate(), Ok(()));
     let now = T0 + Duration::minutes(1);
     assert!(matches!(open(&opener, &token, now), Err(Error::Config(_))));
@@ -662,28 +677,38 @@ fn regression_open_refuses_tokens_that_outlive_the_horizon() {
     // one millisecond more does not.
     let horizon = Duration::hours(1) + Duration::seconds(60);
     let list = Arc::new(RevocationList::new(horizon));
-    let opener = fixed_sealer(3)
+    let opener = fixed_builder(3)
         .with_ttl(Duration::hours(1))
         .with_max_lifetime(Duration::hours(1))
-        .with_revocations(list);
+        .with_revocations(list)
+        .build()
+        .expect("valid settings");
     let fits = seal(
         &opener
             .clone()
-            .with_revocations(Arc::new(RevocationList::new(horizon))),
+            .to_builder()
+            .with_revocations(Arc::new(RevocationList::new(horizon)))
+            .build()
+            .expect("valid settings"),
         "bob",
         T0,
     );
     assert_eq!(open(&opener, &fits, T0), Ok(()));
-    let longer = fixed_sealer(3).with_ttl(Duration::hours(1) + ms(1));
+    let longer = fixed_builder(3)
+        .with_ttl(Duration::hours(1) + ms(1))
+        .build()
+        .expect("valid settings");
     let too_long = seal(&longer, "bob", T0);
     assert!(matches!(
         open(&opener, &too_long, T0),
         Err(Error::Config(_))
     ));
     // And an opener whose own leeway is larger than its list allows refuses everything.
-    let wide = opener.with_leeway(Duration::seconds(61));
-    assert!(matches!(wide.validate(), Err(Error::Config(_))));
-    assert!(matches!(open(&wide, &fits, T0), Err(Error::Config(_))));
+    let wide = opener
+        .to_builder()
+        .with_leeway(Duration::seconds(61))
+        .build();
+    assert!(matches!(wide, Err(Error::Config(_))));
 }
 
 /// Regression: a capped list folded a revoked *session* at its expiry, in the future, so the

@@ -190,7 +190,11 @@ fn unserializable_state_is_an_error() {
 
 #[test]
 fn input_past_max_token_len_is_refused_before_decoding() {
-    let sealer = sealer().with_max_token_len(100);
+    let sealer = sealer()
+        .to_builder()
+        .with_max_token_len(100)
+        .build()
+        .expect("valid settings");
     // Not even base64: were it decoded, it would be Malformed.
     assert_eq!(
         sealer.open_at::<()>(&"!".repeat(101), T0),
@@ -204,11 +208,24 @@ fn input_past_max_token_len_is_refused_before_decoding() {
 
 #[test]
 fn seal_refuses_tokens_past_max_token_len() {
-    let sealer = sealer().with_compression(Compression::Never);
+    let sealer = sealer()
+        .to_builder()
+        .with_compression(Compression::Never)
+        .build()
+        .expect("valid settings");
     let token = sealer.seal_at("u", &"x".repeat(100), T0).expect("seals");
-    let exact = sealer.clone().with_max_token_len(token.len());
+    let exact = sealer
+        .clone()
+        .to_builder()
+        .with_max_token_len(token.len())
+        .build()
+        .expect("valid settings");
     assert!(exact.seal_at("u", &"x".repeat(100), T0).is_ok());
-    let short = sealer.with_max_token_len(token.len() - 1);
+    let short = sealer
+        .to_builder()
+        .with_max_token_len(token.len() - 1)
+        .build()
+        .expect("valid settings");
     assert_eq!(
         short.seal_at("u", &"x".repeat(100), T0),
         Err(Error::TooLarge)
@@ -218,9 +235,18 @@ fn seal_refuses_tokens_past_max_token_len() {
 #[test]
 fn max_state_len_applies_to_seal_and_open() {
     let big = "y".repeat(2000);
-    let roomy = sealer().with_compression(Compression::Never);
+    let roomy = sealer()
+        .to_builder()
+        .with_compression(Compression::Never)
+        .build()
+        .expect("valid settings");
     let token = roomy.seal_at("u", &big, T0).expect("seals");
-    let tight = roomy.clone().with_max_state_len(1000);
+    let tight = roomy
+        .clone()
+        .to_builder()
+        .with_max_state_len(1000)
+        .build()
+        .expect("valid settings");
     assert_eq!(tight.seal_at("u", &big, T0), Err(Error::TooLarge));
     assert_eq!(tight.open_at::<String>(&token, T0), Err(Error::TooLarge));
 }
@@ -259,7 +285,10 @@ fn the_shortest_token_is_authenticated_and_one_byte_less_is_not() {
 fn the_shortest_dictionary_token_is_authenticated_and_one_byte_less_is_not() {
     let key = common::fixed_key(7);
     let dictionary = Dictionary::new(r#"{"roles":["admin"]}"#);
-    let sealer = Sealer::new(key.clone(), "session").with_dictionary(dictionary.clone());
+    let sealer = Sealer::builder(key.clone(), "session")
+        .with_dictionary(dictionary.clone())
+        .build()
+        .expect("valid settings");
     let header = [&[1, 3][..], key.id().as_bytes(), dictionary.id().as_bytes()].concat();
     assert_eq!(header.len() + 24 + 16, 48);
     assert_shortest_token(&sealer, &header, &[46, 47]);
@@ -271,11 +300,18 @@ fn the_shortest_dictionary_token_is_authenticated_and_one_byte_less_is_not() {
 fn max_state_len_is_an_exact_inclusive_bound() {
     for compression in [Compression::Never, Compression::Always] {
         let state = "y".repeat(700);
-        let sealer = sealer().with_compression(compression);
+        let sealer = sealer()
+            .to_builder()
+            .with_compression(compression)
+            .build()
+            .expect("valid settings");
         let seals = |cap: usize| {
             sealer
                 .clone()
+                .to_builder()
                 .with_max_state_len(cap)
+                .build()
+                .expect("valid settings")
                 .seal_at("u", &state, T0)
         };
         let exact = common::smallest_passing(4096, |cap| seals(cap).is_ok());
@@ -287,7 +323,10 @@ fn max_state_len_is_an_exact_inclusive_bound() {
         let opener = |cap: usize| {
             sealer
                 .clone()
+                .to_builder()
                 .with_max_state_len(cap)
+                .build()
+                .expect("valid settings")
                 .open_at::<String>(&token, T0)
         };
         assert_eq!(opener(exact).expect("opens").state(), &state);
@@ -301,7 +340,11 @@ fn max_state_len_is_an_exact_inclusive_bound() {
 /// a character: hence the tolerance of two.
 #[test]
 fn auto_picks_the_shorter_token() {
-    let sealer = sealer().with_max_token_len(1 << 20);
+    let sealer = sealer()
+        .to_builder()
+        .with_max_token_len(1 << 20)
+        .build()
+        .expect("valid settings");
     let (mut compressed, mut kept_plain) = (0, 0);
     for len in (300..1400).step_by(37) {
         for compressible in [true, false] {
@@ -318,7 +361,10 @@ fn auto_picks_the_shorter_token() {
             let seal = |compression| {
                 sealer
                     .clone()
+                    .to_builder()
                     .with_compression(compression)
+                    .build()
+                    .expect("valid settings")
                     .seal_at("u", &state, T0)
                     .expect("seals")
                     .len()
@@ -358,7 +404,11 @@ fn auto_picks_the_shorter_token() {
 fn auto_keeps_a_compressed_token_only_when_strictly_shorter() {
     let dictionary =
         sealed_session::Dictionary::new(r#"{"user_id":0,"csrf":"","roles":["admin"]}"#);
-    let sealer = sealer().with_dictionary(dictionary);
+    let sealer = sealer()
+        .to_builder()
+        .with_dictionary(dictionary)
+        .build()
+        .expect("valid settings");
     let (mut compressed, mut plain) = (0, 0);
     for len in 0..360usize {
         let noise: String = (0..len)
@@ -375,7 +425,10 @@ fn auto_keeps_a_compressed_token_only_when_strictly_shorter() {
             let token = sealer.seal_at(subject, &state, T0).expect("seals");
             let never = sealer
                 .clone()
+                .to_builder()
                 .with_compression(Compression::Never)
+                .build()
+                .expect("valid settings")
                 .seal_at(subject, &state, T0)
                 .expect("seals");
             if decode(&token)[1] & 1 != 0 {
@@ -403,12 +456,19 @@ fn auto_keeps_a_compressed_token_only_when_strictly_shorter() {
 fn decompression_bomb_is_too_large() {
     let zeros = "0".repeat(8 << 20);
     let bomb_maker = sealer()
+        .to_builder()
         .with_compression(Compression::Always)
         .with_max_state_len(usize::MAX)
-        .with_max_token_len(usize::MAX);
+        .with_max_token_len(usize::MAX)
+        .build()
+        .expect("valid settings");
     let bomb = bomb_maker.seal_at("u", &zeros, T0).expect("seals");
     assert!(bomb.len() < 100_000, "{} characters", bomb.len());
-    let opener = sealer().with_max_token_len(100_000);
+    let opener = sealer()
+        .to_builder()
+        .with_max_token_len(100_000)
+        .build()
+        .expect("valid settings");
     assert_eq!(opener.open_at::<String>(&bomb, T0), Err(Error::TooLarge));
     // The same state opens where the cap allows it.
     assert_eq!(
@@ -435,7 +495,11 @@ fn compression_decision() {
     let auto_big = auto.seal_at("u", &repetitive, T0).expect("seals");
     assert!(compressed(&auto_big), "compressible states are compressed");
 
-    let never = sealer().with_compression(Compression::Never);
+    let never = sealer()
+        .to_builder()
+        .with_compression(Compression::Never)
+        .build()
+        .expect("valid settings");
     let never_big = never.seal_at("u", &repetitive, T0).expect("seals");
     assert!(!compressed(&never_big));
     assert!(auto_big.len() * 4 < never_big.len());
@@ -447,7 +511,11 @@ fn compression_decision() {
     let never_noise = never.seal_at("u", &noise, T0).expect("seals");
     assert!(auto_noise.len() <= never_noise.len());
 
-    let always = sealer().with_compression(Compression::Always);
+    let always = sealer()
+        .to_builder()
+        .with_compression(Compression::Always)
+        .build()
+        .expect("valid settings");
     let always_small = always.seal_at("u", &"abc", T0).expect("seals");
     assert!(compressed(&always_small));
 
@@ -637,11 +705,13 @@ fn the_settings_read_back_as_set() {
         )
     );
     let dictionary = Dictionary::new(r#"{"user_id":0,"roles":["admin"]}"#);
-    let tuned = Sealer::new(Key::generate(), "remember_me")
+    let tuned = Sealer::builder(Key::generate(), "remember_me")
         .with_ttl(Duration::minutes(90))
         .with_max_lifetime(Duration::days(30))
         .with_leeway(Duration::seconds(5))
-        .with_dictionary(dictionary.clone());
+        .with_dictionary(dictionary.clone())
+        .build()
+        .expect("valid settings");
     assert_eq!(tuned.purpose(), "remember_me");
     assert_eq!(
         (tuned.ttl(), tuned.max_lifetime(), tuned.leeway()),
@@ -655,4 +725,61 @@ fn the_settings_read_back_as_set() {
         tuned.dictionary().map(Dictionary::id),
         Some(dictionary.id())
     );
+}
+
+/// The deprecated `Sealer::with_…` setters, for the one release they remain: every setting the
+/// builder refuses still makes a sealer that fails closed, at `validate`, `seal` and `open`.
+#[test]
+#[allow(deprecated)]
+fn the_deprecated_setters_still_fail_closed() {
+    use sealed_session::{Dictionary, Format, RevocationList};
+    use std::sync::Arc;
+    use time::Duration;
+
+    let base = || Sealer::new(common::fixed_key(9), "session");
+    let token = base().seal_at("u", &(), T0).expect("seals");
+    let clash = {
+        let current = Dictionary::new("[\"current\"]");
+        let other = (0u32..)
+            .map(|i| Dictionary::new(format!("[{i}]")))
+            .find(|candidate| candidate.id() == current.id())
+            .expect("a 16-bit id collides within a few hundred thousand tries");
+        base()
+            .with_dictionary(current)
+            .with_previous_dictionary(other)
+    };
+    let refused = [
+        base().with_ttl(Duration::ZERO),
+        base().with_ttl(Duration::MIN),
+        base().with_ttl(Duration::MAX),
+        base().with_max_lifetime(Duration::seconds(-1)),
+        base().with_leeway(Sealer::MAX_LEEWAY + Duration::milliseconds(1)),
+        base().with_compression_level(0),
+        base().with_compression_level(10),
+        clash,
+        base()
+            .with_format(Format::Jwe)
+            .with_dictionary(Dictionary::new("{}")),
+        base().with_revocations(Arc::new(RevocationList::new(Duration::days(7)))),
+    ];
+    for sealer in refused {
+        let shown = format!("{sealer:?}");
+        assert!(
+            matches!(sealer.validate(), Err(Error::Config(_))),
+            "{shown}"
+        );
+        assert!(
+            matches!(sealer.seal_at("u", &(), T0), Err(Error::Config(_))),
+            "{shown}"
+        );
+        assert!(
+            matches!(sealer.open_at::<()>(&token, T0), Err(Error::Config(_))),
+            "{shown}"
+        );
+        assert!(
+            matches!(sealer.to_builder().build(), Err(Error::Config(_))),
+            "{shown}"
+        );
+    }
+    assert_eq!(base().with_ttl(Duration::hours(1)).validate(), Ok(()));
 }

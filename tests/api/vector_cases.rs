@@ -34,14 +34,26 @@ fn every_published_case_opens_or_fails_as_it_says() {
         let mut sealer = Sealer::new(key.clone(), purpose);
         sealer = match format {
             "compact" => sealer,
-            "jwe" => sealer.with_format(Format::Jwe),
+            "jwe" => sealer
+                .to_builder()
+                .with_format(Format::Jwe)
+                .build()
+                .expect("valid settings"),
             other => panic!("{name}: unknown format {other}"),
         };
         if case["dictionary"] == true {
-            sealer = sealer.with_dictionary(dictionary.clone());
+            sealer = sealer
+                .to_builder()
+                .with_dictionary(dictionary.clone())
+                .build()
+                .expect("valid settings");
         }
         if let Some(len) = case["max_token_len"].as_u64() {
-            sealer = sealer.with_max_token_len(usize::try_from(len).expect("fits"));
+            sealer = sealer
+                .to_builder()
+                .with_max_token_len(usize::try_from(len).expect("fits"))
+                .build()
+                .expect("valid settings");
         }
         let token = case["token"].as_str().expect("token");
         let result = sealer.open_at::<Value>(token, open_at);
