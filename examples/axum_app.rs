@@ -35,7 +35,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng as _;
 use sealed_session::http::{SessionCookie, SessionHandle, SessionLayer};
-use sealed_session::{Compression, Error, Key, RevocationList, Sealer};
+use sealed_session::{Compression, Error, Key, Keyring, RevocationList, Sealer};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq as _;
 use time::Duration;
@@ -293,9 +293,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:3000".to_owned())
         .parse()?;
-    let key = match std::env::var("SESSION_KEY") {
-        Ok(text) => Key::from_base64(&text)?,
-        Err(_) => Key::generate(),
+    // SESSION_KEY="NEW,OLD" (from `sealed-session keygen`); unset: a fresh key for this run.
+    let key = match std::env::var_os("SESSION_KEY") {
+        Some(_) => Keyring::from_env("SESSION_KEY")?,
+        None => Keyring::new(Key::generate()),
     };
     let (ttl, max_lifetime) = (Duration::hours(8), Duration::days(1));
     // Kept by the sealer: `log_out` and `log_out_everywhere` revoke through it.

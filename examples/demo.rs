@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use sealed_session::{Dictionary, Error, Key, RevocationList, Sealer};
+use sealed_session::{Dictionary, Error, Key, Keyring, RevocationList, Sealer};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
@@ -19,11 +19,12 @@ struct UserSession {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let key = match std::env::var("SESSION_KEY") {
-        Ok(text) => Key::from_base64(&text)?,
-        Err(_) => {
+    let key = match std::env::var_os("SESSION_KEY") {
+        // A list: the first key seals, the others still open (rotation as configuration).
+        Some(_) => Keyring::from_env("SESSION_KEY")?,
+        None => {
             println!("(no SESSION_KEY set: using a fresh random key)");
-            Key::generate()
+            Keyring::new(Key::generate())
         }
     };
 

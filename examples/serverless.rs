@@ -39,7 +39,7 @@ use std::sync::Arc;
 use http::header::{HOST, ORIGIN};
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 use sealed_session::http::SessionCookie;
-use sealed_session::{Compression, Error, Key, Sealed, Sealer, Session};
+use sealed_session::{Compression, Error, Key, Keyring, Sealed, Sealer, Session};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq as _;
 use time::{Duration, OffsetDateTime};
@@ -84,9 +84,9 @@ impl App {
     /// A `SESSION_KEY` or `REVOCATION_KEY` that is not a key, a `REDIS_URL` that is not one (or
     /// is set in a build without the `redis` feature), or settings that cannot work.
     pub fn from_env() -> Result<App, Error> {
-        let key = match std::env::var("SESSION_KEY") {
-            Ok(text) => Key::from_base64(&text)?,
-            Err(_) => Key::generate(),
+        let key = match std::env::var_os("SESSION_KEY") {
+            Some(_) => Keyring::from_env("SESSION_KEY")?,
+            None => Keyring::new(Key::generate()),
         };
         App::new(key, SharedRevocations::from_env()?)
     }
@@ -96,7 +96,7 @@ impl App {
     /// # Errors
     ///
     /// Settings that cannot work.
-    pub fn new(key: Key, shared: Option<SharedRevocations>) -> Result<App, Error> {
+    pub fn new(key: impl Into<Keyring>, shared: Option<SharedRevocations>) -> Result<App, Error> {
         let mut sealer = Sealer::builder(key, "session")
             .with_ttl(Duration::hours(8))
             .with_max_lifetime(MAX_LIFETIME)
@@ -372,9 +372,9 @@ mod shared {
             let Ok(url) = std::env::var("REDIS_URL") else {
                 return Ok(None);
             };
-            let secret = match std::env::var("REVOCATION_KEY") {
-                Ok(text) => Key::from_base64(&text)?,
-                Err(_) => {
+            let secret = match std::env::var_os("REVOCATION_KEY") {
+                Some(_) => Key::from_env("REVOCATION_KEY")?,
+                None => {
                     eprintln!(
                         "REVOCATION_KEY not set: a fresh key, which no other container shares \
                          (their revocations will not match ours): for a one-container demo only"

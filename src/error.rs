@@ -102,6 +102,17 @@ pub enum Error {
     /// The operating system's random number generator failed.
     #[error("random number generator failed")]
     Random,
+    /// A key read from the environment ([`Key::from_env`](crate::Key::from_env),
+    /// [`Keyring::from_env`](crate::Keyring::from_env)) cannot be used: the variable is not
+    /// set, or holds no key, or a key that is not one, or one anybody can read in this crate's
+    /// docs and tests. Names the variable and the key's position; never the value.
+    #[error("environment variable {variable}: {problem}")]
+    Environment {
+        /// The variable's name.
+        variable: String,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 impl Error {

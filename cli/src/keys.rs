@@ -4,14 +4,15 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use sealed_session::Key;
+use sealed_session::{Error, Key, Keyring};
 
 use crate::Failure;
 
 /// The key options shared by the commands that need a key.
 #[derive(Args, Debug, Clone)]
 pub struct KeySource {
-    /// Read the key (base64) from this environment variable.
+    /// Read the key (base64) from this environment variable: for `seal` and `open` a list
+    /// (commas or spaces), the first sealing, the others only opening.
     #[arg(long, value_name = "NAME", default_value = "SESSION_KEY")]
     pub key_env: String,
     /// Read the key (base64) from this file instead; it must not be readable by group or others.
@@ -20,20 +21,33 @@ pub struct KeySource {
 }
 
 impl KeySource {
-    /// The key, from the file if one is named, else from the environment variable.
-    pub fn load(&self) -> Result<Key, Failure> {
-        let text = match &self.key_file {
-            Some(path) => read_private_file(path)?,
-            None => std::env::var(&self.key_env).map_err(|_| {
-                Failure::config(format!(
-                    "no key: set {} (base64, from `sealed-session keygen`) or pass --key-file",
-                    self.key_env
-                ))
-            })?,
-        };
-        Key::from_base64(text.trim())
-            .map_err(|_| Failure::config("the key is not 32 bytes of base64".to_owned()))
+    /// The keys, from the file if one is named (one key), else from the environment variable
+    /// (a list; keys printed in the library's docs, or not random, are refused).
+    pub fn load(&self) -> Result<Keyring, Failure> {
+        match &self.key_file {
+            Some(path) => Ok(Keyring::new(key_of_file(path)?)),
+            None => Keyring::from_env(&self.key_env).map_err(|error| self.failure(error)),
+        }
     }
+
+    /// One key, as [`KeySource::load`] reads it.
+    pub fn load_one(&self) -> Result<Key, Failure> {
+        match &self.key_file {
+            Some(path) => key_of_file(path),
+            None => Key::from_env(&self.key_env).map_err(|error| self.failure(error)),
+        }
+    }
+
+    fn failure(&self, error: Error) -> Failure {
+        Failure::config(format!(
+            "{error} (a key: base64 from `sealed-session keygen`; or pass --key-file)"
+        ))
+    }
+}
+
+fn key_of_file(path: &Path) -> Result<Key, Failure> {
+    Key::from_base64(read_private_file(path)?.trim())
+        .map_err(|_| Failure::config("the key is not 32 bytes of base64".to_owned()))
 }
 
 /// The contents of a file that holds a secret, refusing one that others can read.

@@ -47,7 +47,7 @@ pub fn on_redis(
         key_env: key_env.to_owned(),
         key_file: None,
     }
-    .load()?;
+    .load_one()?;
     // The namespace's horizon, never a default of ours: publishing trims the shared store,
     // and a horizon shorter than the fleet's must not decide what is deleted.
     let stored = RedisSync::namespace_horizon(url, namespace, Duration::seconds(2))

@@ -162,6 +162,52 @@ fn each_failure_has_its_exit_code() {
     }
 }
 
+/// The environment variable holds a list: the first key seals, the others still open (rotation
+/// as configuration); a key printed in the library's docs, or one that is not random, is
+/// refused with a message that names the variable and the key's position, never the value.
+#[test]
+fn the_key_variable_is_a_list_and_public_keys_are_refused() {
+    let (old, new) = (keygen(), keygen());
+    let token = seal(&old, "{}", &[]);
+    let open = |keys: &str| {
+        cli()
+            .env("SESSION_KEY", keys)
+            .args(["open", &token])
+            .output()
+            .expect("runs")
+    };
+    assert!(open(&format!("{new},{old}")).status.success());
+    assert!(open(&format!("{new} {old}")).status.success());
+    assert_eq!(open(&new).status.code(), Some(4), "the old key is gone");
+    let rotated = seal(&format!("{new},{old}"), "{}", &[]);
+    let by_new = cli()
+        .env("SESSION_KEY", &new)
+        .args(["open", &rotated])
+        .output()
+        .expect("runs");
+    assert!(by_new.status.success(), "the first key sealed");
+    let published = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+    let repeated = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc";
+    for (keys, says) in [
+        (
+            format!("{new},{published}"),
+            "key 2 is printed in sealed-session's docs",
+        ),
+        (repeated.to_owned(), "key 1 is not random"),
+    ] {
+        let refused = open(&keys);
+        assert_eq!(refused.status.code(), Some(1));
+        let message = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            message.contains("SESSION_KEY") && message.contains(says),
+            "{message}"
+        );
+        assert!(
+            !message.contains(published) && !message.contains(repeated) && !message.contains(&new)
+        );
+    }
+}
+
 #[test]
 fn keys_come_from_the_environment_or_a_private_file_never_a_world_readable_one() {
     let dir = folder("keys");

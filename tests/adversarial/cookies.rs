@@ -28,7 +28,6 @@ fn long_token(sealer: &Sealer, seed: u32, entries: usize) -> String {
         .map(|i| format!("{seed}-{i}-{}", "x".repeat(i % 9)))
         .collect();
     sealer
-        .clone()
         .to_builder()
         .with_compression(sealed_session::Compression::Never)
         .build()

@@ -108,7 +108,6 @@ fn auto_never_makes_a_token_longer() {
         let value = json!(noise[..len]);
         let auto = sealer.seal_at("u", &value, T0).expect("seals");
         let never = sealer
-            .clone()
             .to_builder()
             .with_compression(Compression::Never)
             .build()

@@ -28,7 +28,6 @@ fn expiry_with_and_without_leeway() {
     );
 
     let lenient = sealer
-        .clone()
         .to_builder()
         .with_leeway(Duration::seconds(30))
         .build()
@@ -221,7 +220,6 @@ fn the_longest_ttl_and_lifetime_are_40_bits_of_milliseconds_inclusive() {
     let token = long_life.seal_at("a", &(), T0).expect("seals");
     assert!(long_life.open_at::<()>(&token, T0).is_ok());
     let long_ttl = long_life
-        .clone()
         .to_builder()
         .with_ttl(longest)
         .build()

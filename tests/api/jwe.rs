@@ -130,7 +130,6 @@ fn compresses_with_zip_def_only_when_it_pays() {
     let big = sealer.seal_at("u", &big_state, T0).expect("seals");
     assert_eq!(header(&big)["zip"], "DEF");
     let plain = sealer
-        .clone()
         .to_builder()
         .with_compression(Compression::Never)
         .build()
@@ -145,7 +144,6 @@ fn compresses_with_zip_def_only_when_it_pays() {
         plain.len()
     );
     let forced = sealer
-        .clone()
         .to_builder()
         .with_compression(Compression::Always)
         .build()
@@ -450,7 +448,6 @@ fn oversized_tokens_and_zip_bombs_are_too_large() {
     let huge_state = json!({"blob": URL_SAFE_NO_PAD.encode(vec![1u8; 8000])});
     assert_eq!(
         sealer
-            .clone()
             .to_builder()
             .with_compression(Compression::Never)
             .build()
@@ -552,7 +549,6 @@ fn the_state_cap_is_an_exact_inclusive_bound() {
             .expect("valid settings");
         let seals = |cap: usize| {
             sealer
-                .clone()
                 .to_builder()
                 .with_max_state_len(cap)
                 .build()
@@ -565,7 +561,6 @@ fn the_state_cap_is_an_exact_inclusive_bound() {
         let token = seals(high).expect("seals");
         let opener = |cap: usize| {
             sealer
-                .clone()
                 .to_builder()
                 .with_max_state_len(cap)
                 .build()
@@ -612,7 +607,6 @@ fn the_token_cap_is_an_exact_inclusive_bound() {
     let state = json!({"note": "z".repeat(300)});
     let seals = |cap: usize| {
         sealer
-            .clone()
             .to_builder()
             .with_max_token_len(cap)
             .build()
@@ -630,7 +624,6 @@ fn the_token_cap_is_an_exact_inclusive_bound() {
     assert_eq!(seals(high - 1).err(), Some(Error::TooLarge));
     let opener = |cap: usize| {
         sealer
-            .clone()
             .to_builder()
             .with_max_token_len(cap)
             .build()
@@ -650,13 +643,11 @@ fn auto_zips_only_when_the_token_is_strictly_shorter() {
     const ALPHABET: &[u8] = BASE64URL.as_bytes();
     let sealer = jwe();
     let never = sealer
-        .clone()
         .to_builder()
         .with_compression(Compression::Never)
         .build()
         .expect("valid settings");
     let always = sealer
-        .clone()
         .to_builder()
         .with_compression(Compression::Always)
         .build()
@@ -730,7 +721,6 @@ fn the_header_bound_is_exact_and_inclusive() {
 fn auto_tries_from_auto_min_len_on() {
     let sealer = jwe();
     let never = sealer
-        .clone()
         .to_builder()
         .with_compression(Compression::Never)
         .build()

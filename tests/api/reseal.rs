@@ -121,7 +121,6 @@ fn idle_expiry_and_the_lifetime_limit_are_told_apart() {
     );
     // An opener with a shorter limit enforces its own, even on tokens sealed with a longer one.
     let strict = sealer
-        .clone()
         .to_builder()
         .with_max_lifetime(Duration::minutes(30))
         .build()

@@ -685,7 +685,6 @@ fn regression_open_refuses_tokens_that_outlive_the_horizon() {
         .expect("valid settings");
     let fits = seal(
         &opener
-            .clone()
             .to_builder()
             .with_revocations(Arc::new(RevocationList::new(horizon)))
             .build()

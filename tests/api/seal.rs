@@ -215,7 +215,6 @@ fn seal_refuses_tokens_past_max_token_len() {
         .expect("valid settings");
     let token = sealer.seal_at("u", &"x".repeat(100), T0).expect("seals");
     let exact = sealer
-        .clone()
         .to_builder()
         .with_max_token_len(token.len())
         .build()
@@ -242,7 +241,6 @@ fn max_state_len_applies_to_seal_and_open() {
         .expect("valid settings");
     let token = roomy.seal_at("u", &big, T0).expect("seals");
     let tight = roomy
-        .clone()
         .to_builder()
         .with_max_state_len(1000)
         .build()
@@ -307,7 +305,6 @@ fn max_state_len_is_an_exact_inclusive_bound() {
             .expect("valid settings");
         let seals = |cap: usize| {
             sealer
-                .clone()
                 .to_builder()
                 .with_max_state_len(cap)
                 .build()
@@ -322,7 +319,6 @@ fn max_state_len_is_an_exact_inclusive_bound() {
         let token = seals(exact).expect("seals");
         let opener = |cap: usize| {
             sealer
-                .clone()
                 .to_builder()
                 .with_max_state_len(cap)
                 .build()
@@ -360,7 +356,6 @@ fn auto_picks_the_shorter_token() {
                 .collect();
             let seal = |compression| {
                 sealer
-                    .clone()
                     .to_builder()
                     .with_compression(compression)
                     .build()
@@ -424,7 +419,6 @@ fn auto_keeps_a_compressed_token_only_when_strictly_shorter() {
         for (state, subject) in noisy.chain([(known, "u")]) {
             let token = sealer.seal_at(subject, &state, T0).expect("seals");
             let never = sealer
-                .clone()
                 .to_builder()
                 .with_compression(Compression::Never)
                 .build()

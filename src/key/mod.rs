@@ -20,6 +20,9 @@ use zeroize::Zeroizing;
 
 use crate::Error;
 
+mod env;
+mod published;
+
 /// Length of a [`Key`] in bytes.
 pub(crate) const KEY_LEN: usize = 32;
 /// Length of a [`KeyId`] in bytes.
