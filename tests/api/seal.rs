@@ -777,3 +777,13 @@ fn the_deprecated_setters_still_fail_closed() {
     }
     assert_eq!(base().with_ttl(Duration::hours(1)).validate(), Ok(()));
 }
+
+/// `Sealed`'s `Debug` shows the session and hides the token, which is a bearer credential.
+#[test]
+fn sealed_debug_shows_the_session_and_hides_the_token() {
+    let sealed = sealer().start_session_at("alice", 1u8, T0).expect("seals");
+    let shown = format!("{sealed:?}");
+    assert!(shown.starts_with("Sealed"), "{shown}");
+    assert!(shown.contains("***") && shown.contains("alice"), "{shown}");
+    assert!(!shown.contains(&sealed.token), "{shown}");
+}
