@@ -763,3 +763,115 @@ fn prune_clears_a_watermark_past_the_horizon_and_only_then() {
     list.prune_at(watermark + HORIZON + ms(1));
     assert_eq!(list.watermark(), None);
 }
+
+/// The replication seam end to end, as a sync of one's own would use it: what one shared list
+/// revokes goes out through its outbox, with labels that name it, and refuses the same tokens
+/// once another list (same secret) applies it; what could not be sent goes back in order.
+#[test]
+fn revocations_travel_between_shared_lists_through_the_seam() {
+    use sealed_session::revocation::{Applied, Revocation};
+
+    let secret = Key::generate();
+    let here = RevocationList::new_shared(HORIZON, &secret);
+    let there = Arc::new(RevocationList::new_shared(HORIZON, &secret));
+    let sealer = Sealer::builder(Key::generate(), "session")
+        .with_revocations(Arc::clone(&there))
+        .build()
+        .expect("valid settings");
+    let alice = sealer.seal("alice", &1u32).expect("seals");
+    let bobs = sealer.seal("bob", &2u32).expect("seals");
+    let bob_session = sealer.open::<u32>(&bobs).expect("opens");
+    assert_eq!(here.outgoing_len(), 0);
+    here.revoke_user("alice");
+    assert_eq!(
+        here.outgoing_len(),
+        0,
+        "no outbox yet: nothing is kept to send"
+    );
+    here.start_outbox();
+    here.revoke_user("alice");
+    here.revoke_session_id(bob_session.session_id(), bob_session.authenticated_at());
+    assert_eq!(here.outgoing_len(), 2);
+    let outgoing = here.take_outgoing();
+    assert_eq!(here.outgoing_len(), 0);
+    assert_eq!(outgoing.len(), 2);
+    let (user, session) = (outgoing[0], outgoing[1]);
+    assert!(user.is_user() && !session.is_user());
+    assert_ne!(user.hash(), session.hash());
+    for revocation in [user, session] {
+        let label = revocation.label();
+        let kind = if revocation.is_user() { "u" } else { "s" };
+        let hex: String = revocation
+            .hash()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        assert_eq!(label, format!("{kind}{hex}"));
+        assert_eq!(
+            Revocation::from_label(&label, revocation.at_millis()),
+            Some(revocation)
+        );
+    }
+
+    assert!(sealer.open::<u32>(&alice).is_ok());
+    assert_eq!(there.apply(user), Applied::AsGiven);
+    assert_eq!(sealer.open::<u32>(&alice).err(), Some(Error::Revoked));
+    assert!(sealer.open::<u32>(&bobs).is_ok());
+    assert_eq!(there.apply(session), Applied::AsGiven);
+    assert_eq!(sealer.open::<u32>(&bobs).err(), Some(Error::Revoked));
+
+    // Unsent revocations go back before anything revoked since, in their order.
+    here.revoke_user("carol");
+    here.return_outgoing(outgoing.clone());
+    assert_eq!(here.outgoing_len(), 3);
+    let again = here.take_outgoing();
+    assert_eq!(&again[..2], &outgoing[..]);
+    assert!(again[2].is_user());
+}
+
+/// A revocation from elsewhere dated ahead of this list's clock: up to a minute ahead it is
+/// applied as given, then at that bound, and more than an hour ahead not at all. Each boundary is
+/// tried where the clock has not moved since `at` was computed (most tries, in one millisecond).
+#[test]
+fn applied_revocations_are_bounded_by_the_clock() {
+    use sealed_session::revocation::{Applied, Revocation};
+
+    let list = RevocationList::new(HORIZON);
+    let now_ms = || (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let minute = RevocationList::MAX_AHEAD.whole_milliseconds() as i64;
+    let hour = Sealer::MAX_LEEWAY.whole_milliseconds() as i64;
+    for round in 0..50u8 {
+        let hash = [round; 16];
+        let at_minute = Revocation::user(hash, now_ms() + minute).expect("in range");
+        assert_eq!(list.apply(at_minute), Applied::AsGiven, "a minute ahead");
+        let past_minute = Revocation::user(hash, now_ms() + minute + 1000).expect("in range");
+        assert_eq!(list.apply(past_minute), Applied::AtTheBound);
+        let at_hour = Revocation::session(hash, now_ms() + hour).expect("in range");
+        assert_eq!(list.apply(at_hour), Applied::AtTheBound, "an hour ahead");
+        let past_hour = Revocation::session(hash, now_ms() + hour + 1000).expect("in range");
+        assert_eq!(list.apply(past_hour), Applied::TooFarAhead);
+    }
+    assert!(
+        Revocation::session([1; 16], -1).is_some(),
+        "any time of the years 1 to 9999"
+    );
+    assert!(Revocation::session([1; 16], i64::MAX).is_none());
+}
+
+/// A list that is not ready (a shared list before its first load) says so and refuses every
+/// token; ready again, it opens them.
+#[test]
+fn a_list_that_is_not_ready_says_so_and_refuses() {
+    let (list, sealer) = setup();
+    let token = sealer.seal("alice", &1u32).expect("seals");
+    assert!(list.is_ready());
+    list.set_ready(false);
+    assert!(!list.is_ready());
+    assert_eq!(
+        sealer.open::<u32>(&token).err(),
+        Some(Error::RevocationsUnavailable)
+    );
+    list.set_ready(true);
+    assert!(list.is_ready());
+    assert!(sealer.open::<u32>(&token).is_ok());
+}
