@@ -138,7 +138,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// The session for services in other languages (a JWE) and between services (a signed JWT).
 #[cfg(feature = "jwt")]
 fn jwt(
-    key: Key,
+    key: Keyring,
     revocations: &Arc<RevocationList>,
     session: &sealed_session::Session<UserSession>,
 ) -> Result<(), Box<dyn std::error::Error>> {
