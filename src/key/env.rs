@@ -35,14 +35,7 @@ impl Key {
     /// # }
     /// ```
     pub fn from_env(name: &str) -> Result<Key, Error> {
-        let mut keys = read(name, std::env::var(name))?;
-        match (keys.pop(), keys.is_empty()) {
-            (Some(key), true) => Ok(key),
-            _ => Err(problem(
-                name,
-                "holds more than one key: read a list with Keyring::from_env".into(),
-            )),
-        }
+        key_of(name, std::env::var(name))
     }
 }
 
@@ -70,12 +63,29 @@ impl Keyring {
     /// assert!(matches!(refused, Err(Error::Environment { .. })));
     /// ```
     pub fn from_env(name: &str) -> Result<Keyring, Error> {
-        let mut keys = read(name, std::env::var(name))?.into_iter();
-        let Some(current) = keys.next() else {
-            unreachable!("read returns at least one key")
-        };
-        Ok(keys.fold(Keyring::new(current), Keyring::with_previous))
+        keyring_of(name, std::env::var(name))
     }
+}
+
+/// The one key of a variable's value.
+fn key_of(name: &str, value: Result<String, VarError>) -> Result<Key, Error> {
+    let mut keys = read(name, value)?;
+    match (keys.pop(), keys.is_empty()) {
+        (Some(key), true) => Ok(key),
+        _ => Err(problem(
+            name,
+            "holds more than one key: read a list with Keyring::from_env".into(),
+        )),
+    }
+}
+
+/// The keyring of a variable's value: the first key current, the others previous.
+fn keyring_of(name: &str, value: Result<String, VarError>) -> Result<Keyring, Error> {
+    let mut keys = read(name, value)?.into_iter();
+    let Some(current) = keys.next() else {
+        unreachable!("read returns at least one key")
+    };
+    Ok(keys.fold(Keyring::new(current), Keyring::with_previous))
 }
 
 /// The keys of a variable's value, each checked; at least one.
@@ -143,6 +153,28 @@ mod tests {
             }
             other => panic!("expected an environment error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_key_is_one_key_and_a_keyring_is_the_list_in_order() {
+        let (a, b) = (Key::generate(), Key::generate());
+        let one = a.to_base64();
+        let two = format!("{},{}", a.to_base64(), b.to_base64());
+        assert_eq!(key_of("KEYS", value(&one)).expect("one key"), a);
+        assert_eq!(
+            key_of("KEYS", value(&two)).err(),
+            Some(Error::Environment {
+                variable: "KEYS".into(),
+                problem: "holds more than one key: read a list with Keyring::from_env".into(),
+            })
+        );
+        assert!(key_of("KEYS", Err(VarError::NotPresent)).is_err());
+        let ring = keyring_of("KEYS", value(&two)).expect("two keys");
+        assert_eq!(ring.current(), &a);
+        assert_eq!(ring.keys().cloned().collect::<Vec<_>>(), [a.clone(), b]);
+        let single = keyring_of("KEYS", value(&one)).expect("one key");
+        assert_eq!(single.keys().count(), 1);
+        assert!(keyring_of("KEYS", value("")).is_err());
     }
 
     #[test]
