@@ -83,6 +83,11 @@ pub(super) fn redis_time(value: &Value) -> Option<i64> {
     (0..=MAX_UNIX_MILLIS).contains(&ms).then_some(ms)
 }
 
+/// A text reply as a `String`, if it is UTF-8.
+fn owned_text(value: &Value) -> Option<String> {
+    text(value).and_then(|bytes| String::from_utf8(bytes.to_vec()).ok())
+}
+
 fn text(value: &Value) -> Option<&[u8]> {
     match value {
         Value::BulkString(bytes) => Some(bytes),
@@ -142,8 +147,7 @@ fn stream_entries(reply: Value) -> Result<Vec<(String, Vec<Value>)>, Fault> {
             let id = parts
                 .pop()
                 .as_ref()
-                .and_then(text)
-                .and_then(|id| String::from_utf8(id.to_vec()).ok())
+                .and_then(owned_text)
                 .ok_or(Fault::Protocol("a stream id that is not text"))?;
             Ok((id, fields))
         })
@@ -165,36 +169,33 @@ fn info_pairs(info: &Value) -> Vec<(&Value, &Value)> {
     }
 }
 
-/// A text field of an XINFO STREAM reply.
-fn stream_info(info: &Value, field: &str) -> Option<String> {
+/// The value of a field of an XINFO STREAM reply.
+fn stream_info_field<'v>(info: &'v Value, field: &str) -> Option<&'v Value> {
     info_pairs(info)
         .into_iter()
         .find(|(name, _)| text(name) == Some(field.as_bytes()))
-        .and_then(|(_, value)| text(value))
-        .and_then(|value| String::from_utf8(value.to_vec()).ok())
+        .map(|(_, value)| value)
+}
+
+/// A text field of an XINFO STREAM reply.
+fn stream_info(info: &Value, field: &str) -> Option<String> {
+    stream_info_field(info, field).and_then(owned_text)
 }
 
 /// A count field of an XINFO STREAM reply.
 fn stream_info_count(info: &Value, field: &str) -> Option<u64> {
-    info_pairs(info)
-        .into_iter()
-        .find(|(name, _)| text(name) == Some(field.as_bytes()))
-        .and_then(|(_, value)| match value {
-            Value::Int(count) => u64::try_from(*count).ok(),
-            _ => None,
-        })
+    match stream_info_field(info, field)? {
+        Value::Int(count) => u64::try_from(*count).ok(),
+        _ => None,
+    }
 }
 
 /// The id of an entry field (`first-entry`) of an XINFO STREAM reply.
 fn stream_info_entry(info: &Value, field: &str) -> Option<String> {
-    info_pairs(info)
-        .into_iter()
-        .find(|(name, _)| text(name) == Some(field.as_bytes()))
-        .and_then(|(_, value)| match value {
-            Value::Array(entry) => entry.first().and_then(text),
-            _ => None,
-        })
-        .and_then(|id| String::from_utf8(id.to_vec()).ok())
+    match stream_info_field(info, field)? {
+        Value::Array(entry) => entry.first().and_then(owned_text),
+        _ => None,
+    }
 }
 
 /// The cursor and the flat member-score list of a ZSCAN reply.
@@ -212,8 +213,7 @@ fn scan_page(reply: Value) -> Result<(String, Vec<Value>), Fault> {
     let cursor = parts
         .pop()
         .as_ref()
-        .and_then(text)
-        .and_then(|cursor| String::from_utf8(cursor.to_vec()).ok())
+        .and_then(owned_text)
         .ok_or(Fault::Protocol("a ZSCAN cursor that is not text"))?;
     Ok((cursor, members))
 }
