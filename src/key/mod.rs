@@ -39,6 +39,10 @@ pub(crate) const TOKEN_SUBKEY_INFO: &[u8] = b"sealed-session v1 token:";
 pub(crate) const JWE_SUBKEY_INFO: &[u8] = b"sealed-session v1 jwe:";
 /// HKDF `info` of the revocation lists' shared hash key.
 pub(crate) const REVOCATION_HASH_KEY_INFO: &[u8] = b"sealed-session v1 revocation hash key";
+/// HKDF `info` prefix of a sealer's keyed tags ([`crate::Sealer::tag`]), keyed by the purpose's
+/// token subkey and followed by the label's length (4 bytes, big-endian), the label and the
+/// message: no two labels or messages share an `info`.
+pub(crate) const TAG_INFO: &[u8] = b"sealed-session v1 tag:";
 
 /// Reads keys in either alphabet, with or without padding (but only correct padding).
 const LENIENT: GeneralPurposeConfig =
@@ -177,7 +181,7 @@ impl Key {
 /// HKDF-SHA256 extract (no salt: RFC 5869 then uses `HashLen` zero bytes) then expand `info`
 /// into `out`. The HMAC states holding the pseudorandom key are wiped when `hkdf` is dropped
 /// (`sha2`'s `zeroize` feature).
-fn expand(ikm: &[u8], info: &[&[u8]], out: &mut [u8]) {
+pub(crate) fn expand(ikm: &[u8], info: &[&[u8]], out: &mut [u8]) {
     let hkdf = Hkdf::<Sha256>::new(None, ikm);
     // Outputs here are at most 32 bytes, far below HKDF's limit of 255 * 32.
     if hkdf.expand_multi_info(info, out).is_err() {

@@ -4,6 +4,7 @@
 mod builder;
 mod opening;
 mod sealing;
+mod tag;
 #[cfg(test)]
 mod tests;
 

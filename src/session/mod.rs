@@ -56,6 +56,24 @@ impl<T> Session<T> {
         &self.subject
     }
 
+    /// Whether the session has no user: sealed with the empty subject, for state kept before a
+    /// login (a cart, a preference). Logging in then starts a new session (a new id and login
+    /// time), never turns this one into a user's: see the HTTP edge's
+    /// `SessionHandle::log_in`.
+    ///
+    /// ```
+    /// # use sealed_session::{Key, Sealer};
+    /// # let sealer = Sealer::new(Key::generate(), "session");
+    /// let cart = sealer.open::<Vec<u32>>(&sealer.seal("", &vec![7u32])?)?;
+    /// assert!(cart.is_anonymous());
+    /// assert!(!sealer.open::<u8>(&sealer.seal("user-42", &7u8)?)?.is_anonymous());
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn is_anonymous(&self) -> bool {
+        self.subject.is_empty()
+    }
+
     /// The application's state.
     ///
     /// ```

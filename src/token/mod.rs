@@ -87,6 +87,19 @@ impl SealingKey {
         }
     }
 
+    /// A keyed tag of `message` for `label` under this key's compact subkey (bound to the
+    /// purpose): see [`crate::Sealer::tag`].
+    pub(crate) fn tag(&self, label: &str, message: &[u8]) -> [u8; KEY_LEN] {
+        let label_len = u32::try_from(label.len()).unwrap_or(u32::MAX).to_be_bytes();
+        let mut tag = [0u8; KEY_LEN];
+        crate::key::expand(
+            &self.subkey[..],
+            &[crate::key::TAG_INFO, &label_len, label.as_bytes(), message],
+            &mut tag,
+        );
+        tag
+    }
+
     /// This key's subkey for `format`.
     fn for_format(&self, format: Format) -> &[u8; KEY_LEN] {
         match format {
