@@ -1,81 +1,89 @@
-//! The session in axum (feature `axum`): a tower layer that opens the session cookie before the
-//! handler and writes cookies after it, and an extractor for the typed session.
-//!
-//! The decisions — what to write, given what came in and what the handler did — are made in
-//! plain functions ([`decide`]) that the tests drive without a server; the layer only moves
-//! headers.
+//! The session in axum (feature `axum`): a tower layer around [`SessionManager`] that opens
+//! the session cookie and checks CSRF before the handler and writes cookies after it, and the
+//! extractors: [`SessionHandle`] (read and change the session), [`Session`] (a logged-in user,
+//! or 401 / a redirect before the handler), `Option<Session<T>>` (the user, if any).
 
+use std::any::type_name;
 use std::future::Future;
-use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
-use axum::extract::{FromRequestParts, Request};
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts, Request};
+use axum::http::header::LOCATION;
 use axum::http::request::Parts;
-use axum::response::Response;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{ReadCookie, SessionCookie};
-use crate::{Error, Sealed, Sealer, Session};
+use super::{
+    CsrfProtection, CsrfRefusal, LoginRequired, SessionCookie, SessionHandle, SessionManager,
+};
+use crate::{Sealer, Session};
+
+/// The largest URL-encoded form body the layer reads for its CSRF token: 2 MiB, axum's default
+/// body limit. A larger form is answered 413 (send the token in the header instead).
+const FORM_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The layer: add it to a router with `.layer(SessionLayer::<State>::new(sealer, cookie))`.
 ///
-/// Before each request it reads the session cookie and opens it; a missing, malformed,
-/// tampered, expired or revoked session reads as "no session" (the reason is logged with
-/// `tracing` — `warn` for tampering, `debug` for expiry — and available from
-/// [`SessionHandle::problem`], never the token itself), and the response then clears the cookie.
-/// A refusal that is the server's condition, not the token's (revocations not loaded yet
-/// during a Redis outage, a key or dictionary not deployed on this instance yet: see
-/// [`Error::is_final_for_token`]) also reads as "no session" for that request, but the cookie
-/// is kept, so that an outage or a rolling deploy logs nobody out.
-/// After the handler it writes what the handler asked for, reseals a session past half its
-/// life (keeping its id), and writes nothing when nothing changed. Removals are sent only for
-/// forms of the cookie that may be in the browser ([`SessionCookie::write_after`]).
+/// Before each request it opens the session cookie ([`SessionManager::open`]: a missing,
+/// malformed, tampered, expired or revoked session reads as "no session" and the response
+/// clears the cookie; a refusal that is this server's condition — a key or dictionary not
+/// deployed here yet, revocations not loaded during a Redis outage — keeps the cookie, so that
+/// an outage or a rolling deploy logs nobody out) and checks CSRF on unsafe methods
+/// ([`CsrfProtection`], on by default: a request from another site, or one with a session but
+/// without its token in the `csrf_token` form field or the `x-csrf-token` header, gets 403
+/// before the handler runs). After the handler it writes what the handler asked for, reseals a
+/// session past half its life (keeping its id), and writes nothing when nothing changed.
+/// Refusals are logged with `tracing` (`warn` for tampering and CSRF, `debug` for expiry),
+/// never the token.
 ///
 /// ```
-/// use axum::{Router, routing::get};
+/// use axum::{Router, routing::{get, post}};
 /// use sealed_session::http::{SessionCookie, SessionHandle, SessionLayer};
-/// use sealed_session::{Key, Sealer};
+/// use sealed_session::{Key, Sealer, Session};
 ///
-/// async fn page(session: SessionHandle<u32>) -> String {
-///     match session.state() {
-///         Some(count) => format!("count {count}"),
-///         None => "not logged in".into(),
-///     }
+/// // Only for a logged-in user: anyone else gets 401 (or the layer's login page).
+/// async fn page(user: Session<u32>) -> String {
+///     format!("{} counted {}", user.subject(), user.state())
+/// }
+///
+/// async fn count(session: SessionHandle<u32>) -> Result<(), sealed_session::Error> {
+///     session.update(session.state().unwrap_or(0) + 1)
 /// }
 ///
 /// let sealer = Sealer::new(Key::generate(), "session");
 /// let app: Router = Router::new()
 ///     .route("/", get(page))
+///     .route("/count", post(count))
 ///     .layer(SessionLayer::<u32>::new(sealer, SessionCookie::new("__Host-session")));
 /// ```
 pub struct SessionLayer<T> {
-    shared: Arc<Shared>,
-    state: PhantomData<fn() -> T>,
+    manager: SessionManager<T>,
 }
 
 impl<T> Clone for SessionLayer<T> {
     fn clone(&self) -> Self {
         SessionLayer {
-            shared: Arc::clone(&self.shared),
-            state: PhantomData,
+            manager: self.manager.clone(),
         }
     }
 }
 
-struct Shared {
-    sealer: Sealer,
-    cookie: SessionCookie,
+impl<T> From<SessionManager<T>> for SessionLayer<T> {
+    fn from(manager: SessionManager<T>) -> SessionLayer<T> {
+        SessionLayer { manager }
+    }
 }
 
 impl<T> SessionLayer<T> {
-    /// A layer that seals and opens with `sealer` and stores the token in `cookie`.
+    /// A layer that seals and opens with `sealer`, stores the token in `cookie`, checks CSRF
+    /// ([`CsrfProtection::default`]) and answers 401 to a visitor who must log in.
     ///
     /// ```
     /// use sealed_session::http::{SessionCookie, SessionLayer};
@@ -87,8 +95,39 @@ impl<T> SessionLayer<T> {
     #[must_use]
     pub fn new(sealer: Sealer, cookie: SessionCookie) -> SessionLayer<T> {
         SessionLayer {
-            shared: Arc::new(Shared { sealer, cookie }),
-            state: PhantomData,
+            manager: SessionManager::new(sealer, cookie),
+        }
+    }
+
+    /// Another CSRF protection ([`SessionManager::with_csrf`]): a trusted origin, or none at
+    /// all on routes only bearer-token clients reach.
+    ///
+    /// ```
+    /// use sealed_session::http::{CsrfProtection, SessionCookie, SessionLayer};
+    /// # let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
+    /// let layer = SessionLayer::<u8>::new(sealer, SessionCookie::new("__Host-session"))
+    ///     .with_csrf(CsrfProtection::default().with_trusted_origin("https://shop.example.com"));
+    /// ```
+    #[must_use]
+    pub fn with_csrf(self, csrf: CsrfProtection) -> SessionLayer<T> {
+        SessionLayer {
+            manager: self.manager.with_csrf(csrf),
+        }
+    }
+
+    /// Sends a visitor who must log in (the [`Session`] extractor) to `location` with `303 See
+    /// Other`, instead of answering `401 Unauthorized`.
+    ///
+    /// ```
+    /// use sealed_session::http::{SessionCookie, SessionLayer};
+    /// # let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
+    /// let layer = SessionLayer::<u8>::new(sealer, SessionCookie::new("__Host-session"))
+    ///     .with_login_redirect("/login");
+    /// ```
+    #[must_use]
+    pub fn with_login_redirect(self, location: &str) -> SessionLayer<T> {
+        SessionLayer {
+            manager: self.manager.with_login_redirect(location),
         }
     }
 }
@@ -99,8 +138,7 @@ impl<S, T> Layer<S> for SessionLayer<T> {
     fn layer(&self, inner: S) -> Self::Service {
         SessionService {
             inner,
-            shared: Arc::clone(&self.shared),
-            state: PhantomData,
+            manager: self.manager.clone(),
         }
     }
 }
@@ -108,19 +146,22 @@ impl<S, T> Layer<S> for SessionLayer<T> {
 /// The service [`SessionLayer`] wraps around a handler.
 pub struct SessionService<S, T> {
     inner: S,
-    shared: Arc<Shared>,
-    state: PhantomData<fn() -> T>,
+    manager: SessionManager<T>,
 }
 
 impl<S: Clone, T> Clone for SessionService<S, T> {
     fn clone(&self) -> Self {
         SessionService {
             inner: self.inner.clone(),
-            shared: Arc::clone(&self.shared),
-            state: PhantomData,
+            manager: self.manager.clone(),
         }
     }
 }
+
+/// The state type of the layer on the route, for the message of an extractor that asks for
+/// another one.
+#[derive(Clone, Copy)]
+struct LayerState(&'static str);
 
 type BoxFuture<R, E> = Pin<Box<dyn Future<Output = Result<R, E>> + Send>>;
 
@@ -138,393 +179,204 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request) -> Self::Future {
+    fn call(&mut self, request: Request) -> Self::Future {
         // The service that was polled ready handles this request; a clone takes its place.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let shared = Arc::clone(&self.shared);
+        let manager = self.manager.clone();
         let now = OffsetDateTime::now_utc();
-        let handle = SessionHandle::<T>::load(&shared, request.headers(), now);
-        request.extensions_mut().insert(handle.clone());
         Box::pin(async move {
+            let session = manager.open_at(request.headers(), now);
+            let mut request = match checked(&manager, &session, request).await {
+                Ok(request) => request,
+                Err(refused) => return Ok(refused),
+            };
+            request.extensions_mut().insert(session.clone());
+            request
+                .extensions_mut()
+                .insert(LayerState(type_name::<T>()));
             let mut response = inner.call(request).await?;
-            let writes = handle.finish(&shared, now);
-            shared.cookie.append_to(response.headers_mut(), writes);
+            session.write_to(response.headers_mut());
             Ok(response)
         })
     }
 }
 
-/// The opened session of one request, for the handler: read it, start one (log in), update
-/// it, or end it (log out here). Cheap to clone; all clones share the request's session.
-///
-/// A handler that asks for it without [`SessionLayer`] gets a 500 that says so, never a silent
-/// "no session".
-pub struct SessionHandle<T> {
-    slot: Arc<Mutex<Slot<T>>>,
-    shared: Arc<Shared>,
-}
-
-impl<T> Clone for SessionHandle<T> {
-    fn clone(&self) -> Self {
-        SessionHandle {
-            slot: Arc::clone(&self.slot),
-            shared: Arc::clone(&self.shared),
-        }
-    }
-}
-
-/// What came in and what the handler did.
-struct Slot<T> {
-    session: Option<Session<T>>,
-    /// What the request carried (its token taken out): which forms a write must remove.
-    read: ReadCookie,
-    /// A cookie came in that can never open (malformed, forged, expired, revoked…): it is
-    /// cleared. Not set for a refusal that is this server's condition (see
-    /// [`Error::is_final_for_token`]): that cookie is kept.
-    refused_for_good: bool,
-    problem: Option<String>,
-    change: Change,
-}
-
-/// What the handler asked for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Change {
-    /// Nothing: keep the cookie (or roll it when it is past half its life).
-    Unchanged,
-    /// Write this token, valid until then.
-    Token(String, OffsetDateTime),
-    /// Remove the session cookie in every form.
-    Clear,
-}
-
-/// What the layer writes after the handler, from what came in and what the handler did: the
-/// decision table, without a server.
-///
-/// - the handler set a token: write it;
-/// - the handler cleared the session: clear every form;
-/// - nothing changed, a session came in and is past half its life: reseal it (`roll`);
-/// - nothing changed and a cookie came in that can never open: clear it;
-/// - otherwise (also a cookie refused for a condition of this server): write nothing.
-pub(crate) fn decide(
-    change: &Change,
-    has_session: bool,
-    refused_for_good: bool,
-    past_half_life: bool,
-) -> Decision {
-    match change {
-        Change::Token(..) => Decision::Write,
-        Change::Clear => Decision::Clear,
-        Change::Unchanged if has_session && past_half_life => Decision::Roll,
-        Change::Unchanged if !has_session && refused_for_good => Decision::Clear,
-        Change::Unchanged => Decision::Nothing,
-    }
-}
-
-/// What [`decide`] chose.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Decision {
-    Write,
-    Clear,
-    Roll,
-    Nothing,
-}
-
-impl<T> SessionHandle<T> {
-    fn lock(&self) -> MutexGuard<'_, Slot<T>> {
-        self.slot.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The session's subject (the user), if a session came in or was started here.
-    #[must_use]
-    pub fn subject(&self) -> Option<String> {
-        self.lock()
-            .session
-            .as_ref()
-            .map(|session| session.subject().to_owned())
-    }
-
-    /// When the user logged in, if there is a session.
-    #[must_use]
-    pub fn authenticated_at(&self) -> Option<OffsetDateTime> {
-        self.lock().session.as_ref().map(Session::authenticated_at)
-    }
-
-    /// The session's id, if there is a session: the same for every token the session has had,
-    /// for [`crate::RevocationList::revoke_session_id`] and for logs.
-    #[must_use]
-    pub fn session_id(&self) -> Option<crate::SessionId> {
-        self.lock().session.as_ref().map(Session::session_id)
-    }
-
-    /// Why the request's session cookie was not used, if one came in and failed: for logs,
-    /// never for the client.
-    #[must_use]
-    pub fn problem(&self) -> Option<String> {
-        self.lock().problem.clone()
-    }
-
-    /// Ends the session on this device: the response removes the cookie, and, when the
-    /// sealer has a revocation list ([`SealerBuilder::with_revocations`](crate::SealerBuilder::with_revocations)), the session is revoked, so
-    /// that no copy of the cookie, and no request already under way that would roll it, can
-    /// bring it back.
-    ///
-    /// ```
-    /// use sealed_session::http::SessionHandle;
-    ///
-    /// async fn log_out(session: SessionHandle<u32>) -> &'static str {
-    ///     session.log_out();
-    ///     "logged out"
-    /// }
-    /// ```
-    pub fn log_out(&self) {
-        let mut slot = self.lock();
-        if let (Some(session), Some(list)) = (&slot.session, self.shared.sealer.revocations()) {
-            list.revoke_session(session);
-        }
-        slot.session = None;
-        slot.change = Change::Clear;
-    }
-
-    /// Logs the session's user out everywhere: every session of the user that began until now,
-    /// on every device, is revoked (this one too), and the response removes the cookie here.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] when the sealer has no revocation list (nothing could reach the other
-    /// devices); nothing is changed then. With no session, there is nothing to do: `Ok`.
-    ///
-    /// ```
-    /// use axum::http::StatusCode;
-    /// use sealed_session::http::SessionHandle;
-    ///
-    /// async fn everywhere(session: SessionHandle<u32>) -> StatusCode {
-    ///     match session.log_out_everywhere() {
-    ///         Ok(()) => StatusCode::OK,
-    ///         Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    ///     }
-    /// }
-    /// ```
-    pub fn log_out_everywhere(&self) -> Result<(), Error> {
-        let list = self.shared.sealer.revocations().ok_or(Error::Config(
-            "logging out everywhere needs a revocation list on the sealer",
-        ))?;
-        let mut slot = self.lock();
-        if let Some(session) = slot.session.take() {
-            list.revoke_user(session.subject());
-        }
-        slot.change = Change::Clear;
-        Ok(())
-    }
-}
-
-impl<T: Serialize + DeserializeOwned + Clone> SessionHandle<T> {
-    fn load(shared: &Arc<Shared>, headers: &axum::http::HeaderMap, now: OffsetDateTime) -> Self {
-        let mut read = shared.cookie.read_headers(headers);
-        // A cookie problem (duplicates, gaps, not a token…) is final: that cookie never opens.
-        let mut refused_for_good = read.problem.is_some();
-        let mut problem = read.problem.map(|problem| {
-            tracing::warn!(%problem, "session cookie refused");
-            problem.to_string()
-        });
-        let session =
-            read.token
-                .take()
-                .and_then(|token| match shared.sealer.open_at::<T>(&token, now) {
-                    Ok(session) => Some(session),
-                    Err(error) => {
-                        refused_for_good = error.is_final_for_token();
-                        match error {
-                            Error::Expired | Error::LifetimeExceeded | Error::Revoked => {
-                                tracing::debug!(%error, "session ended");
-                            }
-                            _ if refused_for_good => {
-                                tracing::warn!(%error, "session cookie refused");
-                            }
-                            _ => tracing::warn!(%error, "session cookie kept: not usable here now"),
-                        }
-                        problem = Some(error.to_string());
-                        None
-                    }
-                });
-        SessionHandle {
-            slot: Arc::new(Mutex::new(Slot {
+/// The request, once its CSRF checks pass (its form body read and put back when the token is
+/// in it), or the 403 (413 for a form too large to read) that answers it.
+async fn checked<T: Serialize + DeserializeOwned + Clone>(
+    manager: &SessionManager<T>,
+    session: &SessionHandle<T>,
+    request: Request,
+) -> Result<Request, Response> {
+    let authority = request.uri().authority().map(ToString::to_string);
+    let (request, verdict) =
+        if manager.needs_form_body(session, request.method(), request.headers()) {
+            let (parts, body) = request.into_parts();
+            let Ok(bytes) = axum::body::to_bytes(body, FORM_BODY_LIMIT).await else {
+                return Err((StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response());
+            };
+            let verdict = manager.check_csrf(
                 session,
-                read,
-                refused_for_good,
-                problem,
-                change: Change::Unchanged,
-            })),
-            shared: Arc::clone(shared),
-        }
-    }
-
-    /// The `Set-Cookie` values to append after the handler.
-    fn finish(&self, shared: &Shared, now: OffsetDateTime) -> Vec<String> {
-        let slot = self.lock();
-        let half = slot
-            .session
-            .as_ref()
-            .is_some_and(|session| session.is_past_half_life_at(now));
-        match decide(
-            &slot.change,
-            slot.session.is_some(),
-            slot.refused_for_good,
-            half,
-        ) {
-            Decision::Write => match &slot.change {
-                Change::Token(token, expires_at) => shared
-                    .cookie
-                    .write_after(&slot.read, token, *expires_at, now)
-                    .unwrap_or_default(),
-                _ => Vec::new(),
-            },
-            Decision::Clear => shared.cookie.clear_after(&slot.read),
-            Decision::Roll => slot
-                .session
-                .as_ref()
-                .and_then(|session| {
-                    let rolled = shared
-                        .sealer
-                        .roll_session_at(session, session.state().clone(), now)
-                        .ok()?;
-                    shared
-                        .cookie
-                        .write_after(&slot.read, &rolled.token, rolled.session.expires_at(), now)
-                        .ok()
-                })
-                .unwrap_or_default(),
-            Decision::Nothing => Vec::new(),
-        }
-    }
-
-    /// The session's state, if there is a session.
-    #[must_use]
-    pub fn state(&self) -> Option<T> {
-        self.lock()
-            .session
-            .as_ref()
-            .map(|session| session.state().clone())
-    }
-
-    /// Starts a session for `subject` with `state` (a login): a fresh session id, written to
-    /// the response. Checked against the cookie budget now, so a state that would not fit is an
-    /// error here, in the handler, and nothing is written.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::CookieBudget`], and the errors of [`Sealer::seal`].
-    pub fn log_in(&self, subject: &str, state: T) -> Result<(), Error> {
-        let now = OffsetDateTime::now_utc();
-        let sealed = self.shared.sealer.start_session_at(subject, state, now)?;
-        self.accept(sealed)
-    }
-
-    /// Replaces the state of the current session (resealed: same session id and login time),
-    /// written to the response. Checked against the cookie budget now.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] if there is no session to update, [`Error::CookieBudget`], and the
-    /// errors of [`Sealer::reseal`].
-    pub fn update(&self, state: T) -> Result<(), Error> {
-        let now = OffsetDateTime::now_utc();
-        let sealed = {
-            let slot = self.lock();
-            let session = slot
-                .session
-                .as_ref()
-                .ok_or(Error::Config("no session to update: log in first"))?;
-            self.shared.sealer.roll_session_at(session, state, now)?
+                &parts.method,
+                &parts.headers,
+                authority.as_deref(),
+                Some(&bytes),
+            );
+            (Request::from_parts(parts, Body::from(bytes)), verdict)
+        } else {
+            let verdict = manager.check_csrf(
+                session,
+                request.method(),
+                request.headers(),
+                authority.as_deref(),
+                None,
+            );
+            (request, verdict)
         };
-        self.accept(sealed)
-    }
-
-    /// Logs the user out on every other device and keeps this one logged in: every session of
-    /// the user that began until now is revoked, and a new session (new id, new login time)
-    /// with `state` is written here. For a password change.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] when there is no session or the sealer has no revocation list,
-    /// [`Error::CookieBudget`], and the errors of [`Sealer::seal`].
-    ///
-    /// ```
-    /// use sealed_session::http::SessionHandle;
-    ///
-    /// async fn password_changed(session: SessionHandle<u32>) {
-    ///     let state = session.state().unwrap_or_default();
-    ///     let _ = session.log_out_other_sessions(state);
-    /// }
-    /// ```
-    pub fn log_out_other_sessions(&self, state: T) -> Result<(), Error> {
-        let list = self.shared.sealer.revocations().ok_or(Error::Config(
-            "logging out other sessions needs a revocation list on the sealer",
-        ))?;
-        let subject = self
-            .subject()
-            .ok_or(Error::Config("no session to keep: log in first"))?;
-        // Checked against the budget before anything is revoked, so that an error changes
-        // nothing.
-        let now = OffsetDateTime::now_utc();
-        self.shared
-            .cookie
-            .plan(&self.shared.sealer.seal_at(&subject, &state, now)?)?;
-        list.revoke_user(&subject);
-        let sealed = self.shared.sealer.start_session_at(&subject, state, now)?;
-        self.accept(sealed)
-    }
-
-    /// Checks the new token against the budget and records the write; the rest of the handler
-    /// sees the new session.
-    fn accept(&self, Sealed { token, session }: Sealed<T>) -> Result<(), Error> {
-        self.shared.cookie.plan(&token)?;
-        let mut slot = self.lock();
-        slot.change = Change::Token(token, session.expires_at());
-        slot.session = Some(session);
-        slot.problem = None;
-        Ok(())
+    match verdict {
+        Ok(()) => Ok(request),
+        Err(refusal) => {
+            tracing::warn!(%refusal, method = %request.method(), path = request.uri().path(), "request refused: CSRF");
+            Err(refusal.into_response())
+        }
     }
 }
 
+impl IntoResponse for CsrfRefusal {
+    /// 403, with the reason as plain text: it tells a forger nothing they did not send.
+    fn into_response(self) -> Response {
+        (self.status(), self.to_string()).into_response()
+    }
+}
+
+impl IntoResponse for LoginRequired {
+    /// 401, or 303 to the login page.
+    fn into_response(self) -> Response {
+        let status = self.status();
+        match self
+            .location()
+            .and_then(|location| HeaderValue::from_str(location).ok())
+        {
+            Some(location) => (status, [(LOCATION, location)]).into_response(),
+            None => (status, "log in first").into_response(),
+        }
+    }
+}
+
+/// The rejection of a session extractor on a route without [`SessionLayer`], or with a layer
+/// of another state type: a 500 whose text says which (also logged with `tracing`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MissingSessionLayer {
+    message: String,
+}
+
+impl std::fmt::Display for MissingSessionLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl IntoResponse for MissingSessionLayer {
+    fn into_response(self) -> Response {
+        (StatusCode::INTERNAL_SERVER_ERROR, self.message).into_response()
+    }
+}
+
+/// The request's session handle, or why there is none.
+fn handle_of<T: Send + Sync + 'static>(
+    parts: &Parts,
+) -> Result<SessionHandle<T>, MissingSessionLayer> {
+    if let Some(handle) = parts.extensions.get::<SessionHandle<T>>() {
+        return Ok(handle.clone());
+    }
+    let message = match parts.extensions.get::<LayerState>() {
+        Some(LayerState(layer)) => format!(
+            "the session extractor asks for state `{}`, but SessionLayer on this route holds `{layer}`",
+            type_name::<T>()
+        ),
+        None => format!(
+            "the session extractor needs sealed_session::http::SessionLayer::<{}> on this route",
+            type_name::<T>()
+        ),
+    };
+    tracing::error!("{message}");
+    Err(MissingSessionLayer { message })
+}
+
+/// The session of the request, to read and change. Always extracts (with no session, its
+/// reads are `None`); a handler without [`SessionLayer`] on its route, or with a layer of
+/// another state type, gets a 500 that says so, never a silent "no session".
 impl<S, T> FromRequestParts<S> for SessionHandle<T>
 where
     S: Send + Sync,
     T: Send + Sync + 'static,
 {
-    type Rejection = (StatusCode, &'static str);
+    type Rejection = MissingSessionLayer;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<SessionHandle<T>>().cloned().ok_or((
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "SessionHandle needs sealed_session::http::SessionLayer on the route, with the same state type",
-        ))
+        handle_of(parts)
+    }
+}
+
+/// A logged-in user's session, or no handler at all: a visitor without one (or with an
+/// anonymous session) gets 401, or a redirect to the layer's login page
+/// ([`SessionLayer::with_login_redirect`]), before the handler runs.
+///
+/// ```
+/// use sealed_session::Session;
+///
+/// async fn account(user: Session<u32>) -> String {
+///     format!("hello {}", user.subject())
+/// }
+/// ```
+impl<S, T> FromRequestParts<S> for Session<T>
+where
+    S: Send + Sync,
+    T: Clone + Send + Sync + 'static,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        handle_of::<T>(parts)
+            .map_err(IntoResponse::into_response)?
+            .require_login()
+            .map_err(IntoResponse::into_response)
+    }
+}
+
+/// The logged-in user's session, if there is one: `Option<Session<T>>` in a handler's
+/// arguments. `None` for no session and for an anonymous one.
+///
+/// ```
+/// use sealed_session::Session;
+///
+/// async fn home(user: Option<Session<u32>>) -> String {
+///     match user {
+///         Some(user) => format!("hello {}", user.subject()),
+///         None => "hello, visitor".into(),
+///     }
+/// }
+/// ```
+impl<S, T> OptionalFromRequestParts<S> for Session<T>
+where
+    S: Send + Sync,
+    T: Clone + Send + Sync + 'static,
+{
+    type Rejection = MissingSessionLayer;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(handle_of::<T>(parts)?.require_login().ok())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The decision table, every row.
-    #[test]
-    fn decisions() {
-        let token = Change::Token("t".into(), OffsetDateTime::UNIX_EPOCH);
-        for has in [false, true] {
-            for present in [false, true] {
-                for half in [false, true] {
-                    assert_eq!(decide(&token, has, present, half), Decision::Write);
-                    assert_eq!(decide(&Change::Clear, has, present, half), Decision::Clear);
-                }
-            }
-        }
-        let unchanged = |has, present, half| decide(&Change::Unchanged, has, present, half);
-        assert_eq!(unchanged(true, true, true), Decision::Roll);
-        assert_eq!(unchanged(true, true, false), Decision::Nothing);
-        assert_eq!(unchanged(false, true, false), Decision::Clear);
-        assert_eq!(unchanged(false, true, true), Decision::Clear);
-        assert_eq!(unchanged(false, false, false), Decision::Nothing);
-    }
+    use std::sync::{Arc, Mutex};
 
     /// The layer is ready when the service it wraps is, and not before: back-pressure from
     /// below (a concurrency limit, a load shedder) passes through it, and so do its errors.
@@ -582,20 +434,15 @@ mod tests {
         }
 
         let sealer = Sealer::new(crate::Key::generate(), "session");
-        let cookie = SessionCookie::new("__Host-session");
-        let shared = Arc::new(Shared {
-            sealer: sealer.clone(),
-            cookie,
-        });
+        let manager =
+            SessionManager::<u32>::new(sealer.clone(), SessionCookie::new("__Host-session"));
         let now = OffsetDateTime::now_utc();
         let levels_when = |token: &str| {
             let levels = Levels::default();
             let mut headers = axum::http::HeaderMap::new();
             let value = format!("__Host-session={token}");
             headers.insert(axum::http::header::COOKIE, value.parse().expect("header"));
-            tracing::subscriber::with_default(levels.clone(), || {
-                SessionHandle::<u32>::load(&shared, &headers, now)
-            });
+            tracing::subscriber::with_default(levels.clone(), || manager.open_at(&headers, now));
             levels.0.lock().expect("levels").clone()
         };
         let expired = sealer

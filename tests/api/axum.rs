@@ -53,6 +53,11 @@ async fn logout(session: Handle) -> StatusCode {
     StatusCode::OK
 }
 
+/// The session's CSRF token, for the unsafe requests of these tests (empty without a session).
+async fn csrf(session: Handle) -> String {
+    session.csrf_token().unwrap_or_default()
+}
+
 fn sealer() -> Sealer {
     fixed_sealer(6)
 }
@@ -60,6 +65,7 @@ fn sealer() -> Sealer {
 fn app() -> Router {
     Router::new()
         .route("/", get(show))
+        .route("/csrf", get(csrf))
         .route("/since", get(since))
         .route("/bump", post(bump))
         .route("/login", post(login))
@@ -70,7 +76,25 @@ fn app() -> Router {
         ))
 }
 
+/// A request as the app's own page would send it: an unsafe one with a session carries the
+/// session's CSRF token (asked of the app first), as its forms do.
 async fn call(router: &mut Router, method: &str, path: &str, cookie: Option<&str>) -> Response {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(cookie) = cookie {
+        if method != "GET" {
+            let token = body(send(router, "GET", "/csrf", Some(cookie)).await).await;
+            request = request.header("x-csrf-token", token);
+        }
+        request = request.header(COOKIE, cookie);
+    }
+    router
+        .call(request.body(Body::empty()).expect("request"))
+        .await
+        .expect("infallible")
+}
+
+/// A request with no CSRF token: what another site's form, or a careless script, sends.
+async fn send(router: &mut Router, method: &str, path: &str, cookie: Option<&str>) -> Response {
     let mut request = Request::builder().method(method).uri(path);
     if let Some(cookie) = cookie {
         request = request.header(COOKIE, cookie);
@@ -261,6 +285,7 @@ async fn a_cookie_is_kept_while_revocations_are_unavailable() {
         RedisSync::connect(Arc::clone(&list), &url, SyncOptions::new("down")).expect("a Redis URL");
     let mut app = Router::new()
         .route("/", get(show))
+        .route("/csrf", get(csrf))
         .layer(SessionLayer::<u32>::new(
             sealer()
                 .to_builder()
@@ -299,6 +324,7 @@ fn app_with_revocations() -> (Router, std::sync::Arc<sealed_session::RevocationL
     let list = std::sync::Arc::new(sealed_session::RevocationList::new(Duration::days(8)));
     let router = Router::new()
         .route("/", get(show))
+        .route("/csrf", get(csrf))
         .route("/bump", post(bump))
         .route("/login", post(login))
         .route("/logout", post(logout))
@@ -377,6 +403,7 @@ async fn log_out_everywhere_and_everywhere_but_here() {
 async fn with_max_chunks_1_every_write_still_sends_two_set_cookie_headers() {
     let mut one = Router::new()
         .route("/", get(show))
+        .route("/csrf", get(csrf))
         .route("/bump", post(bump))
         .route("/login", post(login))
         .layer(SessionLayer::<u32>::new(
