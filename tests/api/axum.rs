@@ -442,3 +442,164 @@ async fn a_handler_without_the_layer_gets_a_clear_500() {
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert!(body(response).await.contains("SessionLayer"));
 }
+
+/// `Session<T>` in a handler's arguments means "logged in": anyone else gets 401 (or the
+/// layer's login page) before the handler runs; `Option<Session<T>>` is the user, if any. An
+/// anonymous session is not a login.
+#[tokio::test]
+async fn the_session_extractor_requires_a_login_and_the_option_allows_none() {
+    async fn me(user: sealed_session::Session<u32>) -> String {
+        format!("{} {}", user.subject(), user.state())
+    }
+    async fn home(user: Option<sealed_session::Session<u32>>) -> String {
+        user.map_or_else(|| "visitor".to_owned(), |user| user.subject().to_owned())
+    }
+    async fn anonymous(session: Handle) -> StatusCode {
+        match session.start_anonymous(5) {
+            Ok(()) => StatusCode::OK,
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    let routes = || {
+        Router::new()
+            .route("/me", get(me))
+            .route("/home", get(home))
+            .route("/login", post(login))
+            .route("/anonymous", post(anonymous))
+    };
+    let layer = || SessionLayer::<u32>::new(sealer(), SessionCookie::new("__Host-session"));
+    let mut app = routes().layer(layer());
+    let mut redirecting = routes().layer(layer().with_login_redirect("/login"));
+
+    let nobody = call(&mut app, "GET", "/me", None).await;
+    assert_eq!(nobody.status(), StatusCode::UNAUTHORIZED);
+    let sent = call(&mut redirecting, "GET", "/me", None).await;
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    assert_eq!(sent.headers()["location"], "/login");
+    assert_eq!(
+        body(call(&mut app, "GET", "/home", None).await).await,
+        "visitor"
+    );
+
+    let cart = stored(&call(&mut app, "POST", "/anonymous", None).await);
+    assert!(!cart.is_empty());
+    let me_anonymous = call(&mut app, "GET", "/me", Some(&cart)).await;
+    assert_eq!(me_anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        body(call(&mut app, "GET", "/home", Some(&cart)).await).await,
+        "visitor"
+    );
+
+    let ada = stored(&call(&mut app, "POST", "/login", None).await);
+    assert_eq!(
+        body(call(&mut app, "GET", "/me", Some(&ada)).await).await,
+        "ada 0"
+    );
+    assert_eq!(
+        body(call(&mut app, "GET", "/home", Some(&ada)).await).await,
+        "ada"
+    );
+}
+
+/// A handler that asks for another state type than the layer's: the 500 names both, instead
+/// of a silent "no session".
+#[tokio::test]
+async fn a_layer_of_another_state_type_is_named_in_the_500() {
+    async fn wrong(session: SessionHandle<String>) -> String {
+        session.state().unwrap_or_default()
+    }
+    let mut app = Router::new()
+        .route("/", get(wrong))
+        .layer(SessionLayer::<u32>::new(
+            sealer(),
+            SessionCookie::new("__Host-session"),
+        ));
+    let response = call(&mut app, "GET", "/", None).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let text = body(response).await;
+    assert!(
+        text.contains("`alloc::string::String`") && text.contains("`u32`"),
+        "{text}"
+    );
+}
+
+/// CSRF in the layer: an unsafe request with a session but without its token, or from another
+/// site, is answered 403 before the handler runs, and nothing is written; the token in a form
+/// field passes, and the handler still reads the whole form.
+#[tokio::test]
+async fn the_layer_refuses_forged_requests_before_the_handler() {
+    async fn note(session: Handle, form: String) -> String {
+        let count = session.state().unwrap_or_default();
+        session.update(count + 1).expect("fits");
+        form
+    }
+    let mut app = Router::new()
+        .route("/", get(show))
+        .route("/csrf", get(csrf))
+        .route("/login", post(login))
+        .route("/note", post(note))
+        .layer(SessionLayer::<u32>::new(
+            sealer(),
+            SessionCookie::new("__Host-session"),
+        ));
+    let cookie = stored(&call(&mut app, "POST", "/login", None).await);
+    let token = body(call(&mut app, "GET", "/csrf", Some(&cookie)).await).await;
+    let form = |body: String, extra: Option<(&'static str, &'static str)>| {
+        let mut request = Request::post("/note")
+            .header(COOKIE, &cookie)
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some((name, value)) = extra {
+            request = request.header(name, value);
+        }
+        request.body(Body::from(body)).expect("request")
+    };
+
+    let forged = app
+        .call(form("note=hi".into(), None))
+        .await
+        .expect("infallible");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookies(&forged).is_empty());
+    let cross_site = app
+        .call(form(
+            format!("note=hi&csrf_token={token}"),
+            Some(("sec-fetch-site", "cross-site")),
+        ))
+        .await
+        .expect("infallible");
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        body(call(&mut app, "GET", "/", Some(&cookie)).await).await,
+        "ada 0",
+        "no handler ran"
+    );
+
+    let own = app
+        .call(form(format!("note=hello+there&csrf_token={token}"), None))
+        .await
+        .expect("infallible");
+    assert_eq!(own.status(), StatusCode::OK);
+    let after = stored(&own);
+    assert_eq!(
+        body(own).await,
+        format!("note=hello+there&csrf_token={token}"),
+        "the handler reads the whole form"
+    );
+    assert_eq!(
+        body(call(&mut app, "GET", "/", Some(&after)).await).await,
+        "ada 1"
+    );
+
+    // A login form posted from another site, with no session at all: login CSRF.
+    let login_csrf = app
+        .call(
+            Request::post("/login")
+                .header("sec-fetch-site", "cross-site")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("infallible");
+    assert_eq!(login_csrf.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookies(&login_csrf).is_empty());
+}

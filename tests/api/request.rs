@@ -1,0 +1,289 @@
+//! The session of a request on plain `http` types (`http::SessionManager`): CSRF checks,
+//! anonymous sessions and logins, a fleet that rotates its key, and the written cookies.
+#![cfg(feature = "http")]
+
+use http::{HeaderMap, Method, Request, Response};
+use sealed_session::http::{CsrfProtection, CsrfRefusal, SessionCookie, SessionManager};
+use sealed_session::{Keyring, Sealer};
+
+use crate::common::{fixed_key, fixed_sealer};
+
+type Cart = Vec<u32>;
+
+fn manager(sealer: Sealer) -> SessionManager<Cart> {
+    SessionManager::new(sealer, SessionCookie::new("__Host-session"))
+}
+
+/// The `Cookie` header a browser sends after `response`.
+fn cookie_after(response: &Response<()>) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().expect("ASCII"))
+        .filter(|value| !value.contains("Max-Age=0"))
+        .map(|value| value.split(';').next().expect("pair").to_owned())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Runs `act` on the session of a request and returns the response with its cookies.
+fn respond(
+    manager: &SessionManager<Cart>,
+    request: &Request<Vec<u8>>,
+    act: impl FnOnce(&sealed_session::http::SessionHandle<Cart>),
+) -> Result<Response<()>, CsrfRefusal> {
+    let session = manager.open_request(request)?;
+    act(&session);
+    let mut response = Response::new(());
+    session.write_to(response.headers_mut());
+    Ok(response)
+}
+
+fn post(path: &str, cookie: &str, headers: &[(&str, &str)], body: &str) -> Request<Vec<u8>> {
+    let mut request = Request::post(path).header("cookie", cookie);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.body(body.as_bytes().to_vec()).expect("request")
+}
+
+fn get(cookie: &str) -> Request<Vec<u8>> {
+    Request::get("/")
+        .header("cookie", cookie)
+        .body(Vec::new())
+        .expect("request")
+}
+
+const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+
+/// An anonymous session (a cart before the login) and the login that follows: the login
+/// starts a new session (another id, the user's subject, a later login time); the anonymous
+/// token never becomes the user's — it still opens as the anonymous cart, and neither it nor
+/// its CSRF tokens carry the login.
+#[test]
+fn an_anonymous_sessions_token_never_becomes_the_logged_in_one() {
+    let sessions = manager(fixed_sealer(3));
+    let visit = respond(&sessions, &get(""), |session| {
+        session.start_anonymous(vec![7]).expect("fits");
+        assert!(session.is_anonymous() && !session.is_logged_in());
+        assert_eq!(session.subject(), None, "no user");
+        assert!(session.require_login().is_err());
+    })
+    .expect("a GET is never refused");
+    let anonymous = cookie_after(&visit);
+    let (anonymous_id, anonymous_csrf) = {
+        let session = sessions.open_request(&get(&anonymous)).expect("GET");
+        (
+            session.session_id(),
+            session.csrf_token().expect("a session"),
+        )
+    };
+
+    let login = post(
+        "/login",
+        &anonymous,
+        &[FORM],
+        &format!("user=ada&csrf_token={anonymous_csrf}"),
+    );
+    let logged_in = respond(&sessions, &login, |session| {
+        let cart = session.state().expect("the anonymous cart");
+        session.log_in("ada", cart).expect("fits");
+    })
+    .expect("the anonymous session's token is valid for its own login form");
+    let user = cookie_after(&logged_in);
+    assert_ne!(user, anonymous);
+
+    let user_session = sessions.open_request(&get(&user)).expect("GET");
+    assert_eq!(user_session.subject().as_deref(), Some("ada"));
+    assert_eq!(user_session.state(), Some(vec![7]), "the cart carried over");
+    assert_ne!(user_session.session_id(), anonymous_id, "a new session id");
+    assert!(user_session.require_login().is_ok());
+
+    // The anonymous token is still only the anonymous cart: never the user's session.
+    let replayed = sessions.open_request(&get(&anonymous)).expect("GET");
+    assert!(replayed.is_anonymous());
+    assert_eq!(replayed.subject(), None);
+    assert_eq!(replayed.session_id(), anonymous_id);
+    // And the anonymous session's CSRF token does not pass for the user's session.
+    let with_old_token = post(
+        "/count",
+        &user,
+        &[FORM],
+        &format!("csrf_token={anonymous_csrf}"),
+    );
+    assert_eq!(
+        sessions.open_request(&with_old_token).err(),
+        Some(CsrfRefusal::WrongToken)
+    );
+    // Nor can an empty subject log in: that is what anonymous means.
+    let session = sessions.open_request(&get("")).expect("GET");
+    assert!(session.log_in("", vec![]).is_err());
+}
+
+/// The CSRF checks of an unsafe request that carries a session: the token in a form field or
+/// the header passes; none, another session's, or a damaged one is refused; a request from
+/// another site is refused before its token is even looked at; a safe method is never checked.
+#[test]
+fn an_unsafe_request_with_a_session_needs_that_sessions_token() {
+    let sessions = manager(fixed_sealer(3));
+    let log_in = |user: &str| {
+        let response = respond(&sessions, &get(""), |session| {
+            session.log_in(user, vec![]).expect("fits");
+        })
+        .expect("GET");
+        cookie_after(&response)
+    };
+    let (ada, bob) = (log_in("ada"), log_in("bob"));
+    let token_of = |cookie: &str| {
+        sessions
+            .open_request(&get(cookie))
+            .expect("GET")
+            .csrf_token()
+            .expect("a session")
+    };
+    let (ada_token, bob_token) = (token_of(&ada), token_of(&bob));
+    let open = |request: Request<Vec<u8>>| sessions.open_request(&request).map(|_| ());
+
+    assert_eq!(
+        open(post(
+            "/x",
+            &ada,
+            &[FORM],
+            &format!("a=1&csrf_token={ada_token}")
+        )),
+        Ok(())
+    );
+    assert_eq!(
+        open(post("/x", &ada, &[("x-csrf-token", &ada_token)], "")),
+        Ok(())
+    );
+    assert_eq!(
+        open(post("/x", &ada, &[FORM], "a=1")),
+        Err(CsrfRefusal::MissingToken)
+    );
+    assert_eq!(
+        open(post("/x", &ada, &[], &format!("csrf_token={ada_token}"))),
+        Err(CsrfRefusal::MissingToken),
+        "a body that is not a form is not searched"
+    );
+    assert_eq!(
+        open(post(
+            "/x",
+            &ada,
+            &[FORM],
+            &format!("csrf_token={bob_token}")
+        )),
+        Err(CsrfRefusal::WrongToken)
+    );
+    assert_eq!(
+        open(post(
+            "/x",
+            &ada,
+            &[FORM],
+            &format!("csrf_token={}", &ada_token[1..])
+        )),
+        Err(CsrfRefusal::WrongToken)
+    );
+    assert_eq!(
+        open(post(
+            "/x",
+            &ada,
+            &[FORM, ("sec-fetch-site", "cross-site")],
+            &format!("csrf_token={ada_token}")
+        )),
+        Err(CsrfRefusal::CrossOrigin)
+    );
+    // Without a session, only the origin counts: the login form of a first visit.
+    assert_eq!(open(post("/login", "", &[FORM], "user=ada")), Ok(()));
+    assert_eq!(
+        open(post(
+            "/login",
+            "",
+            &[
+                FORM,
+                ("origin", "https://evil.example"),
+                ("host", "app.example")
+            ],
+            "user=mallory"
+        )),
+        Err(CsrfRefusal::CrossOrigin),
+        "login CSRF"
+    );
+    for method in [Method::GET, Method::HEAD, Method::OPTIONS] {
+        let request = Request::builder()
+            .method(method)
+            .uri("/")
+            .header("cookie", &ada)
+            .header("sec-fetch-site", "cross-site")
+            .body(Vec::new())
+            .expect("request");
+        assert!(sessions.open_request(&request).is_ok());
+    }
+    // The ways out, each named for what it gives up.
+    let no_token = manager(fixed_sealer(3)).with_csrf(CsrfProtection::dangerous_without_token());
+    assert!(
+        no_token
+            .open_request(&post("/x", &ada, &[FORM], ""))
+            .is_ok()
+    );
+    assert_eq!(
+        no_token
+            .open_request(&post("/x", &ada, &[("sec-fetch-site", "cross-site")], ""))
+            .err(),
+        Some(CsrfRefusal::CrossOrigin)
+    );
+    let api = manager(fixed_sealer(3)).with_csrf(CsrfProtection::dangerous_disabled());
+    assert!(
+        api.open_request(&post("/x", &ada, &[("sec-fetch-site", "cross-site")], ""))
+            .is_ok()
+    );
+}
+
+/// A fleet in a rolling deploy: a form rendered by an instance on the old key is posted to an
+/// instance that already seals with the new one (old key kept to open), and the other way
+/// round before the new key is everywhere. A roll keeps the session id, so the tokens of
+/// forms already on screen stay valid.
+#[test]
+fn csrf_tokens_pass_across_a_fleet_that_rotates_its_key_and_rolls_sessions() {
+    let old = manager(Sealer::new(fixed_key(1), "session"));
+    let both = manager(Sealer::new(
+        Keyring::new(fixed_key(2)).with_previous(fixed_key(1)),
+        "session",
+    ));
+    let response = respond(&old, &get(""), |session| {
+        session.log_in("ada", vec![]).expect("fits");
+    })
+    .expect("GET");
+    let cookie = cookie_after(&response);
+    let token = old
+        .open_request(&get(&cookie))
+        .expect("GET")
+        .csrf_token()
+        .expect("a session");
+    let form =
+        |cookie: &str, token: &str| post("/count", cookie, &[FORM], &format!("csrf_token={token}"));
+    let rolled = respond(&both, &form(&cookie, &token), |session| {
+        session.update(vec![1]).expect("fits");
+    })
+    .expect("the old instance's token passes on the new one");
+    let rolled = cookie_after(&rolled);
+    assert!(
+        both.open_request(&form(&rolled, &token)).is_ok(),
+        "the token outlives the roll"
+    );
+    let new_token = both
+        .open_request(&get(&rolled))
+        .expect("GET")
+        .csrf_token()
+        .expect("a session");
+    // An instance that never had the new key can open neither the token nor the cookie: it
+    // refuses, keeps the cookie (not final for the token), and logs nobody out.
+    let stale = old
+        .open_request(&form(&rolled, &new_token))
+        .expect("no session opened here, so no token to check");
+    assert!(!stale.is_logged_in());
+    let mut headers = HeaderMap::new();
+    stale.write_to(&mut headers);
+    assert!(headers.is_empty(), "the cookie is kept: {headers:?}");
+}
