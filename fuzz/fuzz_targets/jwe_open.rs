@@ -20,7 +20,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let key = Key::try_from(&[0x42; 32][..]).expect("32 bytes");
-    let sealer = Sealer::from_jwe_key(key, "session").to_builder()
+    let sealer = Sealer::from_jwe_key(key, "session")
+        .to_builder()
         .with_max_token_len(1 << 20)
         .build()
         .expect("valid settings");
