@@ -28,6 +28,7 @@
 //! ```
 
 mod claims;
+mod env;
 mod issuer;
 mod jwk;
 mod jws;

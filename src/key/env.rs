@@ -39,6 +39,39 @@ impl Key {
     }
 }
 
+impl Key {
+    /// Why `secret` must not be used as a secret, if it must not: it is printed in this
+    /// crate's docs, examples or vectors, or no random generator makes it (fewer than 8
+    /// distinct byte values: a repeated byte, a short pattern; for random bytes, a chance below
+    /// 2^-100). [`Key::from_env`] refuses such keys; other secrets read from configuration (a
+    /// JWS signing key) are checked with it too.
+    ///
+    /// ```
+    /// use sealed_session::Key;
+    ///
+    /// assert!(Key::public_secret_problem(&[7u8; 32]).is_some());
+    /// let from_the_docs: Vec<u8> = (0u8..32).collect();
+    /// assert!(Key::public_secret_problem(&from_the_docs).is_some());
+    /// assert!(Key::public_secret_problem(&rand::random::<[u8; 32]>()).is_none());
+    /// ```
+    #[must_use]
+    pub fn public_secret_problem(secret: &[u8]) -> Option<&'static str> {
+        if is_published(secret) {
+            Some(
+                "is printed in sealed-session's docs or examples: generate your own \
+                 (sealed-session keygen)",
+            )
+        } else if !looks_random(secret) {
+            Some(
+                "is not random (a repeated byte or a short pattern): generate one \
+                 (sealed-session keygen)",
+            )
+        } else {
+            None
+        }
+    }
+}
+
 impl Keyring {
     /// Reads a keyring from the environment variable `name`: keys as [`Key::from_env`] reads
     /// them, separated by commas or white space. The first seals and opens; the others only open
@@ -103,25 +136,10 @@ fn read(name: &str, value: Result<String, VarError>) -> Result<Vec<Key>, Error> 
             let position = index + 1;
             let key = Key::from_base64(text)
                 .map_err(|_| problem(name, format!("key {position} is not base64 of 32 bytes")))?;
-            if is_published(key.bytes()) {
-                return Err(problem(
-                    name,
-                    format!(
-                        "key {position} is printed in sealed-session's docs or examples: \
-                         generate your own (sealed-session keygen)"
-                    ),
-                ));
+            match Key::public_secret_problem(key.bytes()) {
+                Some(why) => Err(problem(name, format!("key {position} {why}"))),
+                None => Ok(key),
             }
-            if !looks_random(key.bytes()) {
-                return Err(problem(
-                    name,
-                    format!(
-                        "key {position} is not random (a repeated byte or a short pattern): \
-                         generate one (sealed-session keygen)"
-                    ),
-                ));
-            }
-            Ok(key)
         })
         .collect::<Result<Vec<Key>, Error>>()?;
     if keys.is_empty() {
