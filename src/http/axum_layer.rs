@@ -243,6 +243,28 @@ async fn checked<T: Serialize + DeserializeOwned + Clone>(
     }
 }
 
+/// A handler may return the crate's [`Error`](crate::Error): `413` for a state over the cookie
+/// budget, `500` for anything else, with the status's reason as the only text (the error itself
+/// goes to the log with `tracing`, never to the client).
+///
+/// ```
+/// use sealed_session::http::SessionHandle;
+///
+/// async fn count(session: SessionHandle<u32>) -> Result<(), sealed_session::Error> {
+///     session.update(session.state().unwrap_or(0) + 1)
+/// }
+/// ```
+impl IntoResponse for crate::Error {
+    fn into_response(self) -> Response {
+        let status = match self {
+            crate::Error::CookieBudget => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        tracing::error!(error = %self, "session handler failed");
+        (status, status.canonical_reason().unwrap_or_default()).into_response()
+    }
+}
+
 impl IntoResponse for CsrfRefusal {
     /// 403, with the reason as plain text: it tells a forger nothing they did not send.
     fn into_response(self) -> Response {

@@ -287,3 +287,67 @@ fn csrf_tokens_pass_across_a_fleet_that_rotates_its_key_and_rolls_sessions() {
     stale.write_to(&mut headers);
     assert!(headers.is_empty(), "the cookie is kept: {headers:?}");
 }
+
+/// Flash messages: left by one response, read once by the next request (whose response removes
+/// them), kept until a page takes them, beside a logout; a forged one reads as nothing and is
+/// removed.
+#[test]
+fn flash_messages_are_read_once() {
+    let sessions = manager(fixed_sealer(3));
+    let with = |cookie: &str| sessions.open_request(&get(cookie)).expect("GET");
+    let finish = |session: &sealed_session::http::SessionHandle<Cart>| {
+        let mut response = Response::new(());
+        session.write_to(response.headers_mut());
+        response
+    };
+    let login = with("");
+    login.log_in("ada", vec![]).expect("fits");
+    login.flash("welcome back").expect("small");
+    login.flash("3 new messages").expect("small");
+    let cookie = cookie_after(&finish(&login));
+    assert!(cookie.contains("__Host-session-flash="), "{cookie}");
+
+    // A page that does not show flashes leaves them for one that does.
+    let elsewhere = with(&cookie);
+    let untouched = finish(&elsewhere);
+    assert!(untouched.headers().get("set-cookie").is_none());
+
+    let page = with(&cookie);
+    assert_eq!(page.take_flashes(), ["welcome back", "3 new messages"]);
+    assert!(page.take_flashes().is_empty(), "once");
+    let removed = finish(&page);
+    let removal = removed.headers()["set-cookie"].to_str().expect("ASCII");
+    assert!(
+        removal.starts_with("__Host-session-flash=;") && removal.contains("Max-Age=0"),
+        "{removal}"
+    );
+
+    // "Logged out" outlives the session it announces.
+    let out = with(&cookie);
+    out.log_out();
+    out.flash("logged out").expect("small");
+    let after = cookie_after(&finish(&out));
+    assert!(!after.contains("__Host-session="), "{after}");
+    assert_eq!(with(&after).take_flashes(), ["logged out"]);
+
+    // Another key's flash cookie (another app, a forger) reads as nothing, and goes.
+    let foreign = manager(fixed_sealer(4));
+    let other = foreign.open_request(&get("")).expect("GET");
+    other.flash("pay now").expect("small");
+    let mut response = Response::new(());
+    other.write_to(response.headers_mut());
+    let forged = cookie_after(&response);
+    let page = with(&forged);
+    assert!(page.take_flashes().is_empty());
+    let cleared = finish(&page);
+    assert!(
+        cleared.headers()["set-cookie"]
+            .to_str()
+            .expect("ASCII")
+            .contains("Max-Age=0")
+    );
+    assert!(
+        with("").flash(&"x".repeat(2000)).is_err(),
+        "too large for one cookie"
+    );
+}

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use super::{LoginRequired, Shared, csrf};
+use super::{LoginRequired, Shared, csrf, flash};
 use crate::http::ReadCookie;
 use crate::{Error, Sealed, Session, SessionId};
 
@@ -23,7 +23,7 @@ use crate::{Error, Sealed, Session, SessionId};
 /// session fixation) never becomes the user's; the state it carries over is the handler's
 /// choice.
 ///
-/// In axum it is an extractor, with [`SessionLayer`](crate::http::SessionLayer) on the route.
+/// In axum it is an extractor, with `SessionLayer` (feature `axum`) on the route.
 pub struct SessionHandle<T> {
     slot: Arc<Mutex<Slot<T>>>,
     shared: Arc<Shared>,
@@ -51,6 +51,12 @@ struct Slot<T> {
     refused_for_good: bool,
     problem: Option<String>,
     change: Change,
+    /// The flash messages that came in, whether the handler took them, and what it left for
+    /// the next request; what the request carried of the flash cookie.
+    flash_in: Vec<String>,
+    flash_taken: bool,
+    flash_out: Vec<String>,
+    flash_read: ReadCookie,
 }
 
 /// What the handler asked for.
@@ -311,6 +317,77 @@ impl<T> SessionHandle<T> {
     {
         let writes = self.set_cookies();
         self.shared.cookie.append_to(headers, writes);
+        let flash_writes = self.flash_cookies();
+        self.shared.flash_cookie.append_to(headers, flash_writes);
+    }
+
+    /// The `Set-Cookie` values of the flash cookie: the messages left for the next request;
+    /// else a removal once the messages that came in were taken, or when what came in was no
+    /// message of ours; else nothing (unread messages wait for a page that shows them).
+    fn flash_cookies(&self) -> Vec<String> {
+        let slot = self.lock();
+        let cookie = &self.shared.flash_cookie;
+        if !slot.flash_out.is_empty() {
+            let expires_at = slot.now + time::Duration::seconds(flash::FLASH_SECONDS);
+            let expires = expires_at.unix_timestamp();
+            return flash::encode(&self.shared.sealer, &slot.flash_out, expires)
+                .and_then(|value| {
+                    cookie
+                        .write_after(&slot.flash_read, &value, expires_at, slot.now)
+                        .ok()
+                })
+                .unwrap_or_default();
+        }
+        let unreadable = slot.flash_read.present && slot.flash_in.is_empty();
+        if slot.flash_taken || unreadable {
+            return cookie.clear_after(&slot.flash_read);
+        }
+        Vec::new()
+    }
+
+    /// Leaves `message` for the next page the visitor sees ([`SessionHandle::take_flashes`]
+    /// there): "saved", "logged out". It travels in a cookie of its own, signed under the
+    /// sealer's keys (not encrypted: nothing secret in it), so it survives a logout and a
+    /// redirect. Written by [`SessionHandle::write_to`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooLarge`] when the messages of this response would take over 1 KiB of JSON;
+    /// nothing is added then.
+    ///
+    /// ```
+    /// # let sessions = sealed_session::http::SessionManager::<u8>::new(sealed_session::Sealer::new(sealed_session::Key::generate(), "session"), sealed_session::http::SessionCookie::new("s"));
+    /// let session = sessions.open(&http::HeaderMap::new());
+    /// session.flash("saved")?;
+    /// let mut response = http::Response::new(());
+    /// session.write_to(response.headers_mut());
+    /// assert!(response.headers()["set-cookie"].to_str()?.starts_with("s-flash="));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn flash(&self, message: &str) -> Result<(), Error> {
+        let mut slot = self.lock();
+        slot.flash_out.push(message.to_owned());
+        let fits = flash::encode(&self.shared.sealer, &slot.flash_out, i64::MAX).is_some();
+        if !fits {
+            slot.flash_out.pop();
+            return Err(Error::TooLarge);
+        }
+        Ok(())
+    }
+
+    /// The flash messages left by an earlier response ([`SessionHandle::flash`]), once: the
+    /// response removes them. A forged or damaged flash cookie reads as no message.
+    ///
+    /// ```
+    /// # let sessions = sealed_session::http::SessionManager::<u8>::new(sealed_session::Sealer::new(sealed_session::Key::generate(), "session"), sealed_session::http::SessionCookie::new("s"));
+    /// let session = sessions.open(&http::HeaderMap::new());
+    /// assert!(session.take_flashes().is_empty());
+    /// ```
+    #[must_use]
+    pub fn take_flashes(&self) -> Vec<String> {
+        let mut slot = self.lock();
+        slot.flash_taken = true;
+        std::mem::take(&mut slot.flash_in)
     }
 
     /// The `Set-Cookie` values [`SessionHandle::write_to`] appends.
@@ -433,6 +510,12 @@ impl<T: Serialize + DeserializeOwned + Clone> SessionHandle<T> {
                         None
                     }
                 });
+        let mut flash_read = shared.flash_cookie.read_headers(headers);
+        let flash_in = flash_read
+            .token
+            .take()
+            .map(|value| flash::decode(&shared.sealer, &value, now.unix_timestamp()))
+            .unwrap_or_default();
         SessionHandle {
             slot: Arc::new(Mutex::new(Slot {
                 session,
@@ -441,6 +524,10 @@ impl<T: Serialize + DeserializeOwned + Clone> SessionHandle<T> {
                 refused_for_good,
                 problem,
                 change: Change::Unchanged,
+                flash_in,
+                flash_taken: false,
+                flash_out: Vec::new(),
+                flash_read,
             })),
             shared: Arc::clone(shared),
         }

@@ -4,6 +4,7 @@
 //! writes the cookies into the response. The axum layer is this, around a router.
 
 mod csrf;
+mod flash;
 mod handle;
 
 use std::marker::PhantomData;
@@ -74,6 +75,8 @@ impl<T> Clone for SessionManager<T> {
 pub(super) struct Shared {
     pub(super) sealer: Sealer,
     pub(super) cookie: SessionCookie,
+    /// The flash messages' cookie: the session cookie's attributes, its name and `-flash`.
+    pub(super) flash_cookie: SessionCookie,
     pub(super) csrf: CsrfProtection,
     pub(super) login_redirect: Option<String>,
 }
@@ -95,6 +98,7 @@ impl<T> SessionManager<T> {
         SessionManager {
             shared: Arc::new(Shared {
                 sealer,
+                flash_cookie: cookie.sibling(flash::SUFFIX),
                 cookie,
                 csrf: CsrfProtection::default(),
                 login_redirect: None,

@@ -124,6 +124,17 @@ impl SessionCookie {
         .with_removals()
     }
 
+    /// The same attributes under the name followed by `suffix`, never chunked: the cookie of the
+    /// flash messages beside the session's.
+    pub(crate) fn sibling(&self, suffix: &str) -> SessionCookie {
+        SessionCookie {
+            name: format!("{}{suffix}", self.name),
+            max_chunks: 1,
+            ..self.clone()
+        }
+        .with_removals()
+    }
+
     /// The cookie's name (its chunks are `name.0`, `name.1`, …).
     ///
     /// ```
