@@ -15,6 +15,7 @@ mod format;
 mod jwe;
 #[cfg(feature = "jwt")]
 mod jws;
+mod readme;
 mod request;
 mod reseal;
 mod revocation;
