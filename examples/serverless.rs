@@ -1,5 +1,8 @@
 //! The session flow as one function from `http::Request` to `http::Response`: the shape a
-//! serverless handler has (`lambda_http` calls it with `http::Request<lambda_http::Body>`).
+//! serverless handler has (`lambda_http` calls it with `http::Request<lambda_http::Body>`). The
+//! library's [`SessionManager`] does the session's part: `open_request` before the routes
+//! (the cookie opened, the CSRF checks made), `write_to` after them (the new token, a removal,
+//! a roll past half-life, or nothing).
 //!
 //! ```sh
 //! cd examples                                                 # the sealed-session-examples package
@@ -10,39 +13,42 @@
 //! ```
 //!
 //! Routes: `GET /` (who is logged in, the counter and the CSRF token), `POST /login` (body
-//! `user=NAME`), `POST /count`, `POST /logout` and `POST /logout-everywhere` (body
-//! `csrf=TOKEN`). Every POST whose browser says it comes from another site (`Sec-Fetch-Site`,
-//! `Origin`) is refused with 403, the login too (login CSRF). Behind API Gateway's HTTP API
-//! (payload v2) or a function URL, request cookies arrive in the event's `cookies` array and
-//! `lambda_http` turns them into a `Cookie` header; each `Set-Cookie` header of the response goes
-//! back as one entry of the response's `cookies` array, so chunked sessions work. A REST API
-//! (v1) or an ALB needs multi-value headers turned on to carry more than one `Set-Cookie`.
+//! `user=NAME`), `POST /count`, `POST /logout` and `POST /logout-everywhere` (a form body
+//! `csrf_token=TOKEN`, or the header `x-csrf-token`). Every POST whose browser says it comes
+//! from another site (`Sec-Fetch-Site`, `Origin`) is refused with 403, the login too (login
+//! CSRF); so is every POST that carries a session but not its token. The token is derived from
+//! the session's id under the session key: the state holds no CSRF field. Behind API Gateway's
+//! HTTP API (payload v2) or a function URL, request cookies arrive in the event's `cookies`
+//! array and `lambda_http` turns them into a `Cookie` header; each `Set-Cookie` header of the
+//! response goes back as one entry of the response's `cookies` array, so chunked sessions work.
+//! A REST API (v1) or an ALB needs multi-value headers turned on to carry more than one
+//! `Set-Cookie`.
 //!
 //! # Logging out, when every warm container is its own process
 //!
 //! A revocation list in the process would reach only the container that served the request,
 //! and be lost at its next cold start. So the list is kept in Redis: built with the `redis`
-//! feature and with `REDIS_URL` set, the app binds its list to Redis. `REVOCATION_KEY` (a
-//! `Key` in base64, the same in every container) keys the hashes that travel; without it a
-//! fresh key is drawn, which no other container shares: a one-container demo only. Each
-//! invocation first catches up with what other containers revoked (at most once a second); a
-//! cold start whose first load failed refuses every session (and keeps its cookie) rather than
-//! let a revoked one in. `/logout` revokes the session, `/logout-everywhere` every session of
-//! the user, and each publishes the revocation before answering; when Redis cannot be reached
-//! the answer is 503 "try again" (the revocation stays queued, for the next request here).
+//! feature and with `REDIS_URL` set, the app binds its list to Redis and gives it to the
+//! sealer, so that the session's own `log_out` and `log_out_everywhere` revoke in it.
+//! `REVOCATION_KEY` (a `Key` in base64, the same in every container) keys the hashes that
+//! travel; without it a fresh key is drawn, which no other container shares: a one-container
+//! demo only. Each invocation first catches up with what other containers revoked (at most once
+//! a second); a cold start whose first load failed refuses every session (and keeps its cookie)
+//! rather than let a revoked one in. `/logout` revokes the session, `/logout-everywhere` every
+//! session of the user, and each publishes the revocation before answering; when Redis cannot
+//! be reached the answer is 503 "try again", without the cookie's removal (the revocation stays
+//! queued, for the next request here).
 //!
 //! Without Redis there is no shared list: `/logout` only removes the cookie (a copy of it keeps
 //! opening until it expires), and `/logout-everywhere` answers 501.
 
 use std::sync::Arc;
 
-use http::header::{HOST, ORIGIN};
-use http::{HeaderMap, Method, Request, Response, StatusCode};
-use sealed_session::http::SessionCookie;
-use sealed_session::{Compression, Error, Key, Keyring, Sealed, Sealer, Session};
+use http::{Method, Request, Response, StatusCode};
+use sealed_session::http::{SessionCookie, SessionHandle, SessionManager};
+use sealed_session::{Compression, Error, Key, Keyring, Sealer};
 use serde::{Deserialize, Serialize};
-use subtle::ConstantTimeEq as _;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use shared::SharedRevocations;
 
@@ -53,27 +59,18 @@ const MAX_LIFETIME: Duration = Duration::days(1);
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Counter {
     count: u64,
-    csrf: String,
 }
 
 /// Built once per cold start, shared by every invocation.
 #[derive(Clone)]
 pub struct App {
-    sealer: Sealer,
-    cookie: SessionCookie,
+    sessions: SessionManager<Counter>,
     /// The revocations every container shares, when Redis is configured.
     shared: Option<Arc<SharedRevocations>>,
 }
 
-/// What a response does with the session cookie.
-enum Write {
-    /// Nothing, unless the cookie that came in can never open: then it is removed.
-    Keep,
-    /// Write this token, for the session it carries.
-    Token(Sealed<Counter>),
-    /// Remove the session cookie.
-    Remove,
-}
+/// A log-out made here whose revocation could not be published to the other containers.
+struct NotPublished;
 
 impl App {
     /// From `SESSION_KEY` (base64), or a fresh key; with the revocations shared through Redis
@@ -104,248 +101,148 @@ impl App {
         if let Some(shared) = &shared {
             sealer = sealer.with_revocations(shared.list());
         }
-        let sealer = sealer.build()?;
         let cookie = SessionCookie::new("__Host-session");
         cookie.validate()?;
         Ok(App {
-            sealer,
-            cookie,
+            sessions: SessionManager::new(sealer.build()?, cookie),
             shared: shared.map(Arc::new),
         })
     }
 
     /// One request, start to end: catch up with the other containers' revocations, open the
-    /// session, act, write the cookies.
+    /// session (refusing a forged request), act, write the cookies.
     pub fn handle<B: AsRef<[u8]>>(&self, request: &Request<B>) -> Response<String> {
-        if !request.method().is_safe() && !same_origin(request.headers()) {
-            return self.respond(
-                StatusCode::FORBIDDEN,
-                "refused: not sent from this site".to_owned(),
-                Vec::new(),
-            );
-        }
         if let Some(shared) = &self.shared {
             shared.catch_up();
         }
-        let now = OffsetDateTime::now_utc();
-        let read = self.cookie.read_headers(request.headers());
-        if let Some(problem) = &read.problem {
-            eprintln!("session cookie refused: {problem}");
-        }
-        // A cookie that can never open is removed; one refused for a condition of this
-        // container (revocations not loaded yet, a key not deployed here yet) is kept, so that
-        // an outage logs nobody out.
-        let mut refused_for_good = read.problem.is_some();
-        let session = read.token.as_deref().and_then(|token| {
-            self.sealer
-                .open_at::<Counter>(token, now)
-                .inspect_err(|error| {
-                    eprintln!("session refused: {error}");
-                    refused_for_good = error.is_final_for_token();
-                })
-                .ok()
-        });
-        let form = form(request.body().as_ref());
-        let csrf_ok = |session: &Session<Counter>| {
-            let sent = form
-                .iter()
-                .find(|(k, _)| k == "csrf")
-                .map(|(_, v)| v.as_str());
-            sent.is_some_and(|sent| {
-                bool::from(sent.as_bytes().ct_eq(session.state().csrf.as_bytes()))
-            })
+        let session = match self.sessions.open_request(request) {
+            Ok(session) => session,
+            // Why goes to the log; the answer says no more than a form of this site would.
+            Err(refusal) => {
+                eprintln!("request refused: {refusal}");
+                let body = "refused: not sent from this site's own page".to_owned();
+                return text(refusal.status(), body);
+            }
         };
-        let (status, body, write) = match (request.method(), request.uri().path(), &session) {
-            (&Method::GET, "/", Some(session)) => (
+        if let Some(problem) = session.problem() {
+            eprintln!("session cookie not used: {problem}");
+        }
+        let (status, body) = match self.route(request, &session) {
+            Ok(answer) => answer,
+            // Without `write_to`: the cookie is kept, so that the user can try again (from any
+            // container); this one already refuses it, and publishes the revocation with its
+            // next request that reaches Redis.
+            Err(NotPublished) => {
+                return text(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "not logged out everywhere yet: try again".to_owned(),
+                );
+            }
+        };
+        let mut response = text(status, body);
+        session.write_to(response.headers_mut());
+        response
+    }
+
+    /// The app itself: what each route does with the session.
+    fn route<B: AsRef<[u8]>>(
+        &self,
+        request: &Request<B>,
+        session: &SessionHandle<Counter>,
+    ) -> Result<(StatusCode, String), NotPublished> {
+        let user = session.require_login().ok();
+        let answer = match (request.method(), request.uri().path(), user) {
+            (&Method::GET, "/", Some(user)) => (
                 StatusCode::OK,
                 format!(
                     "logged in as {}; count {}; csrf {}",
-                    session.subject(),
-                    session.state().count,
-                    session.state().csrf
+                    user.subject(),
+                    user.state().count,
+                    session.csrf_token().unwrap_or_default()
                 ),
-                // Roll the session once it is past half its life.
-                session
-                    .is_past_half_life_at(now)
-                    .then(|| {
-                        let state = session.state().clone();
-                        self.sealer.roll_session_at(session, state, now).ok()
-                    })
-                    .flatten()
-                    .map_or(Write::Keep, Write::Token),
             ),
-            (&Method::GET, "/", None) => (StatusCode::OK, "not logged in".to_owned(), Write::Keep),
-            (&Method::POST, "/login", _) => {
-                match form
-                    .iter()
-                    .find(|(k, _)| k == "user")
-                    .map(|(_, v)| v.as_str())
+            (&Method::GET, "/", None) => (StatusCode::OK, "not logged in".to_owned()),
+            (&Method::POST, "/login", _) => match form_field(request.body().as_ref(), "user") {
+                Some(name) if !name.is_empty() => match session.log_in(&name, Counter { count: 0 })
                 {
-                    Some(user) if !user.is_empty() => {
-                        let state = Counter {
-                            count: 0,
-                            csrf: Key::generate().to_base64(),
-                        };
-                        match self.sealer.start_session_at(user, state, now) {
-                            Ok(token) => (
-                                StatusCode::OK,
-                                format!("logged in as {user}"),
-                                Write::Token(token),
-                            ),
-                            Err(error) => failed(&error),
-                        }
-                    }
-                    _ => (StatusCode::BAD_REQUEST, "user=NAME".to_owned(), Write::Keep),
-                }
-            }
-            (&Method::POST, "/count", Some(session)) if csrf_ok(session) => {
-                let mut state = session.state().clone();
-                state.count += 1;
-                let count = state.count;
-                match self.sealer.roll_session_at(session, state, now) {
-                    Ok(token) => (
-                        StatusCode::OK,
-                        format!("count {count}"),
-                        Write::Token(token),
-                    ),
+                    Ok(()) => (StatusCode::OK, format!("logged in as {name}")),
+                    Err(error) => failed(&error),
+                },
+                _ => (StatusCode::BAD_REQUEST, "user=NAME".to_owned()),
+            },
+            (&Method::POST, "/count", Some(user)) => {
+                let count = user.state().count + 1;
+                match session.update(Counter { count }) {
+                    Ok(()) => (StatusCode::OK, format!("count {count}")),
                     Err(error) => failed(&error),
                 }
             }
-            (&Method::POST, "/logout", Some(session)) if csrf_ok(session) => self.log_out(session),
-            (&Method::POST, "/logout-everywhere", Some(session)) if csrf_ok(session) => {
-                self.log_out_everywhere(session)
+            (&Method::POST, "/logout", Some(_)) => {
+                session.log_out();
+                self.publish()?;
+                (StatusCode::OK, "logged out".to_owned())
             }
-            (&Method::POST, _, Some(_)) => (
-                StatusCode::FORBIDDEN,
-                "bad CSRF token".to_owned(),
-                Write::Keep,
-            ),
-            (&Method::POST, _, None) => (
-                StatusCode::UNAUTHORIZED,
-                "not logged in".to_owned(),
-                Write::Keep,
-            ),
-            _ => (
-                StatusCode::NOT_FOUND,
-                "no such page".to_owned(),
-                Write::Keep,
-            ),
-        };
-        let set_cookies = match write {
-            // The sealer hands back the session with its token: its expiry is known without
-            // opening the token again (which a fail-closed cold start would refuse).
-            Write::Token(sealed) => {
-                let expires_at = sealed.session.expires_at();
-                match self
-                    .cookie
-                    .write_after(&read, &sealed.token, expires_at, now)
-                {
-                    Ok(headers) => headers,
-                    Err(error) => {
-                        let (status, body, _) = failed(&error);
-                        return self.respond(status, body, Vec::new());
+            (&Method::POST, "/logout-everywhere", Some(_)) => {
+                if self.shared.is_none() {
+                    return Ok((
+                        StatusCode::NOT_IMPLEMENTED,
+                        "needs REDIS_URL: a per-process list would reach only this container"
+                            .to_owned(),
+                    ));
+                }
+                match session.log_out_everywhere() {
+                    Ok(()) => {
+                        self.publish()?;
+                        (StatusCode::OK, "logged out everywhere".to_owned())
                     }
+                    Err(error) => failed(&error),
                 }
             }
-            Write::Remove => self.cookie.clear_after(&read),
-            Write::Keep if refused_for_good => self.cookie.clear_after(&read),
-            Write::Keep => Vec::new(),
+            (&Method::POST, _, None) => (StatusCode::UNAUTHORIZED, "not logged in".to_owned()),
+            _ => (StatusCode::NOT_FOUND, "no such page".to_owned()),
         };
-        self.respond(status, body, set_cookies)
+        Ok(answer)
     }
 
-    /// Ends the session: revoked in every container when the list is shared; otherwise only
-    /// its cookie is removed.
-    fn log_out(&self, session: &Session<Counter>) -> (StatusCode, String, Write) {
+    /// Sends the revocations just made (through the sealer's list, which is the shared one) to
+    /// the other containers, before the answer says they are made. Without Redis there is
+    /// nothing to send.
+    fn publish(&self) -> Result<(), NotPublished> {
         let Some(shared) = &self.shared else {
-            return (StatusCode::OK, "logged out".to_owned(), Write::Remove);
+            return Ok(());
         };
-        match shared.revoke_session(session) {
-            Ok(()) => (StatusCode::OK, "logged out".to_owned(), Write::Remove),
-            Err(error) => not_published(&error),
-        }
-    }
-
-    /// Ends every session of the user, in every container: only with the shared list.
-    fn log_out_everywhere(&self, session: &Session<Counter>) -> (StatusCode, String, Write) {
-        let Some(shared) = &self.shared else {
-            return (
-                StatusCode::NOT_IMPLEMENTED,
-                "needs REDIS_URL: a per-process list would reach only this container".to_owned(),
-                Write::Keep,
-            );
-        };
-        match shared.revoke_user(session.subject()) {
-            Ok(()) => (
-                StatusCode::OK,
-                "logged out everywhere".to_owned(),
-                Write::Remove,
-            ),
-            Err(error) => not_published(&error),
-        }
-    }
-
-    fn respond(
-        &self,
-        status: StatusCode,
-        body: String,
-        set_cookies: Vec<String>,
-    ) -> Response<String> {
-        let mut response = Response::new(body);
-        *response.status_mut() = status;
-        self.cookie.append_to(response.headers_mut(), set_cookies);
-        response
+        shared.publish().map_err(|error| {
+            eprintln!("revocation not published: {error}");
+            NotPublished
+        })
     }
 }
 
+/// A plain-text response.
+fn text(status: StatusCode, body: String) -> Response<String> {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response
+}
+
 /// The error goes to the log; the visitor gets a text that tells nothing about our insides.
-fn failed(error: &Error) -> (StatusCode, String, Write) {
+fn failed(error: &Error) -> (StatusCode, String) {
     eprintln!("request failed: {error}");
     let (status, text) = match error {
         Error::CookieBudget => (StatusCode::PAYLOAD_TOO_LARGE, "the session is full"),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "that did not work"),
     };
-    (status, text.to_owned(), Write::Keep)
+    (status, text.to_owned())
 }
 
-/// The revocation is made here but could not be published: say so. The cookie is kept, so that
-/// the user can try again (from any container); this one already refuses it, and publishes the
-/// revocation with its next request that reaches Redis.
-fn not_published(error: &Error) -> (StatusCode, String, Write) {
-    eprintln!("revocation not published: {error}");
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        "not logged out everywhere yet: try again".to_owned(),
-        Write::Keep,
-    )
-}
-
-/// Whether the request's browser says it comes from this app's own pages: `Sec-Fetch-Site`
-/// `same-origin` (or `none`: typed by the user, a bookmark), and an `Origin` that is this
-/// host's. A request with neither header (an older browser, a script) passes; the session's
-/// CSRF token still guards the forms of a session.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let site_ok = headers
-        .get("sec-fetch-site")
-        .is_none_or(|site| site == "same-origin" || site == "none");
-    let origin_ok = headers.get(ORIGIN).is_none_or(|origin| {
-        let host = headers.get(HOST).and_then(|host| host.to_str().ok());
-        host.is_some_and(|host| {
-            origin == format!("https://{host}").as_str()
-                || origin == format!("http://{host}").as_str()
-        })
-    });
-    site_ok && origin_ok
-}
-
-/// `application/x-www-form-urlencoded` pairs, without percent-decoding beyond `+` (enough for
-/// the names and tokens here: base64url and plain words).
-fn form(body: &[u8]) -> Vec<(String, String)> {
+/// The value of the field `name` of an `application/x-www-form-urlencoded` body, with `+` as a
+/// space and no other percent-decoding (enough for the plain names here).
+fn form_field(body: &[u8], name: &str) -> Option<String> {
     String::from_utf8_lossy(body)
         .split('&')
         .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.replace('+', " ")))
-        .collect()
+        .find(|(field, _)| *field == name)
+        .map(|(_, value)| value.replace('+', " "))
 }
 
 /// The revocation list of every container, kept in Redis.
@@ -354,7 +251,7 @@ mod shared {
     use std::sync::Arc;
 
     use sealed_session::redis::{RedisSync, SyncOptions};
-    use sealed_session::{Error, Key, RevocationList, Session};
+    use sealed_session::{Error, Key, RevocationList};
     use time::Duration;
 
     /// How long the list keeps a revocation: the longest a session lives, and an hour more.
@@ -405,15 +302,8 @@ mod shared {
             }
         }
 
-        /// Revokes the session here and publishes the revocation now.
-        pub fn revoke_session<T>(&self, session: &Session<T>) -> Result<(), Error> {
-            self.list.revoke_session(session);
-            self.sync.sync_now()
-        }
-
-        /// Revokes every session of `subject` that began until now, and publishes it now.
-        pub fn revoke_user(&self, subject: &str) -> Result<(), Error> {
-            self.list.revoke_user(subject);
+        /// Publishes the revocations made here now (and catches up), whatever the interval.
+        pub fn publish(&self) -> Result<(), Error> {
             self.sync.sync_now()
         }
     }
@@ -424,7 +314,7 @@ mod shared {
 mod shared {
     use std::sync::Arc;
 
-    use sealed_session::{Error, RevocationList, Session};
+    use sealed_session::{Error, RevocationList};
 
     pub enum SharedRevocations {}
 
@@ -448,11 +338,7 @@ mod shared {
             match *self {}
         }
 
-        pub fn revoke_session<T>(&self, _session: &Session<T>) -> Result<(), Error> {
-            match *self {}
-        }
-
-        pub fn revoke_user(&self, _subject: &str) -> Result<(), Error> {
+        pub fn publish(&self) -> Result<(), Error> {
             match *self {}
         }
     }
@@ -471,18 +357,25 @@ async fn main() -> Result<(), lambda_http::Error> {
     .await
 }
 
+/// The content type of a form's body, the one the CSRF token is read from.
+#[cfg(any(test, not(feature = "lambda")))]
+const FORM: &str = "application/x-www-form-urlencoded";
+
 #[cfg(not(feature = "lambda"))]
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = App::from_env()?;
     let mut cookies: Vec<String> = Vec::new();
     let mut call =
         |method: &str, path: &str, body: &str| -> Result<String, Box<dyn std::error::Error>> {
-            let request = Request::builder()
+            let mut request = Request::builder()
                 .method(method)
                 .uri(path)
-                .header("cookie", cookies.join("; "))
-                .body(body.to_owned())?;
-            let response = app.handle(&request);
+                .header("cookie", cookies.join("; "));
+            if method == "POST" {
+                // As a browser posts a form: the CSRF token is read from a form body only.
+                request = request.header("content-type", FORM);
+            }
+            let response = app.handle(&request.body(body.to_owned())?);
             for set_cookie in response.headers().get_all("set-cookie") {
                 let pair = set_cookie
                     .to_str()?
@@ -507,15 +400,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     call("POST", "/login", "user=ada")?;
     let page = call("GET", "/", "")?;
     let csrf = page.rsplit("csrf ").next().unwrap_or("").to_owned();
-    call("POST", "/count", &format!("csrf={csrf}"))?;
-    call("POST", "/count", "csrf=forged")?;
-    call("POST", "/logout", &format!("csrf={csrf}"))?;
+    call("POST", "/count", &format!("csrf_token={csrf}"))?;
+    call("POST", "/count", "csrf_token=forged")?;
+    call("POST", "/logout", &format!("csrf_token={csrf}"))?;
     call("GET", "/", "")?;
     call("POST", "/login", "user=ada")?;
     let page = call("GET", "/", "")?;
     let csrf = page.rsplit("csrf ").next().unwrap_or("").to_owned();
     // 501 without REDIS_URL; with it, every session of ada ends, in every container.
-    call("POST", "/logout-everywhere", &format!("csrf={csrf}"))?;
+    call("POST", "/logout-everywhere", &format!("csrf_token={csrf}"))?;
     call("GET", "/", "")?;
     Ok(())
 }
@@ -574,6 +467,7 @@ mod tests {
             let own_page = [
                 ("origin", "https://app.example"),
                 ("sec-fetch-site", "same-origin"),
+                ("content-type", FORM),
             ];
             self.call(app, "POST", path, &own_page, body)
         }
@@ -584,11 +478,17 @@ mod tests {
             assert!(!self.cookies.is_empty());
         }
 
-        /// The form body with the session's CSRF token, read from the page.
-        fn csrf(&mut self, app: &App) -> String {
+        /// The session's CSRF token, read from the page.
+        fn csrf_token(&mut self, app: &App) -> String {
             let page = self.get(app);
             let token = page.body().rsplit("csrf ").next().unwrap_or("");
-            format!("csrf={token}")
+            assert_eq!(token.len(), 86, "a token on the page: {}", page.body());
+            token.to_owned()
+        }
+
+        /// The form body with the session's CSRF token.
+        fn csrf(&mut self, app: &App) -> String {
+            format!("csrf_token={}", self.csrf_token(app))
         }
     }
 
@@ -634,6 +534,43 @@ mod tests {
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(response.body(), "that did not work");
         assert!(client.cookies.is_empty());
+    }
+
+    /// Every POST of a session needs that session's CSRF token, in the form or in the header;
+    /// one missing, forged or another session's is refused before the route runs, and changes
+    /// nothing.
+    #[test]
+    fn a_post_of_a_session_needs_its_csrf_token() {
+        let app = per_process();
+        let mut ada = Client::default();
+        ada.log_in(&app, "ada");
+        let mut bob = Client::default();
+        bob.log_in(&app, "bob");
+        let bobs_token = bob.csrf(&app);
+        for body in ["", "csrf_token=forged", bobs_token.as_str()] {
+            let response = ada.post(&app, "/count", body);
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{body}");
+            assert_eq!(response.headers().get_all("set-cookie").iter().count(), 0);
+        }
+        assert!(
+            ada.get(&app)
+                .body()
+                .starts_with("logged in as ada; count 0")
+        );
+        let csrf = ada.csrf(&app);
+        assert_eq!(ada.post(&app, "/count", &csrf).body(), "count 1");
+        let token = ada.csrf_token(&app);
+        let from_a_script = [
+            ("sec-fetch-site", "same-origin"),
+            ("x-csrf-token", token.as_str()),
+        ];
+        let response = ada.call(&app, "POST", "/count", &from_a_script, "");
+        assert_eq!(response.body(), "count 2");
+        assert!(
+            ada.get(&app)
+                .body()
+                .starts_with("logged in as ada; count 2")
+        );
     }
 
     /// Defect: "log out everywhere" revoked in a list of this process alone, which reached only
@@ -849,6 +786,9 @@ mod lambda_events {
         if let Some(headers) = event["headers"].as_object_mut() {
             headers.remove("cookie");
         }
+        if method == "POST" {
+            event["headers"]["content-type"] = FORM.into();
+        }
         event["body"] = body.into();
         event["isBase64Encoded"] = false.into();
         lambda_http::request::from_str(&event.to_string()).expect("a lambda_http request")
@@ -893,10 +833,16 @@ mod lambda_events {
                 "POST",
                 "/count",
                 &cookies,
-                &format!("csrf={csrf}"),
+                &format!("csrf_token={csrf}"),
             ));
             assert_eq!(counted.body(), "count 1");
-            let forged = app.handle(&event(file, "POST", "/count", &cookies, "csrf=forged"));
+            let forged = app.handle(&event(
+                file,
+                "POST",
+                "/count",
+                &cookies,
+                "csrf_token=forged",
+            ));
             assert_eq!(forged.status(), StatusCode::FORBIDDEN);
             let broken = [format!("{}x", cookies[0])];
             let refused = app.handle(&event(file, "GET", "/", &broken, ""));
