@@ -376,6 +376,31 @@ async fn the_session_cookie_in_a_real_browser() {
     laptop.refresh().await.expect("reloads");
     assert_eq!(text(&laptop, "status").await, "not logged in");
 
+    // The same forged post against an app whose layer has the CSRF checks turned off: the
+    // browser sends the `SameSite=Lax` cookie from the other port's page, and the post counts.
+    // This is what the checks above stop.
+    let unprotected = start_unprotected_app().await;
+    laptop
+        .goto(&unprotected)
+        .await
+        .expect("the unprotected app");
+    assert_eq!(text(&laptop, "count").await, "0");
+    let other_site = serve_page(&format!(
+        "<!doctype html><form method=\"post\" action=\"{unprotected}/count\">\
+         <button id=\"attack\" type=\"submit\">win a prize</button></form>"
+    ));
+    laptop
+        .goto(&other_site)
+        .await
+        .expect("the other origin's page");
+    click(&laptop, "attack").await;
+    laptop.goto(&unprotected).await.expect("back");
+    assert_eq!(
+        text(&laptop, "count").await,
+        "1",
+        "without the checks, SameSite=Lax let the other port's form through"
+    );
+
     phone.close().await.expect("closes");
     laptop.close().await.expect("closes");
     let _ = std::fs::remove_dir_all(&profiles);
@@ -384,6 +409,41 @@ async fn the_session_cookie_in_a_real_browser() {
         started.elapsed().as_secs_f64(),
         shot_path.display()
     );
+}
+
+/// An app in this process on a free loopback port whose session layer has the CSRF checks off
+/// (`CsrfProtection::dangerous_disabled`): `GET /` starts a session and shows its count, `POST
+/// /count` adds one. Its cookie has a name of its own (cookies are not kept per port).
+async fn start_unprotected_app() -> String {
+    use axum::routing::{get, post};
+    use sealed_session::http::{CsrfProtection, SessionCookie, SessionHandle, SessionLayer};
+
+    async fn show(session: SessionHandle<u32>) -> axum::response::Html<String> {
+        if session.state().is_none() {
+            session.log_in("ada", 0).expect("fits");
+        }
+        let count = session.state().unwrap_or_default();
+        axum::response::Html(format!("<p id=\"count\">{count}</p>"))
+    }
+    async fn count(session: SessionHandle<u32>) -> axum::response::Redirect {
+        if let Some(count) = session.state() {
+            session.update(count + 1).expect("fits");
+        }
+        axum::response::Redirect::to("/")
+    }
+    let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
+    let layer = SessionLayer::<u32>::new(sealer, SessionCookie::new("__Host-unprotected"))
+        .with_csrf(CsrfProtection::dangerous_disabled());
+    let app = axum::Router::new()
+        .route("/", get(show))
+        .route("/count", post(count))
+        .layer(layer);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
 }
 
 /// Serves `html` to every request on another loopback port (another origin than the app's),
