@@ -7,7 +7,9 @@
 //! - an unsafe request that carries the session is accepted only if the input holds the real
 //!   token (masked tokens cannot be forged without the key);
 //! - an unsafe request whose `Sec-Fetch-Site` is `cross-site` or `same-site` is refused;
-//! - a safe request is always accepted, and a refusal always answers 403.
+//! - a safe request is always accepted, and a refusal always answers 403;
+//! - no flash message is ever read from a cookie the input made (`s-flash=…`): only the key's
+//!   holder can sign one.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -94,6 +96,11 @@ fuzz_target!(|data: &[u8]| {
     };
     let sessions = &fixture.sessions;
     let result = sessions.open_request(&request);
+    if let Ok(session) = &result {
+        assert!(session.take_flashes().is_empty(), "a forged flash message was read");
+        let mut headers = http::HeaderMap::new();
+        session.write_to(&mut headers);
+    }
     if method.is_safe() {
         assert!(result.is_ok(), "a safe method is never refused");
         return;
