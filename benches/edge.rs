@@ -5,6 +5,9 @@
 //!
 //! Run in `benches/`: `cargo bench --bench edge --features axum`. No server: the router is called
 //! as a tower service, on a current-thread tokio runtime, so the figures are the edge's own work.
+//! Every request carries the session's CSRF token (`x-csrf-token`), as a page's script would; the
+//! jar ignores it. `small/ours-without-csrf` is our layer with the checks off: the difference is
+//! what the CSRF checks cost (a keyed tag per key tried).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -17,7 +20,9 @@ use axum::response::Response;
 use axum::routing::post;
 use axum_extra::extract::cookie::{Cookie, Key as JarKey, PrivateCookieJar};
 use criterion::Criterion;
-use sealed_session::http::{SessionCookie, SessionHandle, SessionLayer};
+use sealed_session::http::{
+    CsrfProtection, SessionCookie, SessionHandle, SessionLayer, SessionManager,
+};
 use sealed_session::{Compression, Key, Sealer};
 use serde::{Deserialize, Serialize};
 use tower_service::Service as _;
@@ -92,11 +97,12 @@ fn cookie_header(response: &Response) -> String {
         .join("; ")
 }
 
-fn request(cookies: &str) -> Request {
+fn request(cookies: &str, csrf: &str) -> Request {
     Request::builder()
         .method("POST")
         .uri("/")
         .header(COOKIE, cookies)
+        .header("x-csrf-token", csrf)
         .body(Body::empty())
         .expect("request")
 }
@@ -127,6 +133,11 @@ fn main() {
     let mut ours_router = Router::new()
         .route("/", post(ours))
         .layer(SessionLayer::<State0>::new(sealer.clone(), cookie.clone()));
+    let mut unchecked_router = Router::new().route("/", post(ours)).layer(
+        SessionLayer::<State0>::new(sealer.clone(), cookie.clone())
+            .with_csrf(CsrfProtection::dangerous_disabled()),
+    );
+    let sessions = SessionManager::<State0>::new(sealer.clone(), cookie.clone());
     let jar_key = JarState(JarKey::generate());
     let mut jar_router = Router::new()
         .route("/", post(jar))
@@ -154,6 +165,12 @@ fn main() {
             cookie.write(&token, expires).expect("fits"),
         );
         let ours_cookies = cookie_header(&seeded);
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(COOKIE, ours_cookies.parse().expect("ASCII"));
+        let csrf = sessions
+            .open(&headers)
+            .csrf_token()
+            .expect("the session opens");
         let json = serde_json::to_string(&value).expect("JSON");
         let seed_request = Request::builder()
             .method("POST")
@@ -162,8 +179,10 @@ fn main() {
             .expect("request");
         let jar_cookies = cookie_header(&call(&mut jar_router, seed_request));
 
-        assert!(!cookie_header(&call(&mut ours_router, request(&ours_cookies))).is_empty());
-        assert!(!cookie_header(&call(&mut jar_router, request(&jar_cookies))).is_empty());
+        let answered = call(&mut ours_router, request(&ours_cookies, &csrf));
+        assert_eq!(answered.status(), axum::http::StatusCode::OK);
+        assert!(!cookie_header(&answered).is_empty());
+        assert!(!cookie_header(&call(&mut jar_router, request(&jar_cookies, &csrf))).is_empty());
         println!(
             "| {label} ({} B JSON) | {} | {} | {} | {} |",
             serde_json::to_vec(&value).expect("JSON").len(),
@@ -173,13 +192,23 @@ fn main() {
             jar_cookies.len()
         );
         group.bench_function(format!("{label}/ours"), |b| {
-            b.iter(|| call(&mut ours_router, request(black_box(&ours_cookies))));
+            b.iter(|| call(&mut ours_router, request(black_box(&ours_cookies), &csrf)));
         });
+        if label == "small" {
+            group.bench_function(format!("{label}/ours-without-csrf"), |b| {
+                b.iter(|| {
+                    call(
+                        &mut unchecked_router,
+                        request(black_box(&ours_cookies), &csrf),
+                    )
+                });
+            });
+        }
         // The jar has no chunking: past 4 KB a browser drops its cookie, so only the small
         // state is a fair comparison.
         if label == "small" {
             group.bench_function(format!("{label}/axum-extra-private-jar"), |b| {
-                b.iter(|| call(&mut jar_router, request(black_box(&jar_cookies))));
+                b.iter(|| call(&mut jar_router, request(black_box(&jar_cookies), &csrf)));
             });
         }
     }
