@@ -21,7 +21,8 @@ use crate::{Sealer, SessionId};
 
 /// The form field a CSRF token is read from, in an `application/x-www-form-urlencoded` body. A
 /// multipart form (a file upload) is not read: send the token in [`CSRF_HEADER`] from a script,
-/// or take the form on a route with its own layer.
+/// or, on a route whose layer has [`CsrfProtection::dangerous_without_token`], check the field
+/// in the handler with [`SessionHandle::verify_csrf_token`](crate::http::SessionHandle::verify_csrf_token).
 pub const CSRF_FIELD: &str = "csrf_token";
 /// The request header a CSRF token is read from (for scripts: `fetch` with a header).
 pub const CSRF_HEADER: &str = "x-csrf-token";

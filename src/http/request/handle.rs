@@ -216,6 +216,28 @@ impl<T> SessionHandle<T> {
         Some(csrf::mint(&self.shared.sealer, id))
     }
 
+    /// Checks a CSRF token the handler found itself (a multipart form's field): `Ok` when it is
+    /// one of this session's, in constant time, under any key of the ring.
+    ///
+    /// # Errors
+    ///
+    /// [`CsrfRefusal::WrongToken`](crate::http::CsrfRefusal::WrongToken) for any other text, and
+    /// [`CsrfRefusal::MissingToken`](crate::http::CsrfRefusal::MissingToken) without a session.
+    ///
+    /// ```
+    /// # let sessions = sealed_session::http::SessionManager::<u8>::new(sealed_session::Sealer::new(sealed_session::Key::generate(), "session"), sealed_session::http::SessionCookie::new("s"));
+    /// let session = sessions.open(&http::HeaderMap::new());
+    /// session.log_in("ada", 1)?;
+    /// let token = session.csrf_token().unwrap_or_default();
+    /// assert!(session.verify_csrf_token(&token).is_ok());
+    /// assert!(session.verify_csrf_token("made-up").is_err());
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn verify_csrf_token(&self, sent: &str) -> Result<(), csrf::CsrfRefusal> {
+        let id = self.session_id().ok_or(csrf::CsrfRefusal::MissingToken)?;
+        csrf::verify(&self.shared.sealer, id, sent)
+    }
+
     /// The hidden form field that carries [`SessionHandle::csrf_token`], as HTML (empty
     /// without a session): put it in every form of a session that posts.
     ///
