@@ -400,6 +400,15 @@ mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
 
+    /// The rejection's text, for logs, is its message.
+    #[test]
+    fn a_missing_layer_says_so() {
+        let missing = MissingSessionLayer {
+            message: "add the layer".into(),
+        };
+        assert_eq!(missing.to_string(), "add the layer");
+    }
+
     /// The layer is ready when the service it wraps is, and not before: back-pressure from
     /// below (a concurrency limit, a load shedder) passes through it, and so do its errors.
     #[test]

@@ -144,6 +144,17 @@ mod tests {
         assert!(problem_of(secret_of("JWS_KEY", Some(repeated))).contains("not random"));
         let short = URL_SAFE_NO_PAD.encode(&seed[..31]);
         assert!(problem_of(hs256_secret_of("JWS_KEY", Some(short))).contains("shorter"));
+        let exactly = URL_SAFE_NO_PAD.encode(seed);
+        assert_eq!(
+            hs256_secret_of("JWS_KEY", Some(exactly))
+                .expect("32 bytes")
+                .len(),
+            32
+        );
+        assert!(matches!(
+            VerifyingKeys::new().with_hs256_from_env("k1", "SEALED_SESSION_TEST_UNSET_VARIABLE"),
+            Err(Error::Environment { .. })
+        ));
         let long = URL_SAFE_NO_PAD.encode([seed, seed].concat());
         assert_eq!(
             hs256_secret_of("JWS_KEY", Some(long))

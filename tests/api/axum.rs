@@ -603,3 +603,70 @@ async fn the_layer_refuses_forged_requests_before_the_handler() {
     assert_eq!(login_csrf.status(), StatusCode::FORBIDDEN);
     assert!(set_cookies(&login_csrf).is_empty());
 }
+
+/// A handler that returns the crate's error: 413 for a session over the cookie budget, 500
+/// otherwise, and the error's text never reaches the client.
+#[tokio::test]
+async fn a_handlers_error_answers_with_its_status_only() {
+    async fn too_big() -> Result<(), sealed_session::Error> {
+        Err(sealed_session::Error::CookieBudget)
+    }
+    async fn broken() -> Result<(), sealed_session::Error> {
+        Err(sealed_session::Error::Config("the secret detail"))
+    }
+    let mut app = Router::new()
+        .route("/big", get(too_big))
+        .route("/broken", get(broken))
+        .layer(SessionLayer::<u32>::new(
+            sealer(),
+            SessionCookie::new("__Host-session"),
+        ));
+    let big = call(&mut app, "GET", "/big", None).await;
+    assert_eq!(big.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body(big).await, "Payload Too Large");
+    let broken = call(&mut app, "GET", "/broken", None).await;
+    assert_eq!(broken.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(body(broken).await, "Internal Server Error");
+}
+
+/// The layer reads a form of up to 2 MiB for its token (a form with a large text field still
+/// works), and answers 413 past that.
+#[tokio::test]
+async fn the_layer_reads_forms_up_to_2_mib() {
+    async fn length(session: Handle, form: String) -> String {
+        let _ = session.state();
+        form.len().to_string()
+    }
+    let mut app = Router::new()
+        .route("/csrf", get(csrf))
+        .route("/login", post(login))
+        .route("/note", post(length))
+        .layer(SessionLayer::<u32>::new(
+            sealer(),
+            SessionCookie::new("__Host-session"),
+        ));
+    let cookie = stored(&call(&mut app, "POST", "/login", None).await);
+    let token = body(call(&mut app, "GET", "/csrf", Some(&cookie)).await).await;
+    let post_form = |text: usize| {
+        Request::post("/note")
+            .header(COOKIE, &cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "note={}&csrf_token={token}",
+                "a".repeat(text)
+            )))
+            .expect("request")
+    };
+    let large = 3 * 1024 * 1024 / 2;
+    let read = app.call(post_form(large)).await.expect("infallible");
+    assert_eq!(read.status(), StatusCode::OK);
+    assert_eq!(
+        body(read).await,
+        (large + "note=&csrf_token=".len() + token.len()).to_string()
+    );
+    let over = app
+        .call(post_form(2 * 1024 * 1024))
+        .await
+        .expect("infallible");
+    assert_eq!(over.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}

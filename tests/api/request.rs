@@ -304,8 +304,17 @@ fn flash_messages_are_read_once() {
     login.log_in("ada", vec![]).expect("fits");
     login.flash("welcome back").expect("small");
     login.flash("3 new messages").expect("small");
-    let cookie = cookie_after(&finish(&login));
-    assert!(cookie.contains("__Host-session-flash="), "{cookie}");
+    let written = finish(&login);
+    let flash_cookie = written
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().expect("ASCII"))
+        .find(|value| value.starts_with("__Host-session-flash="))
+        .expect("the flash cookie");
+    assert!(flash_cookie.contains("Max-Age=600"), "{flash_cookie}");
+    assert!(flash_cookie.contains("HttpOnly") && flash_cookie.contains("Secure"));
+    let cookie = cookie_after(&written);
 
     // A page that does not show flashes leaves them for one that does.
     let elsewhere = with(&cookie);
@@ -337,8 +346,8 @@ fn flash_messages_are_read_once() {
     let mut response = Response::new(());
     other.write_to(response.headers_mut());
     let forged = cookie_after(&response);
+    // Not even taken: a page that shows no flashes still removes a cookie that is not ours.
     let page = with(&forged);
-    assert!(page.take_flashes().is_empty());
     let cleared = finish(&page);
     assert!(
         cleared.headers()["set-cookie"]
@@ -349,5 +358,85 @@ fn flash_messages_are_read_once() {
     assert!(
         with("").flash(&"x".repeat(2000)).is_err(),
         "too large for one cookie"
+    );
+}
+
+/// What the handle says of its session, before and after a login and for an anonymous one;
+/// the CSRF field and the check a handler makes itself; the login page's answer.
+#[test]
+fn the_handle_tells_who_is_there_and_checks_tokens() {
+    let sessions = manager(fixed_sealer(3)).with_login_redirect("/login");
+    let session = sessions.open_request(&get("")).expect("GET");
+    assert!(!session.is_logged_in() && !session.is_anonymous());
+    assert_eq!(session.csrf_field(), "");
+    assert_eq!(
+        session.verify_csrf_token("anything"),
+        Err(CsrfRefusal::MissingToken)
+    );
+    let refused = session.require_login().expect_err("nobody");
+    assert_eq!(refused.to_string(), "log in first");
+    assert_eq!(refused.location(), Some("/login"));
+
+    session.start_anonymous(vec![1]).expect("fits");
+    assert!(session.is_anonymous() && !session.is_logged_in());
+    session.log_in("ada", vec![1]).expect("fits");
+    assert!(session.is_logged_in() && !session.is_anonymous());
+
+    let field = session.csrf_field();
+    let token = field
+        .strip_prefix(r#"<input type="hidden" name="csrf_token" value=""#)
+        .and_then(|rest| rest.strip_suffix(r#"">"#))
+        .unwrap_or_else(|| panic!("a hidden field: {field}"));
+    assert_eq!(session.verify_csrf_token(token), Ok(()));
+    assert_eq!(
+        session.verify_csrf_token(&token[1..]),
+        Err(CsrfRefusal::WrongToken)
+    );
+    let other = sessions.open_request(&get("")).expect("GET");
+    other.log_in("bob", vec![]).expect("fits");
+    assert_eq!(other.verify_csrf_token(token), Err(CsrfRefusal::WrongToken));
+}
+
+/// A framework whose body is a stream reads it only for an unsafe URL-encoded form that
+/// carries a session and no token header: every other request goes through unread.
+#[test]
+fn the_body_is_read_only_when_a_form_may_hold_the_token() {
+    let sessions = manager(fixed_sealer(3));
+    let login = respond(&sessions, &get(""), |session| {
+        session.log_in("ada", vec![]).expect("fits");
+    })
+    .expect("GET");
+    let cookie = cookie_after(&login);
+    let needs = |method: Method, cookie: &str, headers: &[(&str, &str)]| {
+        let mut request = Request::builder()
+            .method(method)
+            .uri("/")
+            .header("cookie", cookie);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(Vec::<u8>::new()).expect("request");
+        let session = sessions.open(request.headers());
+        sessions.needs_form_body(&session, request.method(), request.headers())
+    };
+    assert!(needs(Method::POST, &cookie, &[FORM]));
+    assert!(!needs(Method::GET, &cookie, &[FORM]), "a safe method");
+    assert!(!needs(Method::POST, "", &[FORM]), "no session");
+    assert!(
+        !needs(Method::POST, &cookie, &[FORM, ("x-csrf-token", "t")]),
+        "the header holds it"
+    );
+    assert!(!needs(Method::POST, &cookie, &[]), "not a form");
+    let api = manager(fixed_sealer(3)).with_csrf(CsrfProtection::dangerous_without_token());
+    let session = api.open(&{
+        let mut headers = HeaderMap::new();
+        headers.insert("cookie", cookie.parse().expect("ASCII"));
+        headers
+    });
+    let mut form_headers = HeaderMap::new();
+    form_headers.insert("content-type", FORM.1.parse().expect("ASCII"));
+    assert!(
+        !api.needs_form_body(&session, &Method::POST, &form_headers),
+        "no token is checked"
     );
 }

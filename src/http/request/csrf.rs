@@ -372,6 +372,18 @@ mod tests {
     }
 
     #[test]
+    fn refusals_say_why_for_the_log() {
+        assert_eq!(
+            CsrfRefusal::CrossOrigin.to_string(),
+            "the request comes from another site"
+        );
+        assert_eq!(
+            CsrfRefusal::WrongToken.to_string(),
+            "the CSRF token is not this session's"
+        );
+    }
+
+    #[test]
     fn the_token_is_found_in_a_form_or_a_header() {
         assert_eq!(
             token_in_form(b"user=a&csrf_token=abc-_9&x=1"),

@@ -96,6 +96,13 @@ mod tests {
             assert!(decode(&sealer, broken, 0).is_empty(), "{broken}");
         }
         assert!(encode(&sealer, &["x".repeat(MAX_FLASH_BYTES)], 1000).is_none());
+        // Exactly the largest JSON allowed: written, and read back whole.
+        let overhead = serde_json::to_vec(&(1000, [""])).expect("JSON").len();
+        let largest = vec!["y".repeat(MAX_FLASH_BYTES - overhead)];
+        let value = encode(&sealer, &largest, 1000).expect("exactly the cap");
+        assert_eq!(decode(&sealer, &value, 0), largest);
+        let over = vec!["y".repeat(MAX_FLASH_BYTES - overhead + 1)];
+        assert!(encode(&sealer, &over, 1000).is_none());
         // The CSRF tags' label is not the flash label: a CSRF tag never reads as one.
         let payload = br#"[9999,["x"]]"#;
         let csrf_tag = URL_SAFE_NO_PAD.encode(sealer.tag("csrf", payload));
