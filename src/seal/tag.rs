@@ -81,8 +81,7 @@ mod tests {
         );
         assert!(rotated.verify_tag("csrf", b"id", &tag));
         assert_ne!(rotated.tag("csrf", b"id"), tag);
-        // A ring that holds the key twice (a rotation written twice): still valid, whichever
-        // matched.
+        // A key given twice (a rotation written twice) is kept once, and still checks.
         let twice = Sealer::new(Keyring::new(key.clone()).with_previous(key), "session");
         assert!(twice.verify_tag("csrf", b"id", &tag));
     }
