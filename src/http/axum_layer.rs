@@ -209,31 +209,24 @@ async fn checked<T: Serialize + DeserializeOwned + Clone>(
     session: &SessionHandle<T>,
     request: Request,
 ) -> Result<Request, Response> {
-    let authority = request.uri().authority().map(ToString::to_string);
-    let (request, verdict) =
-        if manager.needs_form_body(session, request.method(), request.headers()) {
-            let (parts, body) = request.into_parts();
-            let Ok(bytes) = axum::body::to_bytes(body, FORM_BODY_LIMIT).await else {
-                return Err((StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response());
-            };
-            let verdict = manager.check_csrf(
-                session,
-                &parts.method,
-                &parts.headers,
-                authority.as_deref(),
-                Some(&bytes),
-            );
-            (Request::from_parts(parts, Body::from(bytes)), verdict)
-        } else {
-            let verdict = manager.check_csrf(
-                session,
-                request.method(),
-                request.headers(),
-                authority.as_deref(),
-                None,
-            );
-            (request, verdict)
+    let (parts, body) = request.into_parts();
+    // The form body is read only when the token may be in it, and handed on whole.
+    let (body, form) = if manager.needs_form_body(session, &parts.method, &parts.headers) {
+        let Ok(bytes) = axum::body::to_bytes(body, FORM_BODY_LIMIT).await else {
+            return Err((StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response());
         };
+        (Body::from(bytes.clone()), Some(bytes))
+    } else {
+        (body, None)
+    };
+    let verdict = manager.check_csrf(
+        session,
+        &parts.method,
+        &parts.headers,
+        parts.uri.authority().map(|authority| authority.as_str()),
+        form.as_deref(),
+    );
+    let request = Request::from_parts(parts, body);
     match verdict {
         Ok(()) => Ok(request),
         Err(refusal) => {

@@ -245,11 +245,10 @@ pub(crate) fn verify(sealer: &Sealer, id: SessionId, sent: &str) -> Result<(), C
         return Err(CsrfRefusal::WrongToken);
     }
     let (pad, hidden) = masked.split_at(Sealer::TAG_LEN);
-    let tag: Vec<u8> = pad
-        .iter()
-        .zip(hidden)
-        .map(|(pad, hidden)| pad ^ hidden)
-        .collect();
+    let mut tag = [0u8; Sealer::TAG_LEN];
+    for ((tag, pad), hidden) in tag.iter_mut().zip(pad).zip(hidden) {
+        *tag = pad ^ hidden;
+    }
     if sealer.verify_tag(TAG_LABEL, id.as_bytes(), &tag) {
         Ok(())
     } else {
