@@ -8,6 +8,8 @@
 //! seal <user>            → the token of a new session
 //! open <token>           → "ok <user>" or "error <what>"
 //! revoke-user <user>     → "done" (revoked here at once, published now or after an outage)
+//! revoke-user-durably <user> → "done" once Redis (and the required replicas) has it, or
+//!                          "error <what>" (revoked here either way, published later)
 //! revoke-session <token> → "done" or "error <what>"
 //! sync                   → "ok" or "error <what>" (one catch-up now)
 //! status                 → the sync's status
@@ -15,7 +17,8 @@
 //!
 //! Settings from the environment: `REDIS_URL`, `SESSION_KEY` and `REVOCATION_KEY` (base64 keys,
 //! the same on every instance), `NAMESPACE` (default `sync-peer`), `FOLLOW_MS` (the follower's interval; 0 = no follower: only
-//! `sync` catches up, as a serverless function would).
+//! `sync` catches up, as a serverless function would), `REPLICAS` (replicas that must
+//! acknowledge a publication, default 0).
 //!
 //! `cargo run -p sealed-session-examples --example sync_peer --features redis`
 
@@ -48,6 +51,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let namespace = std::env::var("NAMESPACE").unwrap_or_else(|_| "sync-peer".into());
     let mut options = SyncOptions::new(&namespace);
     options.max_backoff = time::Duration::milliseconds(200);
+    options.replicas = std::env::var("REPLICAS")
+        .ok()
+        .and_then(|replicas| replicas.parse().ok())
+        .unwrap_or(0);
     let sync = Arc::new(RedisSync::connect(Arc::clone(&list), &url, options)?);
     let _follower =
         (follow_ms > 0).then(|| sync.follow(time::Duration::milliseconds(follow_ms as i64)));
@@ -69,6 +76,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let _ = sync.sync_now();
                 "done".to_owned()
             }
+            "revoke-user-durably" => match sync.revoke_user_durably(argument) {
+                Ok(_) => "done".to_owned(),
+                Err(error) => format!("error {error}"),
+            },
             "revoke-session" => match sealer.open::<()>(argument) {
                 Ok(session) => {
                     list.revoke_session(&session);

@@ -99,6 +99,12 @@ pub enum Error {
     /// what it knows, and revocations made here wait to be published.
     #[error("revocation store unavailable")]
     SyncUnavailable,
+    /// Redis has the revocation, but fewer of its replicas than required acknowledged it in
+    /// time (`redis::SyncOptions::replicas`, feature `redis`): a failover now could
+    /// lose it from Redis. It is in force here, and published again after a reconnection, until
+    /// the replicas acknowledge it.
+    #[error("revocation not yet acknowledged by the required replicas")]
+    NotReplicated,
     /// The operating system's random number generator failed.
     #[error("random number generator failed")]
     Random,

@@ -6,6 +6,8 @@
 //! made elsewhere — from a background follower in a long-running server, or with one bounded
 //! [`RedisSync::catch_up`] at the start of a request in a serverless function.
 
+#[cfg(feature = "redis-async")]
+mod asynchronous;
 mod reply;
 mod sync;
 

@@ -237,8 +237,10 @@ pub(super) enum Step {
     More,
     /// Up to date.
     Done,
-    /// Entries after the position were trimmed before they were read: reload the sorted set.
-    TrimmedPast,
+    /// Entries after the position were trimmed before they were read, or the stream is not
+    /// the one followed (it ends before the position: a failover to a replica that lacked its
+    /// tail, or a stream deleted and made anew): reload the sorted set.
+    Reload,
 }
 
 /// Applies what is read to the list, counting what is applied and what is skipped.
@@ -316,8 +318,18 @@ impl Reader {
                 None => false,
             },
         };
-        if trimmed_past {
-            return Ok(Step::TrimmedPast);
+        // A stream that ends before our position, or that has received fewer entries than
+        // we counted, is not the one we followed: what it holds after our position would be
+        // missed (its new ids may lie before it).
+        let went_back = match (position.added, added) {
+            (Some(then), Some(now)) if now < then => true,
+            _ => match stream_info(info, "last-generated-id") {
+                Some(last) => id_after(&position.id, &last)?,
+                None => false,
+            },
+        };
+        if trimmed_past || went_back {
+            return Ok(Step::Reload);
         }
         for (id, fields) in entries {
             match parse_entry(&fields) {
@@ -402,7 +414,7 @@ pub mod fuzzing {
                 };
                 let before = position.id.clone();
                 match reader.stream_page(&mut position, &info, reply, 100) {
-                    Ok(Step::TrimmedPast) => position.id == before,
+                    Ok(Step::Reload) => position.id == before,
                     Ok(_) => true,
                     Err(_) => false,
                 }
@@ -568,7 +580,7 @@ mod tests {
         // 8 added since our position, 3 left to read on a page of 5: 5 were trimmed.
         let mut position = at("2-0", Some(2));
         let step = reader.stream_page(&mut position, &counted, entries(&["8-0", "9-0", "10-0"]), 5);
-        assert!(matches!(step, Ok(Step::TrimmedPast)));
+        assert!(matches!(step, Ok(Step::Reload)));
         // A full page of 3 with more to come: no gap, and the count moves with the position.
         let mut position = at("2-0", Some(2));
         let step = reader.stream_page(&mut position, &counted, entries(&["3-0", "4-0", "5-0"]), 3);
@@ -582,7 +594,7 @@ mod tests {
         let mut position = at("3-0", None);
         let step = reader.stream_page(&mut position, &first("5-0"), entries(&["5-0"]), 5);
         assert!(
-            matches!(step, Ok(Step::TrimmedPast)),
+            matches!(step, Ok(Step::Reload)),
             "the first entry left is past ours"
         );
         let mut position = at("5-0", None);
@@ -597,6 +609,43 @@ mod tests {
             matches!(step, Ok(Step::Done)),
             "from the start, nothing is missed"
         );
+    }
+
+    /// Regression for failovers: a replica promoted without the stream's last entries holds a
+    /// stream that ends before the position of an instance that read them from the old
+    /// primary, and its next entries may get ids before that position (its clock behind the
+    /// old primary's): XRANGE after the position would skip them for good. Such a stream, by
+    /// its last id or by its added count, means a reload.
+    #[test]
+    fn a_stream_that_ends_before_the_position_is_reloaded() {
+        let reader = Reader::new(Arc::new(RevocationList::new(time::Duration::days(8))));
+        let info = |last: &str, added: Option<i64>| {
+            let mut fields = vec![bulk("last-generated-id"), bulk(last)];
+            if let Some(added) = added {
+                fields.extend([bulk("entries-added"), Value::Int(added)]);
+            }
+            Value::Array(fields)
+        };
+        let at = |id: &str, added| Position {
+            id: id.to_owned(),
+            added,
+        };
+        let none = || Value::Array(vec![]);
+        // The last id lies before ours (a server without the added count).
+        let mut position = at("9-0", None);
+        let step = reader.stream_page(&mut position, &info("7-0", None), none(), 5);
+        assert!(matches!(step, Ok(Step::Reload)), "{step:?}");
+        // Fewer entries ever added than we counted, whatever the ids say.
+        let mut position = at("9-0", Some(9));
+        let step = reader.stream_page(&mut position, &info("12-0", Some(7)), none(), 5);
+        assert!(matches!(step, Ok(Step::Reload)), "{step:?}");
+        // The stream we followed, with nothing new: no reload.
+        let mut position = at("9-0", Some(9));
+        let step = reader.stream_page(&mut position, &info("9-0", Some(9)), none(), 5);
+        assert!(matches!(step, Ok(Step::Done)), "{step:?}");
+        let mut position = at("9-0", None);
+        let step = reader.stream_page(&mut position, &info("9-0", None), none(), 5);
+        assert!(matches!(step, Ok(Step::Done)), "{step:?}");
     }
 
     /// XRANGE on a missing key answers nil: no entries, not a fault.

@@ -58,11 +58,11 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use ::redis::Value;
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
 use super::reply::{Fault, Position, Reader, Step, position_of, redis_time, score_of};
 use crate::revocation::Revocation;
-use crate::{Error, RevocationList};
+use crate::{Error, RevocationList, Session};
 
 /// [`RevocationList::MAX_AHEAD`] in milliseconds: how far ahead of the clock a time may lie.
 const MAX_AHEAD_MILLIS: i64 = RevocationList::MAX_AHEAD.whole_milliseconds() as i64;
@@ -120,6 +120,16 @@ pub struct SyncOptions {
     pub max_backoff: Duration,
     /// Entries per page of a full load, and most stream entries per catch-up. Default 10,000.
     pub page: usize,
+    /// How many replicas must acknowledge a publication (`WAIT`) before it leaves this
+    /// instance's care. Until they have, the revocations are kept and published again after
+    /// every reconnection, so that a failover to a replica that lacked them loses nothing;
+    /// [`RedisSync::flush`] answers [`Error::NotReplicated`]. Default 0: Redis's own
+    /// acknowledgement is enough (what a single server, or one that persists with
+    /// `appendfsync always`, gives).
+    pub replicas: u32,
+    /// The longest a publication waits for [`SyncOptions::replicas`] (inside one exchange,
+    /// which holds the sync's lock meanwhile). Default 500 ms.
+    pub replica_timeout: Duration,
 }
 
 impl SyncOptions {
@@ -139,20 +149,35 @@ impl SyncOptions {
             max_exchange: Duration::seconds(30),
             max_backoff: Duration::seconds(10),
             page: 10_000,
+            replicas: 0,
+            replica_timeout: Duration::milliseconds(500),
         }
     }
 }
 
-/// What a [`RedisSync`] has done so far.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// What a [`RedisSync`] has done so far: for a health check, a metrics exporter, or the logs
+/// (every change of state is also logged with `tracing`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SyncStatus {
     /// A full load has succeeded: the list holds every revocation published before it.
     pub loaded: bool,
     /// The last exchange with Redis succeeded.
     pub connected: bool,
+    /// The id of the last stream entry applied (`None` before the first load).
+    pub position: Option<String>,
+    /// How long ago the list was last known to hold everything published: the last exchange
+    /// that succeeded, or the follower's last wait that ended with nothing new. `None` before
+    /// the first load. Growing past the follower's interval (or the catch-up interval) means
+    /// revocations made elsewhere may not be arriving.
+    pub lag: Option<Duration>,
     /// Revocations made here that wait to be published.
     pub pending: usize,
+    /// Revocations in Redis that fewer than [`SyncOptions::replicas`] replicas have
+    /// acknowledged: kept here, and published again after a reconnection.
+    pub unacknowledged: usize,
+    /// Why the last exchange failed, while it is the last one (`None` once one succeeds).
+    pub last_error: Option<String>,
     /// Revocations applied from Redis (loads and the stream), duplicates included.
     pub applied: u64,
     /// Entries in Redis that did not parse, skipped.
@@ -210,6 +235,15 @@ struct State {
     namespace_horizon: Option<i64>,
     /// Redis's clock (Unix ms) at the last load, and when it was read here.
     redis_clock: Option<(i64, Instant)>,
+    /// Published on the current connection, not yet acknowledged by the required replicas:
+    /// published again after a reconnection (the server may be another one after a failover).
+    unacknowledged: Vec<Revocation>,
+    /// The last publication was acknowledged as configured (for logging its changes).
+    replicated: bool,
+    /// Why the last exchange failed, until one succeeds.
+    last_error: Option<String>,
+    /// When the list was last known to hold everything published.
+    current_at: Option<Instant>,
 }
 
 impl RedisSync {
@@ -260,6 +294,10 @@ impl RedisSync {
                 next_attempt: None,
                 namespace_horizon: None,
                 redis_clock: None,
+                unacknowledged: Vec::new(),
+                replicated: true,
+                last_error: None,
+                current_at: None,
             }),
             loads: AtomicU64::new(0),
         };
@@ -295,21 +333,133 @@ impl RedisSync {
     ///
     /// As [`RedisSync::catch_up`].
     pub fn sync_now(&self) -> Result<(), Error> {
+        self.attempt(Backoff::Respect).map(|_replicated| ())
+    }
+
+    /// Publishes every revocation made on the list so far and returns once Redis has them
+    /// (and [`SyncOptions::replicas`] of its replicas, when set): what a "log out everywhere"
+    /// handler calls before it tells the user "done". Applies what others published too.
+    /// Tries at once, even while the sync waits out a backoff after failures.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SyncUnavailable`] when Redis cannot be reached, [`Error::NotReplicated`] when
+    /// fewer replicas than required acknowledged in [`SyncOptions::replica_timeout`]. Either
+    /// way the revocations are in force on this instance and stay queued: they are published
+    /// (again) by the next exchange, and reach the others then.
+    ///
+    /// ```no_run
+    /// # use std::sync::Arc;
+    /// # use sealed_session::{Key, RevocationList, redis::{RedisSync, SyncOptions}};
+    /// # let list = Arc::new(RevocationList::new_shared(time::Duration::days(8), &Key::generate()));
+    /// let mut options = SyncOptions::new("app");
+    /// options.replicas = 1; // survive a failover to the replica
+    /// let sync = RedisSync::connect(Arc::clone(&list), "redis://127.0.0.1/", options)?;
+    /// list.revoke_user("alice");
+    /// match sync.flush() {
+    ///     Ok(()) => println!("alice is logged out everywhere"),
+    ///     Err(error) => println!("alice is logged out here; everywhere once Redis is back ({error})"),
+    /// }
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn flush(&self) -> Result<(), Error> {
+        match self.attempt(Backoff::Ignore)? {
+            true => Ok(()),
+            false => Err(Error::NotReplicated),
+        }
+    }
+
+    /// Revokes every session of `subject` ([`RevocationList::revoke_user`]) and
+    /// [`RedisSync::flush`]es: returns once the revocation is as durable as configured.
+    ///
+    /// # Errors
+    ///
+    /// As [`RedisSync::flush`]; the revocation is in force here either way.
+    ///
+    /// ```no_run
+    /// # use std::sync::Arc;
+    /// # use sealed_session::{Key, RevocationList, redis::{RedisSync, SyncOptions}};
+    /// # let list = Arc::new(RevocationList::new_shared(time::Duration::days(8), &Key::generate()));
+    /// let sync = RedisSync::connect(list, "redis://127.0.0.1/", SyncOptions::new("app"))?;
+    /// let revoked_at = sync.revoke_user_durably("alice")?;
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn revoke_user_durably(&self, subject: &str) -> Result<OffsetDateTime, Error> {
+        let at = self.list.revoke_user(subject);
+        self.flush().map(|()| at)
+    }
+
+    /// Revokes one session ([`RevocationList::revoke_session`]) and [`RedisSync::flush`]es.
+    ///
+    /// # Errors
+    ///
+    /// As [`RedisSync::flush`]; the revocation is in force here either way.
+    ///
+    /// ```no_run
+    /// # use std::sync::Arc;
+    /// # use sealed_session::{Key, RevocationList, Sealer, redis::{RedisSync, SyncOptions}};
+    /// # let list = Arc::new(RevocationList::new_shared(time::Duration::days(8), &Key::generate()));
+    /// let sync = RedisSync::connect(Arc::clone(&list), "redis://127.0.0.1/", SyncOptions::new("app"))?;
+    /// let sealer = Sealer::builder(Key::generate(), "session").with_revocations(list).build()?;
+    /// let session = sealer.open::<()>(&sealer.seal("alice", &())?)?;
+    /// sync.revoke_session_durably(&session)?;
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn revoke_session_durably<T>(&self, session: &Session<T>) -> Result<(), Error> {
+        self.list.revoke_session(session);
+        self.flush()
+    }
+
+    /// One exchange, unless a backoff is respected and not over; records the outcome. `Ok`
+    /// says whether every publication so far is acknowledged as configured.
+    fn attempt(&self, backoff: Backoff) -> Result<bool, Error> {
         let mut state = self.state();
-        if state.next_attempt.is_some_and(|at| Instant::now() < at) {
+        if backoff == Backoff::Respect && state.next_attempt.is_some_and(|at| Instant::now() < at) {
             return Err(Error::SyncUnavailable);
         }
         state.last_exchange = Some(Instant::now());
         let result = self.exchange(&mut state);
         match result {
-            Ok(()) => {
+            Ok(replicated) => {
+                if !state.connected {
+                    tracing::info!(
+                        namespace = %self.options.namespace,
+                        position = state.position.as_ref().map(|p| p.id.as_str()),
+                        "revocation sync connected"
+                    );
+                }
+                if replicated != state.replicated {
+                    if replicated {
+                        tracing::info!(namespace = %self.options.namespace, "replicas acknowledge revocations again");
+                    } else {
+                        tracing::warn!(
+                            namespace = %self.options.namespace,
+                            replicas = self.options.replicas,
+                            unacknowledged = state.unacknowledged.len(),
+                            "revocations not acknowledged by the required replicas; kept to publish again"
+                        );
+                    }
+                }
+                state.replicated = replicated;
                 state.connected = true;
                 state.failures = 0;
                 state.next_attempt = None;
-                Ok(())
+                state.last_error = None;
+                state.current_at = Some(Instant::now());
+                Ok(replicated)
             }
             Err(error) => {
-                tracing::warn!(%error, "revocation sync failed; serving the last known list");
+                let error = error.to_string();
+                if state.connected || state.last_error.as_ref() != Some(&error) {
+                    tracing::warn!(
+                        namespace = %self.options.namespace,
+                        %error,
+                        "revocation sync failed; serving the last known list"
+                    );
+                } else {
+                    tracing::debug!(%error, "revocation sync still failing");
+                }
+                state.last_error = Some(error);
                 state.connection = None;
                 state.connected = false;
                 state.failures = state.failures.saturating_add(1);
@@ -322,9 +472,12 @@ impl RedisSync {
         }
     }
 
-    /// Follows Redis from a background thread, every `interval`, until the returned handle is
-    /// dropped: for long-running servers. A revocation made elsewhere is applied here within
-    /// about `interval` plus one round trip while Redis is reachable.
+    /// Follows Redis from a background thread until the returned handle is dropped: for
+    /// long-running servers. The thread waits on the stream on a connection of its own
+    /// (`XREAD BLOCK`), so a revocation made elsewhere is applied here about two round trips
+    /// after it is published, whatever `interval` is. `interval` bounds the wait: at least
+    /// that often the thread publishes what was revoked here without a [`RedisSync::flush`],
+    /// and retries after a failure (with backoff); dropping the handle returns within it.
     ///
     /// ```no_run
     /// # use std::sync::Arc;
@@ -343,9 +496,16 @@ impl RedisSync {
         let stopping = Arc::clone(&stop);
         let interval = to_std(interval);
         let thread = std::thread::spawn(move || {
+            let mut waiting = None;
             while !stopping.load(Ordering::Acquire) {
-                let _ = sync.sync_now();
-                std::thread::park_timeout(interval);
+                let synced = sync.sync_now().is_ok();
+                if stopping.load(Ordering::Acquire) {
+                    break;
+                }
+                if !synced || sync.wait_for_news(&mut waiting, interval).is_err() {
+                    waiting = None;
+                    std::thread::park_timeout(interval);
+                }
             }
         });
         Follower {
@@ -372,7 +532,13 @@ impl RedisSync {
         SyncStatus {
             loaded: state.position.is_some(),
             connected: state.connected,
+            position: state.position.as_ref().map(|position| position.id.clone()),
+            lag: state
+                .current_at
+                .map(|at| Duration::try_from(at.elapsed()).unwrap_or(Duration::MAX)),
             pending: self.list.outgoing_len(),
+            unacknowledged: state.unacknowledged.len(),
+            last_error: state.last_error.clone(),
             applied: self.reader.applied(),
             skipped: self.reader.skipped(),
             future_dated: self.reader.future_dated(),
@@ -424,13 +590,29 @@ impl RedisSync {
             })
     }
 
+    /// The list this sync keeps in step.
+    ///
+    /// ```no_run
+    /// # use std::sync::Arc;
+    /// # use sealed_session::{Key, RevocationList, redis::{RedisSync, SyncOptions}};
+    /// # let list = Arc::new(RevocationList::new_shared(time::Duration::days(8), &Key::generate()));
+    /// let sync = RedisSync::connect(list, "redis://127.0.0.1/", SyncOptions::new("app"))?;
+    /// println!("{} live revocations", sync.list().len());
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn list(&self) -> &Arc<RevocationList> {
+        &self.list
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// One exchange: connect if needed, load if never loaded, publish, follow the stream; all
-    /// within [`SyncOptions::max_exchange`].
-    fn exchange(&self, state: &mut State) -> Result<(), Fault> {
+    /// within [`SyncOptions::max_exchange`]. Says whether every publication so far is
+    /// acknowledged as configured.
+    fn exchange(&self, state: &mut State) -> Result<bool, Fault> {
         let deadline = Deadline(Instant::now() + to_std(self.options.max_exchange));
         if state.connection.is_none() {
             let timeout = to_std(self.options.timeout);
@@ -438,16 +620,22 @@ impl RedisSync {
             connection.set_read_timeout(Some(timeout))?;
             connection.set_write_timeout(Some(timeout))?;
             state.connection = Some(connection);
+            // A new connection may reach another server (a failover, a re-pointed URL): what
+            // the old one took but its replicas did not acknowledge is published again.
+            if !state.unacknowledged.is_empty() {
+                self.list
+                    .return_outgoing(std::mem::take(&mut state.unacknowledged));
+            }
         }
         if state.position.is_none() {
             self.load(state, deadline)?;
             self.list.set_ready(true);
         }
         let cutoff = self.trim_cutoff(state)?;
+        let replicated = self.publish(state, cutoff)?;
         let Some(connection) = state.connection.as_mut() else {
             return Err(Fault::Protocol("no connection"));
         };
-        self.publish(connection, cutoff)?;
         let position = state.position.clone().unwrap_or(Position {
             id: "0-0".to_owned(),
             added: None,
@@ -455,8 +643,49 @@ impl RedisSync {
         match self.follow_stream(connection, position, deadline)? {
             Some(newest) => state.position = Some(newest),
             None => {
-                // Trimmed past our position: what we missed is only in the sorted set.
+                // Trimmed past our position, or not the stream we followed (a failover lost
+                // its tail): what we may have missed is in the sorted set.
+                tracing::info!(namespace = %self.options.namespace, "the stream no longer holds our position: reloading");
                 self.load(state, deadline)?;
+            }
+        }
+        Ok(replicated)
+    }
+
+    /// Waits on the follower's own connection (`XREAD BLOCK`) until the stream has an entry
+    /// after the position, or `wait` passes (then the list is current as of now).
+    fn wait_for_news(
+        &self,
+        waiting: &mut Option<::redis::Connection>,
+        wait: std::time::Duration,
+    ) -> Result<(), Fault> {
+        let Some(position) = self.state().position.as_ref().map(|at| at.id.clone()) else {
+            return Err(Fault::Protocol("not loaded"));
+        };
+        let timeout = to_std(self.options.timeout);
+        let connection = match waiting {
+            Some(connection) => connection,
+            None => {
+                let connection = self.client.get_connection_with_timeout(timeout)?;
+                connection.set_write_timeout(Some(timeout))?;
+                connection.set_read_timeout(Some(wait.saturating_add(timeout)))?;
+                waiting.insert(connection)
+            }
+        };
+        let block_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1);
+        let news: Value = ::redis::cmd("XREAD")
+            .arg("COUNT")
+            .arg(1)
+            .arg("BLOCK")
+            .arg(block_ms)
+            .arg("STREAMS")
+            .arg(&self.log_key)
+            .arg(&position)
+            .query(connection)?;
+        if news == Value::Nil {
+            let mut state = self.state();
+            if state.connected && state.position.as_ref().is_some_and(|at| at.id == position) {
+                state.current_at = Some(Instant::now());
             }
         }
         Ok(())
@@ -551,8 +780,18 @@ impl RedisSync {
 
     /// Publishes what waits, a `MULTI` per page: each into the sorted set (latest time kept)
     /// and the stream (trimmed at `cutoff`), then the sorted set trimmed. What could not be
-    /// sent waits for the next exchange, in order.
-    fn publish(&self, connection: &mut ::redis::Connection, cutoff: i64) -> Result<(), Fault> {
+    /// sent waits for the next exchange, in order. Then, when replicas are required, waits for
+    /// them (`WAIT`, which covers every earlier write of this connection): says whether they
+    /// acknowledged everything published on it.
+    fn publish(&self, state: &mut State, cutoff: i64) -> Result<bool, Fault> {
+        let State {
+            connection,
+            unacknowledged,
+            ..
+        } = state;
+        let Some(connection) = connection.as_mut() else {
+            return Err(Fault::Protocol("no connection"));
+        };
         let mut outgoing = self.list.take_outgoing();
         while !outgoing.is_empty() {
             let rest = outgoing.split_off(outgoing.len().min(self.options.page.max(1)));
@@ -561,9 +800,25 @@ impl RedisSync {
                 self.list.return_outgoing(outgoing);
                 return Err(error);
             }
+            unacknowledged.append(&mut outgoing);
             outgoing = rest;
         }
-        Ok(())
+        if self.options.replicas == 0 || unacknowledged.is_empty() {
+            unacknowledged.clear();
+            return Ok(true);
+        }
+        let wait = to_std(self.options.replica_timeout);
+        connection.set_read_timeout(Some(wait.saturating_add(to_std(self.options.timeout))))?;
+        let acknowledged: i64 = ::redis::cmd("WAIT")
+            .arg(self.options.replicas)
+            .arg(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1))
+            .query(connection)?;
+        connection.set_read_timeout(Some(to_std(self.options.timeout)))?;
+        if acknowledged >= i64::from(self.options.replicas) {
+            unacknowledged.clear();
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     fn publish_page(
@@ -634,7 +889,7 @@ impl RedisSync {
             )? {
                 Step::More => {}
                 Step::Done => return Ok(Some(position)),
-                Step::TrimmedPast => return Ok(None),
+                Step::Reload => return Ok(None),
             }
         }
         Err(Fault::Protocol("a stream that does not end"))
@@ -655,6 +910,15 @@ fn trim_cutoff(local_now: i64, redis_now: Option<i64>, namespace_horizon: i64) -
         .min(redis_now.unwrap_or(local_now))
         .saturating_sub(namespace_horizon)
         .saturating_sub(MAX_AHEAD_MILLIS)
+}
+
+/// Whether an attempt waits out the backoff after failures.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Backoff {
+    /// The follower and `catch_up`: never hammer a Redis that is down.
+    Respect,
+    /// A durable revocation: the caller waits for the answer, so try now.
+    Ignore,
 }
 
 /// When an exchange must have ended.

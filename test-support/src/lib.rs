@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod fixtures;
+pub mod proxy;
 #[cfg(feature = "redis")]
 pub mod redis_server;
 pub mod tamper;

@@ -1,6 +1,8 @@
 //! Revocation lists kept in step through a real Redis (started here, on a free port): two
 //! processes, an outage, a cold start of 100,000 entries, duplicates and reordering, a trimmed
-//! log, garbage, and the start policies.
+//! log, garbage, and the start policies; failover to a replica (`failover.rs`).
+
+mod failover;
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -60,6 +62,11 @@ impl Peer {
     }
 
     fn start_in(server: &RedisServer, follow_ms: u64, namespace: &str) -> Peer {
+        Peer::start_at(&server.url(), follow_ms, namespace, 0)
+    }
+
+    /// A peer on the Redis at `url`, whose publications need `replicas` acknowledgements.
+    fn start_at(url: &str, follow_ms: u64, namespace: &str, replicas: u32) -> Peer {
         let exe = std::env::current_exe().expect("the test binary");
         let examples = exe
             .parent()
@@ -75,7 +82,8 @@ impl Peer {
         use base64::Engine as _;
         let b64 = |key: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key);
         let mut child = Command::new(examples)
-            .env("REDIS_URL", server.url())
+            .env("REDIS_URL", url)
+            .env("REPLICAS", replicas.to_string())
             .env("SESSION_KEY", b64(&[0x32; 32]))
             .env("REVOCATION_KEY", b64(&[0x31; 32]))
             .env("FOLLOW_MS", follow_ms.to_string())
