@@ -302,9 +302,10 @@ mod shared {
             }
         }
 
-        /// Publishes the revocations made here now (and catches up), whatever the interval.
+        /// Publishes the revocations made here now (and catches up), whatever the interval:
+        /// `Ok` once Redis has them.
         pub fn publish(&self) -> Result<(), Error> {
-            self.sync.sync_now()
+            self.sync.flush()
         }
     }
 }

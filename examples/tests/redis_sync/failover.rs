@@ -20,7 +20,7 @@ fn replication(server: &RedisServer, field: &str) -> String {
 }
 
 /// Makes `replica` replicate from the server on `port`, and waits until its link is up.
-fn replicate(replica: &RedisServer, port: u16) {
+pub(super) fn replicate(replica: &RedisServer, port: u16) {
     redis::cmd("REPLICAOF")
         .arg("127.0.0.1")
         .arg(port)

@@ -3,6 +3,7 @@
 //! log, garbage, and the start policies; failover to a replica (`failover.rs`).
 
 mod failover;
+mod follower;
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -229,31 +230,36 @@ fn an_outage_loses_no_revocation() {
     redis_server::remove_data(port);
 }
 
+/// 100,000 entries; `COLD_START_ENTRIES=1000000` measures a million (with `--release`).
 #[test]
 fn a_cold_start_loads_100_000_live_entries() {
+    let entries: usize = std::env::var("COLD_START_ENTRIES")
+        .ok()
+        .and_then(|entries| entries.parse().ok())
+        .unwrap_or(100_000);
     let server = RedisServer::start();
     let writer = instance(&server, "cold");
-    for user in 0..100_000 {
+    for user in 0..entries {
         writer.list.revoke_user(&format!("user-{user}"));
     }
     let started = Instant::now();
     writer.sync.sync_now().expect("published");
-    println!("published 100,000 revocations in {:?}", started.elapsed());
+    println!("published {entries} revocations in {:?}", started.elapsed());
 
     let started = Instant::now();
     let cold = instance(&server, "cold");
     let load = started.elapsed();
     let status = cold.sync.status();
     assert!(status.loaded && status.connected, "{status:?}");
-    assert_eq!(cold.list.len(), 100_000);
+    assert_eq!(cold.list.len(), entries);
     assert_eq!(status.skipped, 0);
     println!(
-        "cold start: 100,000 entries in {load:?} ({} pages)",
-        100_000_usize.div_ceil(SyncOptions::new("x").page)
+        "cold start: {entries} entries in {load:?} ({} pages)",
+        entries.div_ceil(SyncOptions::new("x").page)
     );
     let token = Sealer::new(session_key(), "session")
         .seal_at(
-            "user-99999",
+            &format!("user-{}", entries - 1),
             &(),
             time::OffsetDateTime::now_utc() - time::Duration::hours(1),
         )
@@ -265,9 +271,13 @@ fn a_cold_start_loads_100_000_live_entries() {
     let mut loaded = Peer::start_in(&server, 0, "cold");
     let process_start = started.elapsed();
     let empty = Peer::start_in(&server, 0, "nothing-here");
-    assert!(loaded.ask("status").ends_with("100000 entries"));
+    assert!(
+        loaded
+            .ask("status")
+            .ends_with(&format!(" {entries} entries"))
+    );
     println!(
-        "a new process is ready with 100,000 entries in {process_start:?}; resident memory {} KiB against {} KiB with none",
+        "a new process is ready with {entries} entries in {process_start:?}; resident memory {} KiB against {} KiB with none",
         loaded.resident_kib(),
         empty.resident_kib()
     );
