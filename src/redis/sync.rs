@@ -60,6 +60,7 @@ use std::time::Instant;
 use ::redis::Value;
 use time::{Duration, OffsetDateTime};
 
+use super::link::{Link, Target};
 use super::reply::{Fault, Position, Reader, Step, position_of, redis_time, score_of};
 use crate::revocation::Revocation;
 use crate::{Error, RevocationList, Session};
@@ -213,7 +214,7 @@ pub struct SyncStatus {
 /// ```
 pub struct RedisSync {
     list: Arc<RevocationList>,
-    client: ::redis::Client,
+    target: Target,
     live_key: String,
     log_key: String,
     horizon_key: String,
@@ -224,7 +225,7 @@ pub struct RedisSync {
 }
 
 struct State {
-    connection: Option<::redis::Connection>,
+    connection: Option<Link>,
     /// The last stream entry applied; `None` until the first load.
     position: Option<Position>,
     last_exchange: Option<Instant>,
@@ -272,6 +273,43 @@ impl RedisSync {
         options: SyncOptions,
     ) -> Result<RedisSync, Error> {
         let client = ::redis::Client::open(url).map_err(|_| Error::Config("not a Redis URL"))?;
+        Ok(RedisSync::bind(list, Target::Server(client), options))
+    }
+
+    /// Binds `list` to a Redis Cluster, given the URLs of some of its nodes (the client learns
+    /// the rest, and follows `MOVED` and `ASK`), and tries a first load at once. The
+    /// namespace's keys live in one slot; every exchange goes to its primary, and
+    /// [`SyncOptions::replicas`] counts that primary's replicas. Otherwise as
+    /// [`RedisSync::connect`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for no URL, or one the `redis` crate cannot read.
+    ///
+    /// ```no_run
+    /// # use std::sync::Arc;
+    /// # use sealed_session::{Key, RevocationList, redis::{RedisSync, SyncOptions}};
+    /// let list = Arc::new(RevocationList::new_shared(time::Duration::days(8), &Key::generate()));
+    /// let nodes = ["redis://10.0.0.1:6379/", "redis://10.0.0.2:6379/", "redis://10.0.0.3:6379/"];
+    /// let sync = RedisSync::connect_cluster(list, &nodes, SyncOptions::new("app"))?;
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn connect_cluster(
+        list: Arc<RevocationList>,
+        nodes: &[&str],
+        options: SyncOptions,
+    ) -> Result<RedisSync, Error> {
+        if nodes.is_empty() {
+            return Err(Error::Config(
+                "a Redis Cluster needs the URL of at least one node",
+            ));
+        }
+        let client = ::redis::cluster::ClusterClient::new(nodes.to_vec())
+            .map_err(|_| Error::Config("not a Redis URL"))?;
+        Ok(RedisSync::bind(list, Target::Cluster(client), options))
+    }
+
+    fn bind(list: Arc<RevocationList>, target: Target, options: SyncOptions) -> RedisSync {
         list.start_outbox();
         if options.start == StartPolicy::FailClosed {
             list.set_ready(false);
@@ -283,7 +321,7 @@ impl RedisSync {
             horizon_key: horizon_key(tag),
             reader: Reader::new(Arc::clone(&list)),
             list,
-            client,
+            target,
             options,
             state: Mutex::new(State {
                 connection: None,
@@ -302,7 +340,7 @@ impl RedisSync {
             loads: AtomicU64::new(0),
         };
         let _ = sync.sync_now();
-        Ok(sync)
+        sync
     }
 
     /// Brings the list up to date, at most once per [`SyncOptions::min_catch_up_interval`]:
@@ -449,7 +487,7 @@ impl RedisSync {
                 Ok(replicated)
             }
             Err(error) => {
-                let error = error.to_string();
+                let error = shortened(error.to_string());
                 if state.connected || state.last_error.as_ref() != Some(&error) {
                     tracing::warn!(
                         namespace = %self.options.namespace,
@@ -616,10 +654,7 @@ impl RedisSync {
         let deadline = Deadline(Instant::now() + to_std(self.options.max_exchange));
         if state.connection.is_none() {
             let timeout = to_std(self.options.timeout);
-            let connection = self.client.get_connection_with_timeout(timeout)?;
-            connection.set_read_timeout(Some(timeout))?;
-            connection.set_write_timeout(Some(timeout))?;
-            state.connection = Some(connection);
+            state.connection = Some(self.target.connect(timeout)?);
             // A new connection may reach another server (a failover, a re-pointed URL): what
             // the old one took but its replicas did not acknowledge is published again.
             if !state.unacknowledged.is_empty() {
@@ -656,7 +691,7 @@ impl RedisSync {
     /// after the position, or `wait` passes (then the list is current as of now).
     fn wait_for_news(
         &self,
-        waiting: &mut Option<::redis::Connection>,
+        waiting: &mut Option<Link>,
         wait: std::time::Duration,
     ) -> Result<(), Fault> {
         let Some(position) = self.state().position.as_ref().map(|at| at.id.clone()) else {
@@ -666,9 +701,8 @@ impl RedisSync {
         let connection = match waiting {
             Some(connection) => connection,
             None => {
-                let connection = self.client.get_connection_with_timeout(timeout)?;
-                connection.set_write_timeout(Some(timeout))?;
-                connection.set_read_timeout(Some(wait.saturating_add(timeout)))?;
+                let connection = self.target.connect(timeout)?;
+                connection.set_timeouts(wait.saturating_add(timeout), timeout)?;
                 waiting.insert(connection)
             }
         };
@@ -808,12 +842,14 @@ impl RedisSync {
             return Ok(true);
         }
         let wait = to_std(self.options.replica_timeout);
-        connection.set_read_timeout(Some(wait.saturating_add(to_std(self.options.timeout))))?;
-        let acknowledged: i64 = ::redis::cmd("WAIT")
-            .arg(self.options.replicas)
-            .arg(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1))
-            .query(connection)?;
-        connection.set_read_timeout(Some(to_std(self.options.timeout)))?;
+        let timeout = to_std(self.options.timeout);
+        connection.set_timeouts(wait.saturating_add(timeout), timeout)?;
+        let acknowledged = connection.wait(
+            &self.live_key,
+            self.options.replicas,
+            u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1),
+        )?;
+        connection.set_timeouts(timeout, timeout)?;
         if acknowledged >= i64::from(self.options.replicas) {
             unacknowledged.clear();
             return Ok(true);
@@ -823,7 +859,7 @@ impl RedisSync {
 
     fn publish_page(
         &self,
-        connection: &mut ::redis::Connection,
+        connection: &mut Link,
         page: &[Revocation],
         cutoff: i64,
     ) -> Result<(), Fault> {
@@ -863,7 +899,7 @@ impl RedisSync {
     /// `position` were trimmed before they were read.
     fn follow_stream(
         &self,
-        connection: &mut ::redis::Connection,
+        connection: &mut Link,
         mut position: Position,
         deadline: Deadline,
     ) -> Result<Option<Position>, Fault> {
@@ -910,6 +946,19 @@ fn trim_cutoff(local_now: i64, redis_now: Option<i64>, namespace_horizon: i64) -
         .min(redis_now.unwrap_or(local_now))
         .saturating_sub(namespace_horizon)
         .saturating_sub(MAX_AHEAD_MILLIS)
+}
+
+/// Most characters of an error kept for the status and the log: a transaction refused during a
+/// slot migration names every command of it.
+const MAX_ERROR_CHARS: usize = 300;
+
+/// `error`, cut to [`MAX_ERROR_CHARS`] (on a character boundary) with an ellipsis.
+fn shortened(mut error: String) -> String {
+    if let Some((cut, _)) = error.char_indices().nth(MAX_ERROR_CHARS) {
+        error.truncate(cut);
+        error.push('…');
+    }
+    error
 }
 
 /// Whether an attempt waits out the backoff after failures.
@@ -974,6 +1023,17 @@ mod tests {
 
     /// Regression for mixed clocks: a publisher whose clock runs ahead of Redis's trimmed what
     /// the fleet still needed. The cutoff follows the earlier clock, a minute less.
+    #[test]
+    fn long_errors_are_shortened_on_a_character_boundary() {
+        assert_eq!(shortened("short".to_owned()), "short");
+        let long = "é".repeat(MAX_ERROR_CHARS + 5);
+        let short = shortened(long);
+        assert_eq!(short.chars().count(), MAX_ERROR_CHARS + 1);
+        assert!(short.ends_with("é…"));
+        let exact = "x".repeat(MAX_ERROR_CHARS);
+        assert_eq!(shortened(exact.clone()), exact);
+    }
+
     #[test]
     fn a_publisher_whose_clock_runs_ahead_trims_no_earlier_than_redis_allows() {
         let day = 86_400_000;

@@ -12,6 +12,8 @@
 pub mod fixtures;
 pub mod proxy;
 #[cfg(feature = "redis")]
+pub mod redis_cluster;
+#[cfg(feature = "redis")]
 pub mod redis_server;
 pub mod tamper;
 pub mod vectors;

@@ -1,7 +1,10 @@
 //! Revocation lists kept in step through a real Redis (started here, on a free port): two
 //! processes, an outage, a cold start of 100,000 entries, duplicates and reordering, a trimmed
-//! log, garbage, and the start policies; failover to a replica (`failover.rs`).
+//! log, garbage, and the start policies; failover to a replica (`failover.rs`), the blocking
+//! follower and publication that waits for a replica (`follower.rs`), a Redis Cluster and a
+//! slot migration (`cluster.rs`).
 
+mod cluster;
 mod failover;
 mod follower;
 
