@@ -4,6 +4,7 @@
 //! follower and publication that waits for a replica (`follower.rs`), a Redis Cluster and a
 //! slot migration (`cluster.rs`).
 
+mod acl;
 mod cluster;
 mod failover;
 mod follower;
