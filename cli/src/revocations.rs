@@ -50,7 +50,9 @@ pub fn on_redis(
     .load_one()?;
     // The namespace's horizon, never a default of ours: publishing trims the shared store,
     // and a horizon shorter than the fleet's must not decide what is deleted.
-    let stored = RedisSync::namespace_horizon(url, namespace, Duration::seconds(2))
+    let mut reading = SyncOptions::new(namespace);
+    reading.timeout = Duration::seconds(2);
+    let stored = RedisSync::namespace_horizon(url, &reading)
         .map_err(|_| Failure::config(format!("cannot reach Redis at {url}")))?;
     let horizon = match (stored, given_horizon(&action)) {
         (Some(stored), given) => given.map_or(stored, |given| given.max(stored)),

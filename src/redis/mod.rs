@@ -6,6 +6,7 @@
 //! made elsewhere — from a background follower in a long-running server, or with one bounded
 //! [`RedisSync::catch_up`] at the start of a request in a serverless function.
 
+mod client;
 mod reply;
 mod sync;
 

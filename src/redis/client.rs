@@ -1,0 +1,144 @@
+//! The Redis client of [`RedisSync`](super::RedisSync), from its URL: `redis://`, `rediss://`
+//! (TLS) or `unix://` (and their `valkey` spellings).
+//!
+//! `rediss://` runs on rustls with `ring`'s cryptography. The server's certificate is always
+//! verified, and must be for the URL's host (a name, or an IP address): against the CA
+//! certificates of [`SyncOptions::tls_ca_pem`](super::SyncOptions::tls_ca_pem) when given, else
+//! against the system's roots (read at each connection). Verification cannot be turned off: a
+//! URL that asks for it (`#insecure`) is refused.
+//!
+//! The `redis` crate builds each connection's TLS settings with rustls's process-wide default
+//! provider. When the process has none yet, `ring`'s is installed here — what rustls does by
+//! itself when `ring` is the only provider built; in a build that also has `aws-lc-rs`, it keeps
+//! the first connection from panicking. An application that wants another provider installs it
+//! before it connects.
+
+use ::redis::{Client, ConnectionAddr, IntoConnectionInfo as _, TlsCertificates};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject as _;
+
+use crate::Error;
+
+/// A client for `url`, not connected yet. A `rediss://` URL verifies the server against the
+/// certificates of `ca_pem`, or against the system's roots when it is `None`.
+pub(super) fn client(url: &str, ca_pem: Option<&[u8]>) -> Result<Client, Error> {
+    let info = url
+        .into_connection_info()
+        .map_err(|_| Error::Config("not a Redis URL (redis://, rediss:// or unix://)"))?;
+    match (info.addr(), ca_pem) {
+        (ConnectionAddr::TcpTls { insecure: true, .. }, _) => Err(Error::Config(
+            "a rediss:// URL cannot turn off certificate verification (#insecure)",
+        )),
+        (ConnectionAddr::TcpTls { .. }, ca_pem) => {
+            let root_cert = ca_pem.map(checked_pem).transpose()?;
+            install_ring_unless_chosen();
+            let certificates = TlsCertificates {
+                client_tls: None,
+                root_cert,
+            };
+            Client::build_with_tls(info, certificates)
+                .map_err(|_| Error::Config("the Redis CA certificates are not valid certificates"))
+        }
+        (_, Some(_)) => Err(Error::Config(
+            "the Redis CA certificates are for a rediss:// URL only",
+        )),
+        (_, None) => Client::open(info).map_err(|_| Error::Config("not a Redis URL")),
+    }
+}
+
+/// `pem`, if it holds at least one certificate and every certificate block decodes. (Other
+/// blocks, such as a comment's, are skipped, as rustls does.)
+fn checked_pem(pem: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut certificates = 0_usize;
+    for certificate in CertificateDer::pem_slice_iter(pem) {
+        certificate.map_err(|_| Error::Config("the Redis CA certificates are not PEM"))?;
+        certificates += 1;
+    }
+    if certificates == 0 {
+        return Err(Error::Config("the Redis CA certificates are not PEM"));
+    }
+    Ok(pem.to_vec())
+}
+
+/// Installs `ring` as rustls's process-wide provider, unless one is installed already.
+fn install_ring_unless_chosen() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Another thread may install one first: either way, one is installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(url: &str, ca_pem: Option<&[u8]>) -> String {
+        match client(url, ca_pem) {
+            Ok(_) => panic!("{url} was accepted"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn plain_tls_and_unix_urls_make_clients_without_connecting() {
+        for url in [
+            "redis://127.0.0.1:1/",
+            "rediss://127.0.0.1:1/",
+            "rediss://user:secret@cache.example:6380/2",
+            "valkeys://cache.example/",
+            "unix:///run/redis.sock",
+        ] {
+            assert!(client(url, None).is_ok(), "{url}");
+        }
+    }
+
+    #[test]
+    fn a_url_that_is_not_redis_is_a_configuration_error() {
+        for url in ["", "127.0.0.1:6379", "http://127.0.0.1/", "rediss://"] {
+            assert!(refusal(url, None).starts_with("invalid configuration: not a Redis URL"));
+        }
+    }
+
+    #[test]
+    fn certificate_verification_cannot_be_turned_off() {
+        assert_eq!(
+            refusal("rediss://127.0.0.1:6380/#insecure", None),
+            "invalid configuration: a rediss:// URL cannot turn off certificate verification \
+             (#insecure)"
+        );
+    }
+
+    #[test]
+    fn a_ca_for_a_plain_url_is_refused_rather_than_ignored() {
+        let pem = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        for url in ["redis://127.0.0.1/", "unix:///run/redis.sock"] {
+            assert_eq!(
+                refusal(url, Some(pem)),
+                "invalid configuration: the Redis CA certificates are for a rediss:// URL only"
+            );
+        }
+    }
+
+    #[test]
+    fn a_ca_that_is_not_pem_is_a_configuration_error() {
+        let not_pem: [&[u8]; 4] = [
+            b"",
+            b"not a certificate",
+            b"-----BEGIN CERTIFICATE-----\n%%%%\n-----END CERTIFICATE-----\n",
+            b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        ];
+        for pem in not_pem {
+            assert_eq!(
+                refusal("rediss://127.0.0.1/", Some(pem)),
+                "invalid configuration: the Redis CA certificates are not PEM",
+                "{pem:?}"
+            );
+        }
+        // PEM, but its bytes are no certificate.
+        let pem = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        assert_eq!(
+            refusal("rediss://127.0.0.1/", Some(pem)),
+            "invalid configuration: the Redis CA certificates are not valid certificates"
+        );
+    }
+}
