@@ -48,7 +48,7 @@
 //! | `http` | yes | `http`: the session as a secure cookie (`http::SessionCookie`), chunked within a budget when it does not fit one and read back strictly (on the `cookie` crate), from an `http::HeaderMap` and into `Set-Cookie` headers: any framework built on `http`, and serverless handlers |
 //! | `axum` | no | `http`, plus `http::SessionLayer` and the `http::SessionHandle` extractor |
 //! | `jwt` | no | `jwt`: signed JWTs (JWS) on `jsonwebtoken` (HS256, EdDSA) with JWK Sets. [`Format::Jwe`], the session as a standard JWE (`dir`, `XC20P`, `zip: DEF`), needs no feature: it is built on the core's own dependencies |
-//! | `redis` | no | `redis::RedisSync`: revocation lists of many instances kept in step through Redis |
+//! | `redis` | no | `redis::RedisSync`: revocation lists of many instances kept in step through Redis; `rediss://` (TLS) on rustls with `ring` |
 //! | `cookie` | no | 0.1's name for `http`, kept as an alias for one release |
 //!
 //! Features add up: a build with both uses `ring`; a build with neither does not compile. The

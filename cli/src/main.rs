@@ -148,14 +148,25 @@ enum Command {
     #[command(after_help = "Examples:
   sealed-session revocations --snapshot revoked.bin revoke-user user-42
   sealed-session revocations --snapshot revoked.bin show
-  REVOCATION_KEY=... sealed-session revocations --redis redis://127.0.0.1/ --namespace shop revoke-user user-42")]
+  REVOCATION_KEY=... sealed-session revocations --redis redis://127.0.0.1/ --namespace shop revoke-user user-42
+  REVOCATION_KEY=... sealed-session revocations --redis rediss://cache.internal:6380/ --redis-ca ca.pem --namespace shop show")]
     Revocations {
         /// The snapshot file.
         #[arg(long, value_name = "PATH", required_unless_present = "redis")]
         snapshot: Option<PathBuf>,
-        /// Act on the revocations shared through this Redis instead (`redis://host:port/`).
+        /// Act on the revocations shared through this Redis instead (`redis://host:port/`, or
+        /// `rediss://host:port/` for TLS: the server's certificate is verified, for that host).
         #[arg(long, value_name = "URL", conflicts_with = "snapshot")]
         redis: Option<String>,
+        /// With a `rediss://` URL: the CA certificates (a PEM file) that sign the server's
+        /// certificate, instead of the system's roots.
+        #[arg(
+            long,
+            value_name = "PATH",
+            requires = "redis",
+            conflicts_with = "snapshot"
+        )]
+        redis_ca: Option<PathBuf>,
         /// With --redis: the deployment's namespace.
         #[arg(long, default_value = "default", requires = "redis")]
         namespace: String,
@@ -379,12 +390,19 @@ fn run(command: Command) -> Result<(), Failure> {
         } => revocations::on_snapshot(&path, action)?,
         Command::Revocations {
             redis: Some(url),
+            redis_ca,
             namespace,
             revocation_key_env,
             action,
             ..
         } => {
-            revocations::on_redis(&url, &namespace, &revocation_key_env, action)?;
+            let target = revocations::RedisTarget {
+                url: &url,
+                ca: redis_ca.as_deref(),
+                namespace: &namespace,
+                key_env: &revocation_key_env,
+            };
+            revocations::on_redis(&target, action)?;
         }
         Command::Revocations { .. } => {
             return Err(Failure::config(

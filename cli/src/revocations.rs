@@ -32,26 +32,55 @@ pub fn on_snapshot(path: &Path, action: RevocationAction) -> Result<(), Failure>
     run(&list, &Store::Snapshot(path), action)
 }
 
-/// Runs `action` on the revocations shared through Redis at `url`: loaded, changed, published.
+/// A namespace in Redis, and how to reach it.
+#[cfg_attr(
+    not(feature = "redis"),
+    expect(dead_code, reason = "read only where `--redis` works")
+)]
+pub struct RedisTarget<'a> {
+    /// `redis://`, `rediss://` (TLS) or `unix://`.
+    pub url: &'a str,
+    /// The CA certificates (PEM) of a `rediss://` server; `None`: the system's roots.
+    pub ca: Option<&'a Path>,
+    /// The deployment's namespace.
+    pub namespace: &'a str,
+    /// The environment variable of the shared revocation key.
+    pub key_env: &'a str,
+}
+
+/// Runs `action` on the revocations shared through Redis at the target: loaded, changed,
+/// published.
 #[cfg(feature = "redis")]
-pub fn on_redis(
-    url: &str,
-    namespace: &str,
-    key_env: &str,
-    action: RevocationAction,
-) -> Result<(), Failure> {
+pub fn on_redis(target: &RedisTarget, action: RevocationAction) -> Result<(), Failure> {
     use std::sync::Arc;
 
+    use sealed_session::Error;
     use sealed_session::redis::{RedisSync, SyncOptions};
+    let RedisTarget {
+        url,
+        ca,
+        namespace,
+        key_env,
+    } = *target;
     let key = crate::keys::KeySource {
         key_env: key_env.to_owned(),
         key_file: None,
     }
     .load_one()?;
+    let mut options = SyncOptions::new(namespace);
+    if let Some(path) = ca {
+        let pem = std::fs::read(path)
+            .map_err(|error| Failure::config(format!("cannot read {}: {error}", path.display())))?;
+        options.tls_ca_pem = Some(pem);
+    }
     // The namespace's horizon, never a default of ours: publishing trims the shared store,
     // and a horizon shorter than the fleet's must not decide what is deleted.
-    let stored = RedisSync::namespace_horizon(url, namespace, Duration::seconds(2))
-        .map_err(|_| Failure::config(format!("cannot reach Redis at {url}")))?;
+    let mut reading = options.clone();
+    reading.timeout = Duration::seconds(2);
+    let stored = RedisSync::namespace_horizon(url, &reading).map_err(|error| match error {
+        Error::Config(_) => Failure::of(error),
+        _ => Failure::config(format!("cannot reach Redis at {url}")),
+    })?;
     let horizon = match (stored, given_horizon(&action)) {
         (Some(stored), given) => given.map_or(stored, |given| given.max(stored)),
         (None, Some(given)) => given,
@@ -69,8 +98,7 @@ pub fn on_redis(
         }
     };
     let list = Arc::new(RevocationList::new_shared(horizon, &key));
-    let sync = RedisSync::connect(Arc::clone(&list), url, SyncOptions::new(namespace))
-        .map_err(Failure::of)?;
+    let sync = RedisSync::connect(Arc::clone(&list), url, options).map_err(Failure::of)?;
     if !sync.status().loaded {
         return Err(Failure::config(format!("cannot reach Redis at {url}")));
     }
@@ -79,7 +107,7 @@ pub fn on_redis(
 
 /// `--redis` in a build without Redis.
 #[cfg(not(feature = "redis"))]
-pub fn on_redis(_: &str, _: &str, _: &str, _: RevocationAction) -> Result<(), Failure> {
+pub fn on_redis(_: &RedisTarget, _: RevocationAction) -> Result<(), Failure> {
     Err(Failure::config(
         "--redis needs the `redis` feature: cargo install --path cli --features redis".into(),
     ))

@@ -466,6 +466,73 @@ fn revocations_on_the_shared_store() {
     redis_server::remove_data(server.port);
 }
 
+/// `revocations --redis rediss://… --redis-ca PATH`: the same through a Redis that speaks TLS
+/// only, its certificate verified against the CA file. Without the file (the system's roots,
+/// which do not hold the test's CA) the server is refused; a file that is not PEM is a
+/// configuration error; `--redis-ca` without `--redis` a usage error.
+#[cfg(feature = "redis")]
+#[test]
+fn revocations_on_a_tls_only_redis_with_its_ca() {
+    let ca = redis_server::TestCa::new("sealed-session CLI test CA");
+    let server = redis_server::RedisServer::start_tls(&ca);
+    let dir = folder("redis-tls");
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).expect("written");
+    let not_pem = dir.join("not.pem");
+    std::fs::write(&not_pem, "not a certificate").expect("written");
+    let secret = keygen();
+    let run = |ca: Option<&Path>, args: &[&str]| {
+        let mut command = cli();
+        command.env("REVOCATION_KEY", &secret).args([
+            "revocations",
+            "--redis",
+            &server.url(),
+            "--namespace",
+            "cli-tls",
+        ]);
+        if let Some(ca) = ca {
+            command.arg("--redis-ca").arg(ca);
+        }
+        command.args(args).output().expect("runs")
+    };
+    let published = run(
+        Some(&ca_file),
+        &["revoke-user", "user-42", "--horizon", "8d"],
+    );
+    assert!(succeeded(&published).contains(", published"));
+    let show = run(Some(&ca_file), &["show"]);
+    let view: serde_json::Value = serde_json::from_str(&succeeded(&show)).expect("JSON");
+    assert_eq!(view["entries"], 1, "loaded back from the TLS server");
+
+    let untrusted = run(None, &["show"]);
+    assert_eq!(untrusted.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&untrusted.stderr).contains("cannot reach Redis"));
+    let garbage = run(Some(&not_pem), &["show"]);
+    assert_eq!(garbage.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&garbage.stderr)
+            .contains("invalid configuration: the Redis CA certificates are not PEM"),
+        "{}",
+        String::from_utf8_lossy(&garbage.stderr)
+    );
+    let missing = run(Some(&dir.join("missing.pem")), &["show"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read"));
+    for store in [&["--snapshot", "x.bin"][..], &[]] {
+        let without_redis = cli()
+            .arg("revocations")
+            .args(store)
+            .arg("--redis-ca")
+            .arg(&ca_file)
+            .arg("show")
+            .output()
+            .expect("runs");
+        assert_eq!(without_redis.status.code(), Some(2), "{store:?}");
+    }
+    redis_server::remove_data(server.port);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// The state comes from a file, or from stdin for "-"; TTLs are written 90s, 30m, 8h or 7d;
 /// states far past a cookie's size seal and open once `--max-token-len` allows their tokens.
 #[test]

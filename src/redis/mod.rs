@@ -8,6 +8,7 @@
 
 #[cfg(feature = "redis-async")]
 mod asynchronous;
+mod client;
 mod link;
 mod reply;
 mod sync;

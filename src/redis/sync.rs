@@ -131,6 +131,11 @@ pub struct SyncOptions {
     /// The longest a publication waits for [`SyncOptions::replicas`] (inside one exchange,
     /// which holds the sync's lock meanwhile). Default 500 ms.
     pub replica_timeout: Duration,
+    /// The CA certificates (PEM) that sign the server's certificate, for a `rediss://` URL;
+    /// `None` trusts the system's roots. The certificate is always verified, for the URL's
+    /// host. Certificates that do not parse, or given with another URL, are an
+    /// [`Error::Config`]. Default `None`.
+    pub tls_ca_pem: Option<Vec<u8>>,
 }
 
 impl SyncOptions {
@@ -152,6 +157,7 @@ impl SyncOptions {
             page: 10_000,
             replicas: 0,
             replica_timeout: Duration::milliseconds(500),
+            tls_ca_pem: None,
         }
     }
 }
@@ -272,7 +278,7 @@ impl RedisSync {
         url: &str,
         options: SyncOptions,
     ) -> Result<RedisSync, Error> {
-        let client = ::redis::Client::open(url).map_err(|_| Error::Config("not a Redis URL"))?;
+        let client = super::client::client(url, options.tls_ca_pem.as_deref())?;
         Ok(RedisSync::bind(list, Target::Server(client), options))
     }
 
@@ -304,8 +310,7 @@ impl RedisSync {
                 "a Redis Cluster needs the URL of at least one node",
             ));
         }
-        let client = ::redis::cluster::ClusterClient::new(nodes.to_vec())
-            .map_err(|_| Error::Config("not a Redis URL"))?;
+        let client = super::client::cluster_client(nodes, options.tls_ca_pem.as_deref())?;
         Ok(RedisSync::bind(list, Target::Cluster(client), options))
     }
 
@@ -585,26 +590,25 @@ impl RedisSync {
         }
     }
 
-    /// The horizon stored for `namespace` in the Redis at `url` (the longest any instance
-    /// declared), or `None` if no instance has connected to it yet: for tools that publish
-    /// to a namespace without being one of its instances, such as the CLI.
+    /// The horizon stored for the namespace of `options` in the Redis at `url` (the longest any
+    /// instance declared), or `None` if no instance has connected to it yet: for tools that
+    /// publish to a namespace without being one of its instances, such as the CLI. Uses the
+    /// options' timeout and CA.
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] for a URL the `redis` crate cannot read, [`Error::SyncUnavailable`]
-    /// when Redis cannot be reached or answers something else than a horizon.
+    /// [`Error::Config`] for a URL the `redis` crate cannot read (or CA certificates that do
+    /// not parse), [`Error::SyncUnavailable`] when Redis cannot be reached or answers something
+    /// else than a horizon.
     ///
     /// ```no_run
-    /// use sealed_session::redis::RedisSync;
-    /// let horizon = RedisSync::namespace_horizon("redis://127.0.0.1/", "shop", time::Duration::seconds(1))?;
+    /// use sealed_session::redis::{RedisSync, SyncOptions};
+    /// let horizon = RedisSync::namespace_horizon("redis://127.0.0.1/", &SyncOptions::new("shop"))?;
     /// # Ok::<(), sealed_session::Error>(())
     /// ```
-    pub fn namespace_horizon(
-        url: &str,
-        namespace: &str,
-        timeout: Duration,
-    ) -> Result<Option<Duration>, Error> {
-        let client = ::redis::Client::open(url).map_err(|_| Error::Config("not a Redis URL"))?;
+    pub fn namespace_horizon(url: &str, options: &SyncOptions) -> Result<Option<Duration>, Error> {
+        let (namespace, timeout) = (&options.namespace, options.timeout);
+        let client = super::client::client(url, options.tls_ca_pem.as_deref())?;
         let read = || -> Result<Option<i64>, Fault> {
             let mut connection = client.get_connection_with_timeout(to_std(timeout))?;
             connection.set_read_timeout(Some(to_std(timeout)))?;

@@ -1,6 +1,6 @@
 //! Test code shared by the packages of the workspace: fixed instants and keys (`fixtures`), the
 //! reader of `tests/vectors/` (`vectors`), the one tamper contract every token format is held to
-//! (`tamper`), and a throwaway `redis-server` (`redis_server`, feature `redis`).
+//! (`tamper`), and a throwaway `redis-server`, plain or TLS only (`redis_server`, feature `redis`).
 //!
 //! `freed-scan` (test-support/freed-scan), the allocator that scans freed blocks for key bytes,
 //! is a crate of its own: it needs `unsafe`, which this crate forbids.

@@ -63,7 +63,7 @@ fn a_user_with_only_the_documented_commands_and_keys_can_sync() {
     })
     .expect("followed with XREAD BLOCK, well within the 5 s interval");
     assert_eq!(
-        RedisSync::namespace_horizon(&url, "shop", time::Duration::seconds(1))
+        RedisSync::namespace_horizon(&url, &SyncOptions::new("shop"))
             .expect("the horizon is readable"),
         Some(HORIZON)
     );
