@@ -1,6 +1,7 @@
 //! The README's snippets are code that builds: the axum one is examples/readme_axum.rs, and the
-//! `http` one is the body of `readme_http_snippet` below (compiled, not run: it reads
-//! `SESSION_KEY`, which a test cannot set without `unsafe`).
+//! `http` and Redis ones are the bodies of `readme_http_snippet` and `readme_redis_snippet`
+//! below (compiled, not run: they read keys from the environment, which a test cannot set
+//! without `unsafe`, and the Redis one connects to servers).
 #![cfg(feature = "http")]
 
 fn readme() -> String {
@@ -28,22 +29,34 @@ fn the_readme_axum_snippet_is_the_example() {
     assert_eq!(block_after(&readme(), "### axum\n"), snippet);
 }
 
-#[test]
-fn the_readme_http_snippet_is_this_file() {
+/// The body of the function of this file whose signature ends with `signature`, unindented.
+fn body_after(signature: &str) -> String {
     let this = include_str!("readme.rs");
-    let (_, begun) = this
-        .split_once("-> Result<(), sealed_session::Error> {\n")
-        .expect("begin");
+    let (_, begun) = this.split_once(signature).expect("begin");
     let (body, _) = begun.split_once("    Ok(())\n}").expect("end");
-    let unindented: String = body
-        .lines()
+    body.lines()
         .map(|line| line.strip_prefix("    ").unwrap_or(line))
         .map(|line| format!("{line}\n"))
-        .collect();
-    let readme = readme();
+        .collect()
+}
+
+#[test]
+fn the_readme_http_snippet_is_this_file() {
     assert_eq!(
-        block_after(&readme, "### A serverless handler, or any `http` framework"),
-        unindented
+        block_after(
+            &readme(),
+            "### A serverless handler, or any `http` framework"
+        ),
+        body_after("-> Result<(), sealed_session::Error> {\n")
+    );
+}
+
+#[cfg(feature = "redis")]
+#[test]
+fn the_readme_redis_snippet_is_this_file() {
+    assert_eq!(
+        block_after(&readme(), "## Running Redis in production"),
+        body_after("-> Result<(), Box<dyn std::error::Error>> {\n")
     );
 }
 
@@ -74,5 +87,30 @@ fn readme_http_snippet() -> Result<(), sealed_session::Error> {
         session.write_to(response.headers_mut()); // the token, a roll, a removal, or nothing
         response
     };
+    Ok(())
+}
+
+#[cfg(feature = "redis")]
+#[allow(dead_code, unused_variables)]
+#[rustfmt::skip]
+fn readme_redis_snippet() -> Result<(), Box<dyn std::error::Error>> {
+    use std::sync::Arc;
+    use sealed_session::redis::{RedisSync, SyncOptions};
+    use sealed_session::{Duration, Key, RevocationList};
+
+    let list = Arc::new(RevocationList::new_shared(Duration::days(8), &Key::from_env("REVOCATION_KEY")?));
+    let mut options = SyncOptions::new("shop");
+    options.replicas = 1; // a publication is done once a replica has it (WAIT)
+    // TLS: the server's certificate is checked against the system's roots, or a private CA.
+    options.tls_ca_pem = Some(std::fs::read("/etc/redis/ca.pem")?);
+    let sync = RedisSync::connect(list.clone(), "rediss://revocations:PASSWORD@redis.internal:6380/", options.clone())?;
+    // A Cluster: some of its nodes; the client learns the rest and follows MOVED and ASK.
+    let sync = RedisSync::connect_cluster(list.clone(), &["redis://10.0.0.1:6379/", "redis://10.0.0.2:6379/"], options)?;
+
+    // "Log out everywhere", and the truth about it:
+    match sync.revoke_user_durably("user-42") {
+        Ok(_) => { /* in Redis, and on a replica: every instance refuses the sessions */ }
+        Err(error) => { /* refused here already; published (again) by the next exchange */ }
+    }
     Ok(())
 }

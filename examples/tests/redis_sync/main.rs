@@ -242,6 +242,17 @@ fn a_cold_start_loads_100_000_live_entries() {
         .and_then(|entries| entries.parse().ok())
         .unwrap_or(100_000);
     let server = RedisServer::start();
+    let used_memory = || -> u64 {
+        let info: String = redis::cmd("INFO")
+            .arg("memory")
+            .query(&mut server.connection())
+            .expect("INFO answers");
+        info.lines()
+            .find_map(|line| line.strip_prefix("used_memory:"))
+            .and_then(|bytes| bytes.trim().parse().ok())
+            .expect("used_memory")
+    };
+    let empty = used_memory();
     let writer = instance(&server, "cold");
     for user in 0..entries {
         writer.list.revoke_user(&format!("user-{user}"));
@@ -249,6 +260,12 @@ fn a_cold_start_loads_100_000_live_entries() {
     let started = Instant::now();
     writer.sync.sync_now().expect("published");
     println!("published {entries} revocations in {:?}", started.elapsed());
+    let held = used_memory().saturating_sub(empty);
+    println!(
+        "Redis holds them in {} KiB more memory: {} bytes per entry (sorted set and stream)",
+        held / 1024,
+        held / entries as u64
+    );
 
     let started = Instant::now();
     let cold = instance(&server, "cold");
