@@ -33,7 +33,8 @@
 //! `REVOCATION_KEY` (a `Key` in base64, the same in every container) keys the hashes that
 //! travel; without it a fresh key is drawn, which no other container shares: a one-container
 //! demo only. Each invocation first catches up with what other containers revoked (at most once
-//! a second); a cold start whose first load failed refuses every session (and keeps its cookie)
+//! a second; on Lambda, `handle_invocation` runs it off the executor and gives it at most
+//! 200 ms, then serves from what the container knows); a cold start whose first load failed refuses every session (and keeps its cookie)
 //! rather than let a revoked one in. `/logout` revokes the session, `/logout-everywhere` every
 //! session of the user, and each publishes the revocation before answering; when Redis cannot
 //! be reached the answer is 503 "try again", without the cookie's removal (the revocation stays
@@ -51,6 +52,9 @@ use serde::{Deserialize, Serialize};
 use time::Duration;
 
 use shared::SharedRevocations;
+
+/// The longest an invocation waits for the catch-up with the other containers' revocations.
+const INVOCATION_CATCH_UP: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// A session lasts at most this long from its login.
 const MAX_LIFETIME: Duration = Duration::days(1);
@@ -115,6 +119,26 @@ impl App {
         if let Some(shared) = &self.shared {
             shared.catch_up();
         }
+        self.respond(request)
+    }
+
+    /// One invocation on tokio (the Lambda entry point): the catch-up runs off the executor
+    /// and is given at most [`INVOCATION_CATCH_UP`]; past it, the invocation serves from what
+    /// this container knows (a cold start that never loaded refuses every session, and keeps
+    /// the cookies), and the catch-up finishes in the background.
+    #[cfg_attr(not(feature = "lambda"), allow(dead_code))]
+    pub async fn handle_invocation<B: AsRef<[u8]>>(
+        &self,
+        request: &Request<B>,
+    ) -> Response<String> {
+        if let Some(shared) = &self.shared {
+            shared.catch_up_within(INVOCATION_CATCH_UP).await;
+        }
+        self.respond(request)
+    }
+
+    /// Everything after the catch-up.
+    fn respond<B: AsRef<[u8]>>(&self, request: &Request<B>) -> Response<String> {
         let session = match self.sessions.open_request(request) {
             Ok(session) => session,
             // Why goes to the log; the answer says no more than a form of this site would.
@@ -260,7 +284,7 @@ mod shared {
 
     pub struct SharedRevocations {
         list: Arc<RevocationList>,
-        sync: RedisSync,
+        sync: Arc<RedisSync>,
     }
 
     impl SharedRevocations {
@@ -287,7 +311,10 @@ mod shared {
         pub fn connect(url: &str, secret: &Key) -> Result<SharedRevocations, Error> {
             let list = Arc::new(RevocationList::new_shared(HORIZON, secret));
             let sync = RedisSync::connect(Arc::clone(&list), url, SyncOptions::new("serverless"))?;
-            Ok(SharedRevocations { list, sync })
+            Ok(SharedRevocations {
+                list,
+                sync: Arc::new(sync),
+            })
         }
 
         pub fn list(&self) -> Arc<RevocationList> {
@@ -299,6 +326,16 @@ mod shared {
         pub fn catch_up(&self) {
             if let Err(error) = self.sync.catch_up() {
                 eprintln!("revocations not caught up: {error}");
+            }
+        }
+
+        /// As `catch_up`, on tokio's blocking pool, for at most `limit`: past it, the
+        /// invocation goes on with what the list holds, and the catch-up ends in the background.
+        pub async fn catch_up_within(&self, limit: std::time::Duration) {
+            match tokio::time::timeout(limit, self.sync.catch_up_async()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => eprintln!("revocations not caught up: {error}"),
+                Err(_) => eprintln!("revocations not caught up within {limit:?}"),
             }
         }
 
@@ -339,6 +376,10 @@ mod shared {
             match *self {}
         }
 
+        pub async fn catch_up_within(&self, _limit: std::time::Duration) {
+            match *self {}
+        }
+
         pub fn publish(&self) -> Result<(), Error> {
             match *self {}
         }
@@ -351,8 +392,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     let app = App::from_env()?;
     lambda_http::run(lambda_http::service_fn(
         move |request: lambda_http::Request| {
-            let response = app.handle(&request);
-            async move { Ok::<_, lambda_http::Error>(response) }
+            let app = app.clone();
+            async move { Ok::<_, lambda_http::Error>(app.handle_invocation(&request).await) }
         },
     ))
     .await
@@ -458,6 +499,19 @@ mod tests {
                 }
             }
             response
+        }
+
+        /// A request as the client would send it (its cookies), for a handler to answer.
+        #[cfg(feature = "redis")]
+        fn request(&self, method: &str, path: &str) -> Request<String> {
+            let mut request = Request::builder()
+                .method(method)
+                .uri(path)
+                .header("host", "app.example");
+            if !self.cookies.is_empty() {
+                request = request.header("cookie", self.cookies.join("; "));
+            }
+            request.body(String::new()).expect("a request")
         }
 
         fn get(&mut self, app: &App) -> Response<String> {
@@ -737,6 +791,61 @@ mod tests {
                 logged_out(&copied.clone().get(&cold)),
                 "published once Redis is back"
             );
+            drop(server);
+            remove_data(port);
+        }
+
+        /// The Lambda path: each invocation catches up under its own limit, off the executor.
+        /// With Redis answering, a revocation made in another container is refused at the
+        /// next invocation; with Redis silent (a stalled server), the invocation still answers
+        /// within about the limit, as a fail-closed cold start does: no session, cookie kept.
+        #[tokio::test(flavor = "current_thread")]
+        async fn an_invocation_catches_up_within_its_limit() {
+            let server = RedisServer::start();
+            let deployment = Deployment::new(server.url());
+            let (a, b) = (deployment.container(), deployment.container());
+            let mut phone = Client::default();
+            phone.log_in(&a, "ada");
+            let copied = phone.clone();
+            let csrf = phone.csrf(&a);
+            assert_eq!(
+                phone.post(&a, "/logout-everywhere", &csrf).status(),
+                StatusCode::OK
+            );
+            past_catch_up_interval();
+            let invocation = copied.request("GET", "/");
+            assert_eq!(
+                b.handle_invocation(&invocation).await.body(),
+                "not logged in"
+            );
+
+            let silent = TcpListener::bind("127.0.0.1:0").expect("a free port");
+            let silent_url = format!(
+                "redis://127.0.0.1:{}/",
+                silent.local_addr().expect("its address").port()
+            );
+            let stalled = Deployment {
+                url: silent_url,
+                ..deployment
+            };
+            let cold = stalled.container();
+            let mut laptop = Client::default();
+            laptop.log_in(
+                &App::new(stalled.session_key.clone(), None).expect("app"),
+                "bob",
+            );
+            past_catch_up_interval(); // so that this invocation does ask the stalled server
+            let started = std::time::Instant::now();
+            let response = cold.handle_invocation(&laptop.request("GET", "/")).await;
+            let took = started.elapsed();
+            assert_eq!(response.body(), "not logged in");
+            assert_eq!(response.headers().get_all("set-cookie").iter().count(), 0);
+            assert!(
+                took < INVOCATION_CATCH_UP + std::time::Duration::from_millis(300),
+                "the invocation took {took:?}"
+            );
+            drop(silent);
+            let port = server.port;
             drop(server);
             remove_data(port);
         }
