@@ -42,18 +42,10 @@ fn live_members(server: &RedisServer, namespace: &str) -> usize {
 
 /// An instance at `url` whose publications need one replica's acknowledgement.
 fn instance_with_a_replica(url: &str, namespace: &str) -> Instance {
-    let list = Arc::new(RevocationList::new_shared(HORIZON, &secret()));
-    let mut options = SyncOptions::new(namespace);
-    options.max_backoff = time::Duration::milliseconds(50);
-    options.min_catch_up_interval = time::Duration::ZERO;
+    let mut options = test_options(namespace);
     options.replicas = 1;
     options.replica_timeout = time::Duration::milliseconds(300);
-    let sync = RedisSync::connect(Arc::clone(&list), url, options).expect("a Redis URL");
-    let sealer = Sealer::builder(session_key(), "session")
-        .with_revocations(Arc::clone(&list))
-        .build()
-        .expect("valid settings");
-    Instance { list, sync, sealer }
+    instance_with(url, options)
 }
 
 #[test]

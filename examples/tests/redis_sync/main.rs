@@ -41,11 +41,22 @@ fn instance(server: &RedisServer, namespace: &str) -> Instance {
 }
 
 fn instance_at(url: &str, namespace: &str, start: StartPolicy) -> Instance {
-    let list = Arc::new(RevocationList::new_shared(HORIZON, &secret()));
-    let mut options = SyncOptions::new(namespace);
+    let mut options = test_options(namespace);
     options.start = start;
+    instance_with(url, options)
+}
+
+/// The options of the tests' instances: retries after 50 ms at most, no catch-up interval.
+fn test_options(namespace: &str) -> SyncOptions {
+    let mut options = SyncOptions::new(namespace);
     options.max_backoff = time::Duration::milliseconds(50);
     options.min_catch_up_interval = time::Duration::ZERO;
+    options
+}
+
+/// An instance at `url` with these options.
+fn instance_with(url: &str, options: SyncOptions) -> Instance {
+    let list = Arc::new(RevocationList::new_shared(HORIZON, &secret()));
     let sync = RedisSync::connect(Arc::clone(&list), url, options).expect("a Redis URL");
     let sealer = Sealer::builder(session_key(), "session")
         .with_revocations(Arc::clone(&list))
