@@ -79,7 +79,7 @@ pub fn on_redis(target: &RedisTarget, action: RevocationAction) -> Result<(), Fa
     reading.timeout = Duration::seconds(2);
     let stored = RedisSync::namespace_horizon(url, &reading).map_err(|error| match error {
         Error::Config(_) => Failure::of(error),
-        _ => Failure::config(format!("cannot reach Redis at {url}")),
+        _ => Failure::config(format!("cannot reach Redis at {}", without_password(url))),
     })?;
     let horizon = match (stored, given_horizon(&action)) {
         (Some(stored), given) => given.map_or(stored, |given| given.max(stored)),
@@ -100,7 +100,10 @@ pub fn on_redis(target: &RedisTarget, action: RevocationAction) -> Result<(), Fa
     let list = Arc::new(RevocationList::new_shared(horizon, &key));
     let sync = RedisSync::connect(Arc::clone(&list), url, options).map_err(Failure::of)?;
     if !sync.status().loaded {
-        return Err(Failure::config(format!("cannot reach Redis at {url}")));
+        return Err(Failure::config(format!(
+            "cannot reach Redis at {}",
+            without_password(url)
+        )));
     }
     run(&list, &Store::Redis(Box::new(sync)), action)
 }
@@ -158,8 +161,8 @@ impl Store<'_> {
         match self {
             Store::Snapshot(path) => snapshot::write(path, list).map(|()| ""),
             #[cfg(feature = "redis")]
-            Store::Redis(sync) => match sync.sync_now() {
-                Ok(_) => Ok(", published"),
+            Store::Redis(sync) => match sync.flush() {
+                Ok(()) => Ok(", published"),
                 Err(_) => Err(Failure::config(
                     "revoked here, but Redis did not take it: run again".into(),
                 )),
@@ -207,5 +210,45 @@ impl Store<'_> {
             }
         };
         println!("{}", print::json(&view));
+    }
+}
+
+/// `url` for a message: its password, if any, replaced by `***` (the message goes to a
+/// terminal or a CI log).
+#[cfg(feature = "redis")]
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) => {
+            let user = user_info.split_once(':').map_or("", |(user, _)| user);
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(all(test, feature = "redis"))]
+mod url_tests {
+    use super::without_password;
+
+    #[test]
+    fn a_password_never_reaches_a_message() {
+        assert_eq!(
+            without_password("rediss://revocations:s3cret@cache.example:6380/0"),
+            "rediss://revocations:***@cache.example:6380/0"
+        );
+        assert_eq!(
+            without_password("redis://:s3cret@10.0.0.5/"),
+            "redis://:***@10.0.0.5/"
+        );
+        assert_eq!(
+            without_password("redis://10.0.0.5:6379/"),
+            "redis://10.0.0.5:6379/"
+        );
+        assert_eq!(without_password("not a url"), "not a url");
+        assert!(!without_password("redis://u:p@ss@h/").contains("p@ss"));
     }
 }

@@ -841,8 +841,15 @@ impl RedisSync {
             unacknowledged.append(&mut outgoing);
             outgoing = rest;
         }
-        if self.options.replicas == 0 || unacknowledged.is_empty() {
+        if self.options.replicas == 0 {
             unacknowledged.clear();
+            return Ok(true);
+        }
+        // Past the horizon a revocation rejects nothing: never worth keeping for a replica
+        // (with more replicas required than there are, the list would otherwise only grow).
+        let oldest_live = now_millis().saturating_sub(duration_millis(self.list.horizon()));
+        unacknowledged.retain(|revocation| revocation.at_millis() >= oldest_live);
+        if unacknowledged.is_empty() {
             return Ok(true);
         }
         let wait = to_std(self.options.replica_timeout);
