@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite (README Quickstart, command 2): every test, doctest and example, on each
 # AEAD backend; the browser test (headless Chromium through chromedriver, installed here when
-# missing); the revocation-sync tests against real Redis servers (redis-server, installed here
-# when missing; the tests start and stop their own); and the interop suite against Python's
+# missing); the revocation-sync tests against real Redis servers (redis-server and redis-cli,
+# installed here when missing; the tests start and stop their own: single servers, a replica,
+# TLS, a 3-primary Cluster); and the interop suite against Python's
 # joserfc, Authlib and PyJWT (a pinned virtualenv, made here when missing). Nothing is skipped:
 # a missing tool fails the run.
 set -euo pipefail
