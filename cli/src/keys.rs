@@ -30,7 +30,8 @@ impl KeySource {
         }
     }
 
-    /// One key, as [`KeySource::load`] reads it.
+    /// One key, as [`KeySource::load`] reads it (the shared revocation key of `--redis`).
+    #[cfg(feature = "redis")]
     pub fn load_one(&self) -> Result<Key, Failure> {
         match &self.key_file {
             Some(path) => key_of_file(path),

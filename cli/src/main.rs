@@ -168,7 +168,12 @@ enum Command {
         )]
         redis_ca: Option<PathBuf>,
         /// With --redis: the deployment's namespace.
-        #[arg(long, default_value = "default", requires = "redis")]
+        #[arg(
+            long,
+            default_value = "default",
+            requires = "redis",
+            conflicts_with = "snapshot"
+        )]
         namespace: String,
         /// With --redis: the environment variable holding the shared revocation key (base64).
         #[arg(long, value_name = "NAME", default_value = "REVOCATION_KEY")]

@@ -518,6 +518,19 @@ fn revocations_on_a_tls_only_redis_with_its_ca() {
     let missing = run(Some(&dir.join("missing.pem")), &["show"]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read"));
+    // A Redis option beside a snapshot is a usage error, not silently ignored.
+    let namespace_with_snapshot = cli()
+        .args([
+            "revocations",
+            "--snapshot",
+            "x.bin",
+            "--namespace",
+            "shop",
+            "show",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(namespace_with_snapshot.status.code(), Some(2));
     for store in [&["--snapshot", "x.bin"][..], &[]] {
         let without_redis = cli()
             .arg("revocations")
