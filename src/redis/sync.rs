@@ -102,7 +102,7 @@ pub enum StartPolicy {
 /// let options = sealed_session::redis::SyncOptions::new("my-app");
 /// assert_eq!(options.namespace, "my-app");
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct SyncOptions {
     /// Names this deployment's keys, so that several share one Redis.
@@ -159,6 +159,31 @@ impl SyncOptions {
             replica_timeout: Duration::milliseconds(500),
             tls_ca_pem: None,
         }
+    }
+}
+
+/// Every setting, the CA certificates as their length (a PEM file is long, and says nothing
+/// at a glance).
+impl std::fmt::Debug for SyncOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncOptions")
+            .field("namespace", &self.namespace)
+            .field("start", &self.start)
+            .field("min_catch_up_interval", &self.min_catch_up_interval)
+            .field("timeout", &self.timeout)
+            .field("max_exchange", &self.max_exchange)
+            .field("max_backoff", &self.max_backoff)
+            .field("page", &self.page)
+            .field("replicas", &self.replicas)
+            .field("replica_timeout", &self.replica_timeout)
+            .field(
+                "tls_ca_pem",
+                &self
+                    .tls_ca_pem
+                    .as_ref()
+                    .map(|pem| format!("{} bytes of PEM", pem.len())),
+            )
+            .finish()
     }
 }
 
@@ -1034,6 +1059,19 @@ mod tests {
 
     /// Regression for mixed clocks: a publisher whose clock runs ahead of Redis's trimmed what
     /// the fleet still needed. The cutoff follows the earlier clock, a minute less.
+    #[test]
+    fn options_show_the_ca_by_its_length() {
+        let mut options = SyncOptions::new("shop");
+        options.tls_ca_pem = Some(b"-----BEGIN CERTIFICATE-----".to_vec());
+        let shown = format!("{options:?}");
+        assert!(shown.contains("namespace: \"shop\""), "{shown}");
+        assert!(
+            shown.contains("tls_ca_pem: Some(\"27 bytes of PEM\")"),
+            "{shown}"
+        );
+        assert!(!shown.contains("BEGIN"), "{shown}");
+    }
+
     #[test]
     fn long_errors_are_shortened_on_a_character_boundary() {
         assert_eq!(shortened("short".to_owned()), "short");
