@@ -14,7 +14,7 @@
 //! before it connects.
 
 use ::redis::cluster::{ClusterClient, ClusterClientBuilder};
-use ::redis::{Client, ConnectionAddr, IntoConnectionInfo as _, TlsCertificates};
+use ::redis::{Client, ConnectionAddr, ConnectionInfo, IntoConnectionInfo as _, TlsCertificates};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject as _;
 
@@ -26,25 +26,17 @@ pub(super) fn client(url: &str, ca_pem: Option<&[u8]>) -> Result<Client, Error> 
     let info = url
         .into_connection_info()
         .map_err(|_| Error::Config("not a Redis URL (redis://, rediss:// or unix://)"))?;
-    match (info.addr(), ca_pem) {
-        (ConnectionAddr::TcpTls { insecure: true, .. }, _) => Err(Error::Config(
-            "a rediss:// URL cannot turn off certificate verification (#insecure)",
-        )),
-        (ConnectionAddr::TcpTls { .. }, ca_pem) => {
-            let root_cert = ca_pem.map(checked_pem).transpose()?;
-            install_ring_unless_chosen();
-            let certificates = TlsCertificates {
-                client_tls: None,
-                root_cert,
-            };
-            Client::build_with_tls(info, certificates)
-                .map_err(|_| Error::Config("the Redis CA certificates are not valid certificates"))
-        }
-        (_, Some(_)) => Err(Error::Config(
-            "the Redis CA certificates are for a rediss:// URL only",
-        )),
-        (_, None) => Client::open(info).map_err(|_| Error::Config("not a Redis URL")),
+    let tls = uses_tls(&info)?;
+    let root_cert = root_certificates(tls, ca_pem)?;
+    if !tls {
+        return Client::open(info).map_err(|_| Error::Config("not a Redis URL"));
     }
+    let certificates = TlsCertificates {
+        client_tls: None,
+        root_cert,
+    };
+    Client::build_with_tls(info, certificates)
+        .map_err(|_| Error::Config("the Redis CA certificates are not valid certificates"))
 }
 
 /// A client for the Redis Cluster whose nodes include `nodes`: every URL `redis://`, or every
@@ -54,41 +46,51 @@ pub(super) fn cluster_client(
     ca_pem: Option<&[u8]>,
 ) -> Result<ClusterClient, Error> {
     let mut infos = Vec::with_capacity(nodes.len());
+    let mut tls = false;
     for node in nodes {
         let info = node
             .into_connection_info()
             .map_err(|_| Error::Config("not a Redis URL (redis:// or rediss://)"))?;
-        if let ConnectionAddr::TcpTls { insecure: true, .. } = info.addr() {
-            return Err(Error::Config(
-                "a rediss:// URL cannot turn off certificate verification (#insecure)",
-            ));
-        }
+        tls |= uses_tls(&info)?;
         infos.push(info);
     }
-    let tls = infos
-        .iter()
-        .any(|info| matches!(info.addr(), ConnectionAddr::TcpTls { .. }));
     let mut builder = ClusterClientBuilder::new(infos);
-    match (tls, ca_pem) {
-        (true, ca_pem) => {
-            install_ring_unless_chosen();
-            if let Some(ca_pem) = ca_pem {
-                builder = builder.certs(TlsCertificates {
-                    client_tls: None,
-                    root_cert: Some(checked_pem(ca_pem)?),
-                });
-            }
-        }
-        (false, Some(_)) => {
-            return Err(Error::Config(
-                "the Redis CA certificates are for a rediss:// URL only",
-            ));
-        }
-        (false, None) => {}
+    if let Some(root_cert) = root_certificates(tls, ca_pem)? {
+        builder = builder.certs(TlsCertificates {
+            client_tls: None,
+            root_cert: Some(root_cert),
+        });
     }
     builder.build().map_err(|_| {
         Error::Config("not the URLs of one Redis Cluster (TCP, one user, one TLS mode)")
     })
+}
+
+/// Whether `info` asks for TLS; one that asks to skip the certificate's check is refused.
+fn uses_tls(info: &ConnectionInfo) -> Result<bool, Error> {
+    match info.addr() {
+        ConnectionAddr::TcpTls { insecure: true, .. } => Err(Error::Config(
+            "a rediss:// URL cannot turn off certificate verification (#insecure)",
+        )),
+        ConnectionAddr::TcpTls { .. } => Ok(true),
+        _ => Ok(false),
+    }
+}
+
+/// The CA certificates to verify a TLS server with (`None`: the system's roots), checked;
+/// refused for a plain URL rather than ignored. For TLS, makes sure rustls has a provider.
+fn root_certificates(tls: bool, ca_pem: Option<&[u8]>) -> Result<Option<Vec<u8>>, Error> {
+    if !tls {
+        return match ca_pem {
+            Some(_) => Err(Error::Config(
+                "the Redis CA certificates are for a rediss:// URL only",
+            )),
+            None => Ok(None),
+        };
+    }
+    let root_cert = ca_pem.map(checked_pem).transpose()?;
+    install_ring_unless_chosen();
+    Ok(root_cert)
 }
 
 /// `pem`, if it holds at least one certificate and every certificate block decodes. (Other

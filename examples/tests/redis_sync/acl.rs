@@ -46,15 +46,9 @@ fn a_user_with_only_the_documented_commands_and_keys_can_sync() {
     let here = instance_at(&url, "shop", StartPolicy::FailClosed);
     let status = here.sync.status();
     assert!(status.loaded && status.connected, "{status:?}");
-    let list = Arc::new(RevocationList::new_shared(HORIZON, &secret()));
-    let there = Arc::new(
-        RedisSync::connect(Arc::clone(&list), &url, SyncOptions::new("shop")).expect("a URL"),
-    );
-    let _follower = there.follow(time::Duration::seconds(5));
-    let sealer = Sealer::builder(session_key(), "session")
-        .with_revocations(list)
-        .build()
-        .expect("valid settings");
+    let there = instance_with(&url, SyncOptions::new("shop"));
+    let _follower = there.sync.follow(time::Duration::seconds(5));
+    let sealer = there.sealer;
     let token = sealer.seal("alice", &()).expect("seals");
     std::thread::sleep(Duration::from_millis(2));
     here.sync.revoke_user_durably("alice").expect("published");
@@ -72,10 +66,9 @@ fn a_user_with_only_the_documented_commands_and_keys_can_sync() {
     let replica = RedisServer::start();
     super::failover::replicate(&replica, server.port);
     let waiting = {
-        let list = Arc::new(RevocationList::new_shared(HORIZON, &secret()));
         let mut options = SyncOptions::new("shop");
         options.replicas = 1;
-        RedisSync::connect(Arc::clone(&list), &url, options).expect("a URL")
+        instance_with(&url, options).sync
     };
     waiting.list().revoke_user("bob");
     waiting.flush().expect("acknowledged by the replica");

@@ -8,18 +8,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use super::*;
 use sealed_session_test_support::redis_cluster::RedisCluster;
 
-/// An instance on the cluster: its list, its sync (shared, so that it can follow) and a sealer.
-struct OnCluster {
-    list: Arc<RevocationList>,
-    sync: Arc<RedisSync>,
-    sealer: Sealer,
-}
-
-fn on_cluster(cluster: &RedisCluster, namespace: &str) -> OnCluster {
+/// An instance on the cluster.
+fn on_cluster(cluster: &RedisCluster, namespace: &str) -> Instance {
     let list = Arc::new(RevocationList::new_shared(HORIZON, &secret()));
-    let mut options = SyncOptions::new(namespace);
-    options.max_backoff = time::Duration::milliseconds(50);
-    options.min_catch_up_interval = time::Duration::ZERO;
+    let options = test_options(namespace);
     let urls = cluster.urls();
     let nodes: Vec<&str> = urls.iter().map(String::as_str).collect();
     let sync = RedisSync::connect_cluster(Arc::clone(&list), &nodes, options).expect("URLs");
@@ -27,7 +19,7 @@ fn on_cluster(cluster: &RedisCluster, namespace: &str) -> OnCluster {
         .with_revocations(Arc::clone(&list))
         .build()
         .expect("valid settings");
-    OnCluster {
+    Instance {
         list,
         sync: Arc::new(sync),
         sealer,

@@ -15,17 +15,10 @@ fn the_follower_applies_a_revocation_within_a_round_trip_not_its_interval() {
     let server = RedisServer::start();
     let here = instance(&server, "follow");
     // The other instance, with a follower that waits up to 5 s.
-    let list = Arc::new(RevocationList::new_shared(HORIZON, &secret()));
-    let sync = Arc::new(
-        RedisSync::connect(Arc::clone(&list), &server.url(), SyncOptions::new("follow"))
-            .expect("a Redis URL"),
-    );
-    let there = Sealer::builder(session_key(), "session")
-        .with_revocations(list)
-        .build()
-        .expect("valid settings");
+    let there = instance_with(&server.url(), SyncOptions::new("follow"));
     let interval = time::Duration::seconds(5);
-    let _follower = sync.follow(interval);
+    let _follower = there.sync.follow(interval);
+    let there = there.sealer;
     let revocations = 1_000;
     let mut delays = Vec::with_capacity(revocations);
     for user in 0..revocations {
@@ -60,11 +53,10 @@ fn publications_that_wait_for_a_replica() {
     let primary = RedisServer::start();
     let replica = RedisServer::start();
     super::failover::replicate(&replica, primary.port);
-    let list = Arc::new(RevocationList::new_shared(HORIZON, &secret()));
     let mut options = SyncOptions::new("wait");
     options.replicas = 1;
     options.replica_timeout = time::Duration::seconds(2);
-    let sync = RedisSync::connect(Arc::clone(&list), &primary.url(), options).expect("a URL");
+    let Instance { list, sync, .. } = instance_with(&primary.url(), options);
 
     // One durable revocation at a time: a MULTI and a WAIT each.
     let one_by_one = 1_000;

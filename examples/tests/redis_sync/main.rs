@@ -29,10 +29,11 @@ fn session_key() -> Key {
     fixed_key(0x32)
 }
 
-/// One instance in this process: a shared list, its sync (no follower), and a sealer.
+/// One instance in this process: a shared list, its sync (shared, so that a test may start a
+/// follower on it), and a sealer.
 struct Instance {
     list: Arc<RevocationList>,
-    sync: RedisSync,
+    sync: Arc<RedisSync>,
     sealer: Sealer,
 }
 
@@ -62,7 +63,11 @@ fn instance_with(url: &str, options: SyncOptions) -> Instance {
         .with_revocations(Arc::clone(&list))
         .build()
         .expect("valid settings");
-    Instance { list, sync, sealer }
+    Instance {
+        list,
+        sync: Arc::new(sync),
+        sealer,
+    }
 }
 
 /// The other process: `examples/sync_peer`, built by `cargo test` with the examples.
@@ -497,10 +502,8 @@ fn instance_with_horizon(
     horizon: time::Duration,
 ) -> Instance {
     let list = Arc::new(RevocationList::new_shared(horizon, &secret()));
-    let mut options = SyncOptions::new(namespace);
-    options.max_backoff = time::Duration::milliseconds(50);
-    options.min_catch_up_interval = time::Duration::ZERO;
-    let sync = RedisSync::connect(Arc::clone(&list), &server.url(), options).expect("a Redis URL");
+    let sync = RedisSync::connect(Arc::clone(&list), &server.url(), test_options(namespace))
+        .expect("a Redis URL");
     let lifetime = horizon - time::Duration::days(1);
     let sealer = Sealer::builder(session_key(), "session")
         .with_ttl(lifetime)
@@ -508,7 +511,11 @@ fn instance_with_horizon(
         .with_revocations(Arc::clone(&list))
         .build()
         .expect("valid settings");
-    Instance { list, sync, sealer }
+    Instance {
+        list,
+        sync: Arc::new(sync),
+        sealer,
+    }
 }
 
 /// Regression (high): a publisher trimmed the shared store at its own horizon. With 30-day
