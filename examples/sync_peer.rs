@@ -51,6 +51,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let namespace = std::env::var("NAMESPACE").unwrap_or_else(|_| "sync-peer".into());
     let mut options = SyncOptions::new(&namespace);
     options.max_backoff = time::Duration::milliseconds(200);
+    // FOLLOW_REDIS_CLOCK=0: keep this host's clock (to show what following it saves).
+    options.follow_redis_clock =
+        std::env::var("FOLLOW_REDIS_CLOCK").map_or(true, |value| value != "0");
     options.replicas = std::env::var("REPLICAS")
         .ok()
         .and_then(|replicas| replicas.parse().ok())

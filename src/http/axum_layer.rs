@@ -16,7 +16,6 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use time::OffsetDateTime;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -184,7 +183,7 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let manager = self.manager.clone();
-        let now = OffsetDateTime::now_utc();
+        let now = manager.now();
         Box::pin(async move {
             let session = manager.open_at(request.headers(), now);
             let mut request = match checked(&manager, &session, request).await {
@@ -392,6 +391,7 @@ where
 mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
+    use time::OffsetDateTime;
 
     /// The rejection's text, for logs, is its message.
     #[test]

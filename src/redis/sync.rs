@@ -136,6 +136,15 @@ pub struct SyncOptions {
     /// host. Certificates that do not parse, or given with another URL, are an
     /// [`Error::Config`]. Default `None`.
     pub tls_ca_pem: Option<Vec<u8>>,
+    /// Whether the list (and the sealers attached to it) follow Redis's clock: at each load
+    /// the sync reads Redis's `TIME` and sets the host's offset from it
+    /// ([`RevocationList::set_clock_offset`]), so that every instance dates revocations,
+    /// logins and expiries on one clock, whatever its own clock says. Default `true`: a host
+    /// whose clock is off would otherwise let sessions begun there escape a "log out
+    /// everywhere" made elsewhere (clock ahead), or miss sessions begun elsewhere in its own
+    /// (clock behind). The precision is half the exchange's round trip. Offsets beyond an
+    /// hour are not followed (logged as errors): repair that clock.
+    pub follow_redis_clock: bool,
 }
 
 impl SyncOptions {
@@ -158,6 +167,7 @@ impl SyncOptions {
             replicas: 0,
             replica_timeout: Duration::milliseconds(500),
             tls_ca_pem: None,
+            follow_redis_clock: true,
         }
     }
 }
@@ -183,6 +193,7 @@ impl std::fmt::Debug for SyncOptions {
                     .as_ref()
                     .map(|pem| format!("{} bytes of PEM", pem.len())),
             )
+            .field("follow_redis_clock", &self.follow_redis_clock)
             .finish()
     }
 }
@@ -223,6 +234,10 @@ pub struct SyncStatus {
     /// The namespace's horizon as Redis holds it (the longest any instance declared), once
     /// loaded: what publications trim at.
     pub namespace_horizon: Option<Duration>,
+    /// How far Redis's clock was ahead of this host's at the last load (negative: behind),
+    /// which the list follows when [`SyncOptions::follow_redis_clock`] is on; `None` before
+    /// the first load.
+    pub clock_offset: Option<Duration>,
 }
 
 /// Binds a [`RevocationList`] to Redis: loads it, publishes its revocations, applies others'.
@@ -267,6 +282,8 @@ struct State {
     namespace_horizon: Option<i64>,
     /// Redis's clock (Unix ms) at the last load, and when it was read here.
     redis_clock: Option<(i64, Instant)>,
+    /// Redis's clock minus this host's at the last load, in milliseconds.
+    clock_offset: Option<i64>,
     /// Published on the current connection, not yet acknowledged by the required replicas:
     /// published again after a reconnection (the server may be another one after a failover).
     unacknowledged: Vec<Revocation>,
@@ -362,6 +379,7 @@ impl RedisSync {
                 next_attempt: None,
                 namespace_horizon: None,
                 redis_clock: None,
+                clock_offset: None,
                 unacknowledged: Vec::new(),
                 replicated: true,
                 last_error: None,
@@ -612,6 +630,7 @@ impl RedisSync {
             future_dated: self.reader.future_dated(),
             loads: self.loads.load(Ordering::Relaxed),
             namespace_horizon: state.namespace_horizon.map(Duration::milliseconds),
+            clock_offset: state.clock_offset.map(Duration::milliseconds),
         }
     }
 
@@ -774,6 +793,7 @@ impl RedisSync {
             return Err(Fault::Protocol("no connection"));
         };
         let ours = duration_millis(self.list.horizon());
+        let sent_ms = now_millis();
         let (stored, clock): (Value, Value) = ::redis::pipe()
             .atomic()
             .cmd("ZADD")
@@ -788,6 +808,8 @@ impl RedisSync {
             .cmd("TIME")
             .query(connection)?;
         let read_at = Instant::now();
+        // The host's clock at the middle of the exchange, to compare with Redis's.
+        let local_mid = sent_ms.saturating_add(now_millis()) / 2;
         // A reply that is not a horizon (or is shorter than ours, which ZADD GT rules out)
         // counts as ours: never trim with less than this list needs.
         let stored = score_of(&stored).unwrap_or(ours).max(ours);
@@ -800,6 +822,9 @@ impl RedisSync {
             );
         }
         let redis_now = redis_time(&clock).ok_or(Fault::Protocol("TIME that is not a time"))?;
+        let offset = redis_now.saturating_sub(local_mid);
+        state.clock_offset = Some(offset);
+        self.follow_redis_clock(offset);
 
         // The stream must exist for XINFO: an empty one, with a group nobody reads.
         let created: ::redis::RedisResult<Value> = ::redis::cmd("XGROUP")
@@ -839,6 +864,29 @@ impl RedisSync {
             }
         }
         Err(Fault::Protocol("a ZSCAN that does not end"))
+    }
+
+    /// Follows Redis's clock, if the options say so: `offset` is Redis's time minus this
+    /// host's, in milliseconds (see [`SyncOptions::follow_redis_clock`]).
+    fn follow_redis_clock(&self, offset: i64) {
+        if !self.options.follow_redis_clock {
+            return;
+        }
+        let offset = Duration::milliseconds(offset);
+        let previous = self.list.clock_offset();
+        match self.list.set_clock_offset(offset) {
+            Ok(()) if offset.abs() >= Duration::SECOND && offset != previous => {
+                tracing::warn!(
+                    offset_ms = offset.whole_milliseconds(),
+                    "this host's clock is a second or more off Redis's: dating on Redis's"
+                );
+            }
+            Ok(()) => {}
+            Err(_) => tracing::error!(
+                offset_ms = offset.whole_milliseconds(),
+                "this host's clock is more than an hour off Redis's: not followed; repair the clock"
+            ),
+        }
     }
 
     /// Publishes what waits, a `MULTI` per page: each into the sorted set (latest time kept)

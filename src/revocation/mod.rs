@@ -101,6 +101,9 @@ pub struct RevocationList {
     ready: AtomicBool,
     /// Revocations made here and not yet published, once a sync collects them.
     outbox: Mutex<Option<Vec<Revocation>>>,
+    /// The fleet's clock minus this host's, in milliseconds: see
+    /// [`RevocationList::set_clock_offset`].
+    clock_offset_ms: AtomicI64,
 }
 
 impl RevocationList {
@@ -146,6 +149,7 @@ impl RevocationList {
             writer: Mutex::new(()),
             ready: AtomicBool::new(true),
             outbox: Mutex::new(None),
+            clock_offset_ms: AtomicI64::new(0),
         }
     }
 
@@ -249,6 +253,25 @@ impl RevocationList {
             .then(|| from_unix_millis(watermark).unwrap_or(PrimitiveDateTime::MAX.assume_utc()))
     }
 
+    /// The time as this list reads it: the host's clock plus the fleet's offset
+    /// ([`RevocationList::set_clock_offset`]; none until a sync sets it). Sealers attached to
+    /// the list read the same.
+    ///
+    /// ```
+    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
+    /// let before = time::OffsetDateTime::now_utc();
+    /// assert!(list.now() >= before);
+    /// ```
+    #[must_use]
+    pub fn now(&self) -> OffsetDateTime {
+        from_unix_millis(self.now_millis()).unwrap_or(PrimitiveDateTime::MAX.assume_utc())
+    }
+
+    /// [`RevocationList::now`] in Unix milliseconds.
+    pub(crate) fn now_millis(&self) -> i64 {
+        now_millis().saturating_add(self.clock_offset_ms.load(Ordering::Acquire))
+    }
+
     /// The cap set by [`RevocationList::with_max_entries`], if any.
     ///
     /// ```
@@ -300,7 +323,7 @@ impl RevocationList {
     /// # Ok::<(), sealed_session::Error>(())
     /// ```
     pub fn revoke_user(&self, subject: &str) -> OffsetDateTime {
-        let at = self.revoke_user_with_clock(subject, now_millis);
+        let at = self.revoke_user_with_clock(subject, || self.now_millis());
         // Past the largest date only after revoke_user_at(that date): answer that date.
         from_unix_millis(at).unwrap_or(PrimitiveDateTime::MAX.assume_utc())
     }
@@ -422,7 +445,7 @@ impl RevocationList {
     /// assert_eq!(list.len(), 1); // still within the horizon
     /// ```
     pub fn prune(&self) {
-        self.prune_at(OffsetDateTime::now_utc());
+        self.prune_at(self.now());
     }
 
     /// [`RevocationList::prune`] as if the time were `now`.

@@ -8,7 +8,8 @@ use time::Duration;
 
 use super::store::{Entry, hash_of_bytes};
 use super::{MAX_AHEAD_MILLIS, RevocationList};
-use crate::session::{MAX_MILLIS, MIN_MILLIS, duration_millis, now_millis};
+use crate::Error;
+use crate::session::{MAX_MILLIS, MIN_MILLIS, duration_millis};
 
 /// One revocation as lists exchange it ([`RevocationList::take_outgoing`],
 /// [`RevocationList::apply`]): a user's or a session's, the keyed hash of the subject or the
@@ -161,6 +162,56 @@ impl RevocationList {
     /// right after such a revocation is not refused as not yet valid.
     pub const MAX_AHEAD: Duration = Duration::milliseconds(MAX_AHEAD_MILLIS);
 
+    /// Sets how far the fleet's clock is ahead of this host's (negative: behind), as a sync
+    /// measures it against a clock every instance reads (the Redis sync: Redis's `TIME`, at
+    /// each load). From then on, this list and every [`crate::Sealer`] it is attached to read
+    /// the time as the host's clock plus `offset` ([`RevocationList::now`]): revocations,
+    /// logins, expiries and roll times are dated on one clock across the fleet.
+    ///
+    /// Why: a revocation rejects what began before it, so dates from different hosts are
+    /// compared. On a host whose clock is 30 s ahead, a login made a second before a "log out
+    /// everywhere" elsewhere would be dated 29 s after it and escape it; on one 30 s behind,
+    /// its own "log out everywhere" would miss sessions begun in the 30 s before. Offsets
+    /// beyond [`crate::Sealer::MAX_LEEWAY`] (one hour) are refused with [`Error::Config`] and
+    /// change nothing: a clock that far off is a fault to repair, not to follow.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for an offset beyond an hour either way.
+    ///
+    /// ```
+    /// use sealed_session::RevocationList;
+    /// use time::Duration;
+    ///
+    /// let list = RevocationList::new(Duration::days(8));
+    /// list.set_clock_offset(Duration::seconds(-30))?; // this host is 30 s ahead
+    /// assert_eq!(list.clock_offset(), Duration::seconds(-30));
+    /// assert!(list.now() < time::OffsetDateTime::now_utc() - Duration::seconds(29));
+    /// assert!(list.set_clock_offset(Duration::hours(2)).is_err());
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    pub fn set_clock_offset(&self, offset: Duration) -> Result<(), Error> {
+        if offset.abs() > crate::Sealer::MAX_LEEWAY {
+            return Err(Error::Config(
+                "a clock offset of more than an hour: repair the clock (this host's or the reference's)",
+            ));
+        }
+        self.clock_offset_ms
+            .store(duration_millis(offset), Ordering::Release);
+        Ok(())
+    }
+
+    /// The offset set by [`RevocationList::set_clock_offset`]; zero until then.
+    ///
+    /// ```
+    /// let list = sealed_session::RevocationList::new(time::Duration::days(8));
+    /// assert_eq!(list.clock_offset(), time::Duration::ZERO);
+    /// ```
+    #[must_use]
+    pub fn clock_offset(&self) -> Duration {
+        Duration::milliseconds(self.clock_offset_ms.load(Ordering::Acquire))
+    }
+
     /// Starts collecting the revocations made here (by `revoke_user` and the others, whoever
     /// calls them), for [`RevocationList::take_outgoing`]. Until then none is kept.
     ///
@@ -257,7 +308,7 @@ impl RevocationList {
             Entry::Session
         };
         let _writer = self.lock_writer();
-        let now = now_millis();
+        let now = self.now_millis();
         if revocation.at > now.saturating_add(duration_millis(crate::Sealer::MAX_LEEWAY)) {
             return Applied::TooFarAhead;
         }

@@ -11,7 +11,7 @@ mod tests;
 use std::fmt;
 use std::sync::Arc;
 
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
 use crate::Error;
 use crate::compress::{Compression, DEFAULT_LEVEL, Dictionary};
@@ -84,6 +84,32 @@ impl Sealer {
     /// The largest leeway a sealer accepts: one hour. Clocks further apart than that are
     /// broken, and a larger leeway would keep expired tokens opening longer than anyone expects.
     pub const MAX_LEEWAY: Duration = MAX_LEEWAY;
+
+    /// The time as this sealer reads it: its revocation list's ([`RevocationList::now`]: the
+    /// host's clock plus the fleet's offset, once a sync has measured it), or the host's
+    /// clock without a list. Seals, opens and rolls read it; pass it to the `_at` methods to
+    /// stay on the same clock.
+    ///
+    /// ```
+    /// let sealer = sealed_session::Sealer::new(sealed_session::Key::generate(), "session");
+    /// let before = time::OffsetDateTime::now_utc();
+    /// assert!(sealer.now() >= before);
+    /// ```
+    #[must_use]
+    pub fn now(&self) -> OffsetDateTime {
+        match &self.revocations {
+            Some(list) => list.now(),
+            None => OffsetDateTime::now_utc(),
+        }
+    }
+
+    /// [`Sealer::now`] in Unix milliseconds.
+    pub(crate) fn now_millis(&self) -> i64 {
+        match &self.revocations {
+            Some(list) => list.now_millis(),
+            None => crate::session::now_millis(),
+        }
+    }
     /// Default longest token, in characters: 4000, so that the token, a cookie name of up to
     /// 30 characters and the default cookie attributes fit the 4096 bytes every browser keeps.
     pub const DEFAULT_MAX_TOKEN_LEN: usize = DEFAULT_MAX_TOKEN_LEN;

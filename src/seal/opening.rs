@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use super::Sealer;
 use crate::Error;
-use crate::session::{self, Envelope, Session, duration_millis, now_millis, unix_millis};
+use crate::session::{self, Envelope, Session, duration_millis, unix_millis};
 
 impl Sealer {
     /// Opens a token: checks its length, decodes, authenticates, decrypts, inflates, parses,
@@ -31,7 +31,7 @@ impl Sealer {
     /// ```
     pub fn open<T: DeserializeOwned>(&self, token: &str) -> Result<Session<T>, Error> {
         self.validate()?;
-        self.open_at_millis(token, now_millis())
+        self.open_at_millis(token, self.now_millis())
     }
 
     /// [`Sealer::open`] as if the time were `now`.

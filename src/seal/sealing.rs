@@ -8,7 +8,7 @@ use crate::Error;
 use crate::aead::NONCE_LEN;
 use crate::random::os_random;
 use crate::session::{
-    self, SESSION_ID_LEN, Session, SessionId, Times, duration_millis, now_millis, unix_millis,
+    self, SESSION_ID_LEN, Session, SessionId, Times, duration_millis, unix_millis,
 };
 
 impl Sealer {
@@ -33,7 +33,7 @@ impl Sealer {
     /// # Ok::<(), sealed_session::Error>(())
     /// ```
     pub fn seal<T: Serialize + ?Sized>(&self, subject: &str, state: &T) -> Result<String, Error> {
-        self.seal_at_millis(subject, state, now_millis())
+        self.seal_at_millis(subject, state, self.now_millis())
     }
 
     /// [`Sealer::seal`] as if the time were `now`.
@@ -91,7 +91,7 @@ impl Sealer {
     /// # Ok::<(), sealed_session::Error>(())
     /// ```
     pub fn start_session<T: Serialize>(&self, subject: &str, state: T) -> Result<Sealed<T>, Error> {
-        self.start_session_at(subject, state, OffsetDateTime::now_utc())
+        self.start_session_at(subject, state, self.now())
     }
 
     /// [`Sealer::start_session`] as if the time were `now`.
@@ -193,7 +193,7 @@ impl Sealer {
         session: &Session<S>,
         state: &T,
     ) -> Result<String, Error> {
-        self.reseal_at_millis(session, state, now_millis())
+        self.reseal_at_millis(session, state, self.now_millis())
     }
 
     /// [`Sealer::reseal`] as if the time were `now`.
@@ -265,7 +265,7 @@ impl Sealer {
         session: &Session<S>,
         state: T,
     ) -> Result<Sealed<T>, Error> {
-        self.roll_session_at(session, state, OffsetDateTime::now_utc())
+        self.roll_session_at(session, state, self.now())
     }
 
     /// [`Sealer::roll_session`] as if the time were `now`.

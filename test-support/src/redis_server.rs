@@ -46,6 +46,32 @@ impl RedisServer {
         server
     }
 
+    /// Starts a server on a free port whose clock reads `seconds` off the host's (libfaketime,
+    /// Debian's `libfaketime`, which `scripts/install-redis.sh` installs): a Redis on a host
+    /// with another time.
+    pub fn start_with_clock(seconds: i64) -> RedisServer {
+        let port = free_port();
+        let dir = data_dir(port);
+        assert!(
+            Path::new(LIBFAKETIME).exists(),
+            "{LIBFAKETIME} is missing: run scripts/install-redis.sh (scripts/test.sh does)"
+        );
+        let clock = [
+            ("LD_PRELOAD", LIBFAKETIME.to_owned()),
+            ("FAKETIME", format!("{seconds:+}s")),
+            ("FAKETIME_DONT_FAKE_MONOTONIC", "1".to_owned()),
+            ("DONT_FAKE_MONOTONIC", "1".to_owned()),
+        ];
+        let child = spawn_with(&dir, &["--port", &port.to_string()], &clock);
+        let server = RedisServer {
+            port,
+            child: Some(child),
+            tls: None,
+        };
+        server.wait_until_up();
+        server
+    }
+
     /// Starts a server on a free port that speaks TLS only (no plain port), with a certificate
     /// for `127.0.0.1` and `localhost` signed by `ca`. It asks no certificate of its clients.
     pub fn start_tls(ca: &TestCa) -> RedisServer {
@@ -181,10 +207,19 @@ fn data_dir(port: u16) -> PathBuf {
     dir
 }
 
+/// libfaketime's library for programs with threads, as Debian installs it.
+pub const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
+
 /// `redis-server` on 127.0.0.1, its data in `dir`, with `listen` (the ports, TLS settings).
 fn spawn(dir: &Path, listen: &[&str]) -> Child {
+    spawn_with(dir, listen, &[])
+}
+
+/// [`spawn`] with more environment variables.
+fn spawn_with(dir: &Path, listen: &[&str], env: &[(&str, String)]) -> Child {
     let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".to_owned());
     Command::new(&binary)
+        .envs(env.iter().map(|(name, value)| (name, value)))
         .args(["--bind", "127.0.0.1"])
         .args(listen)
         .args(["--save", "", "--appendonly", "yes", "--appendfsync", "always"])

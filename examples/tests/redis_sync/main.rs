@@ -88,6 +88,38 @@ impl Peer {
 
     /// A peer on the Redis at `url`, whose publications need `replicas` acknowledgements.
     fn start_at(url: &str, follow_ms: u64, namespace: &str, replicas: u32) -> Peer {
+        Peer::start_with(url, follow_ms, namespace, replicas, &[])
+    }
+
+    /// A peer whose clock reads `seconds` off this host's (libfaketime), following Redis's
+    /// clock or not.
+    fn start_with_clock(server: &RedisServer, namespace: &str, seconds: i64, follow: bool) -> Peer {
+        assert!(
+            std::path::Path::new(redis_server::LIBFAKETIME).exists(),
+            "{} is missing: run scripts/install-redis.sh (scripts/test.sh does)",
+            redis_server::LIBFAKETIME
+        );
+        let env = [
+            ("LD_PRELOAD", redis_server::LIBFAKETIME.to_owned()),
+            ("FAKETIME", format!("{seconds:+}s")),
+            ("FAKETIME_DONT_FAKE_MONOTONIC", "1".to_owned()),
+            ("DONT_FAKE_MONOTONIC", "1".to_owned()),
+            (
+                "FOLLOW_REDIS_CLOCK",
+                if follow { "1" } else { "0" }.to_owned(),
+            ),
+        ];
+        Peer::start_with(&server.url(), 100, namespace, 0, &env)
+    }
+
+    /// [`Peer::start_at`] with more environment variables.
+    fn start_with(
+        url: &str,
+        follow_ms: u64,
+        namespace: &str,
+        replicas: u32,
+        env: &[(&str, String)],
+    ) -> Peer {
         let exe = std::env::current_exe().expect("the test binary");
         let examples = exe
             .parent()
@@ -109,6 +141,7 @@ impl Peer {
             .env("REVOCATION_KEY", b64(&[0x31; 32]))
             .env("FOLLOW_MS", follow_ms.to_string())
             .env("NAMESPACE", namespace)
+            .envs(env.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -743,4 +776,60 @@ fn a_zscan_cursor_that_never_reaches_0_hangs_connect() {
         .expect("connect returns within its bound");
     assert!(!status.loaded && !status.connected, "{status:?}");
     assert_eq!(refused, Some(Error::RevocationsUnavailable));
+}
+
+/// Each load reads Redis's clock, and the list follows it: a peer whose host clock is 30 s
+/// ahead (libfaketime) dates its logins on Redis's clock, so that a login there a moment
+/// before a "log out everywhere" here is caught by it, and a login after it opens. The same
+/// peer on its own clock (`follow_redis_clock` off) dates the login 30 s ahead: it escapes
+/// the revocation, which is what following the clock prevents.
+#[test]
+fn a_host_whose_clock_is_ahead_follows_redis_clock() {
+    let server = RedisServer::start();
+    let here = instance(&server, "clock");
+    let offset = here
+        .sync
+        .status()
+        .clock_offset
+        .expect("measured at the load");
+    assert!(
+        offset.abs() < time::Duration::seconds(1),
+        "same host: {offset}"
+    );
+
+    let mut ahead = Peer::start_with_clock(&server, "clock", 30, true);
+    let bob = ahead.ask("seal bob");
+    here.list.revoke_user("bob");
+    here.sync.sync_now().expect("published");
+    let opened = here
+        .sealer
+        .open::<()>(&bob)
+        .map(|session| session.authenticated_at());
+    assert_eq!(
+        opened.err(),
+        Some(Error::Revoked),
+        "{:?} now {}",
+        here.sealer.open::<()>(&bob).map(|s| s.authenticated_at()),
+        time::OffsetDateTime::now_utc()
+    );
+    within(Duration::from_secs(2), || {
+        ahead
+            .ask(&format!("open {bob}"))
+            .starts_with("error token revoked")
+    })
+    .expect("the peer rejects bob's token");
+    let again = ahead.ask("seal bob");
+    assert!(
+        here.sealer.open::<()>(&again).is_ok(),
+        "a login after it opens"
+    );
+
+    let mut blind = Peer::start_with_clock(&server, "clock", 30, false);
+    let carol = blind.ask("seal carol");
+    here.list.revoke_user("carol");
+    assert!(
+        here.sealer.open::<()>(&carol).is_ok(),
+        "on its own clock, the login is dated 30 s ahead and escapes the revocation"
+    );
+    redis_server::remove_data(server.port);
 }

@@ -669,7 +669,7 @@ impl<T: Serialize + DeserializeOwned + Clone> SessionHandle<T> {
             .ok_or(Error::Config("no session to keep: log in first"))?;
         // Checked against the budget before anything is revoked, so that an error changes
         // nothing.
-        let now = OffsetDateTime::now_utc();
+        let now = self.shared.sealer.now();
         self.shared
             .cookie
             .plan(&self.shared.sealer.seal_at(&subject, &state, now)?)?;

@@ -189,7 +189,12 @@ impl<T: Serialize + DeserializeOwned + Clone> SessionManager<T> {
     /// ```
     #[must_use]
     pub fn open(&self, headers: &HeaderMap) -> SessionHandle<T> {
-        self.open_at(headers, OffsetDateTime::now_utc())
+        self.open_at(headers, self.now())
+    }
+
+    /// The time the manager reads: its sealer's ([`Sealer::now`](crate::Sealer::now)).
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        self.shared.sealer.now()
     }
 
     /// [`SessionManager::open`] at `now`.
