@@ -136,14 +136,17 @@ pub struct SyncOptions {
     /// host. Certificates that do not parse, or given with another URL, are an
     /// [`Error::Config`]. Default `None`.
     pub tls_ca_pem: Option<Vec<u8>>,
-    /// Whether the list (and the sealers attached to it) follow Redis's clock: at each load
-    /// the sync reads Redis's `TIME` and sets the host's offset from it
+    /// Whether the list (and the sealers attached to it) follow Redis's clock when this
+    /// host's is off: at each load the sync reads Redis's `TIME`, and when the two differ by
+    /// more than 100 ms plus half the exchange's round trip, sets the host's offset from it
     /// ([`RevocationList::set_clock_offset`]), so that every instance dates revocations,
     /// logins and expiries on one clock, whatever its own clock says. Default `true`: a host
     /// whose clock is off would otherwise let sessions begun there escape a "log out
     /// everywhere" made elsewhere (clock ahead), or miss sessions begun elsewhere in its own
-    /// (clock behind). The precision is half the exchange's round trip. Offsets beyond an
-    /// hour are not followed (logged as errors): repair that clock.
+    /// (clock behind). Closer than that, the host's clock is kept: hosts kept in sync by NTP
+    /// agree to a few milliseconds, better than one reading of another clock over the network
+    /// measures, and hosts that each followed their own noisy reading would disagree more.
+    /// Offsets beyond an hour are not followed (logged as errors): repair that clock.
     pub follow_redis_clock: bool,
 }
 
@@ -239,6 +242,10 @@ pub struct SyncStatus {
     /// the first load.
     pub clock_offset: Option<Duration>,
 }
+
+/// How far this host's clock may be from Redis's (beyond half the round trip of the reading)
+/// before the list follows Redis's: see [`SyncOptions::follow_redis_clock`].
+const CLOCK_TOLERANCE: Duration = Duration::milliseconds(100);
 
 /// Binds a [`RevocationList`] to Redis: loads it, publishes its revocations, applies others'.
 ///
@@ -794,6 +801,7 @@ impl RedisSync {
         };
         let ours = duration_millis(self.list.horizon());
         let sent_ms = now_millis();
+        let sent_at = Instant::now();
         let (stored, clock): (Value, Value) = ::redis::pipe()
             .atomic()
             .cmd("ZADD")
@@ -824,7 +832,7 @@ impl RedisSync {
         let redis_now = redis_time(&clock).ok_or(Fault::Protocol("TIME that is not a time"))?;
         let offset = redis_now.saturating_sub(local_mid);
         state.clock_offset = Some(offset);
-        self.follow_redis_clock(offset);
+        self.follow_redis_clock(offset, read_at.saturating_duration_since(sent_at));
 
         // The stream must exist for XINFO: an empty one, with a group nobody reads.
         let created: ::redis::RedisResult<Value> = ::redis::cmd("XGROUP")
@@ -867,12 +875,20 @@ impl RedisSync {
     }
 
     /// Follows Redis's clock, if the options say so: `offset` is Redis's time minus this
-    /// host's, in milliseconds (see [`SyncOptions::follow_redis_clock`]).
-    fn follow_redis_clock(&self, offset: i64) {
+    /// host's, in milliseconds, read in an exchange that took `round_trip` (see
+    /// [`SyncOptions::follow_redis_clock`]). Within [`CLOCK_TOLERANCE`] plus half the round
+    /// trip, the host's clock is kept (the offset is reset to zero).
+    fn follow_redis_clock(&self, offset: i64, round_trip: std::time::Duration) {
         if !self.options.follow_redis_clock {
             return;
         }
+        let noise = CLOCK_TOLERANCE + Duration::try_from(round_trip / 2).unwrap_or(Duration::MAX);
         let offset = Duration::milliseconds(offset);
+        let offset = if offset.abs() > noise {
+            offset
+        } else {
+            Duration::ZERO
+        };
         let previous = self.list.clock_offset();
         match self.list.set_clock_offset(offset) {
             Ok(()) if offset.abs() >= Duration::SECOND && offset != previous => {
