@@ -247,6 +247,10 @@ pub struct SyncStatus {
 /// before the list follows Redis's: see [`SyncOptions::follow_redis_clock`].
 const CLOCK_TOLERANCE: Duration = Duration::milliseconds(100);
 
+/// Readings of Redis's `TIME` at each load, besides the one in the load's pipeline: the
+/// shortest round trip gives the offset.
+const CLOCK_READINGS: usize = 3;
+
 /// Binds a [`RevocationList`] to Redis: loads it, publishes its revocations, applies others'.
 ///
 /// ```no_run
@@ -830,9 +834,26 @@ impl RedisSync {
             );
         }
         let redis_now = redis_time(&clock).ok_or(Fault::Protocol("TIME that is not a time"))?;
-        let offset = redis_now.saturating_sub(local_mid);
-        state.clock_offset = Some(offset);
-        self.follow_redis_clock(offset, read_at.saturating_duration_since(sent_at));
+        // Redis's clock against this host's: of a few readings, the one with the shortest
+        // round trip (the pipeline above waits for the writes too).
+        let mut best = (
+            redis_now.saturating_sub(local_mid),
+            read_at.saturating_duration_since(sent_at),
+        );
+        for _ in 0..CLOCK_READINGS {
+            let (before_ms, before) = (now_millis(), Instant::now());
+            let clock: Value = ::redis::cmd("TIME").query(connection)?;
+            let (after_ms, round_trip) = (now_millis(), before.elapsed());
+            let redis_now = redis_time(&clock).ok_or(Fault::Protocol("TIME that is not a time"))?;
+            if round_trip < best.1 {
+                best = (
+                    redis_now.saturating_sub(before_ms.saturating_add(after_ms) / 2),
+                    round_trip,
+                );
+            }
+        }
+        state.clock_offset = Some(best.0);
+        self.follow_redis_clock(best.0, best.1);
 
         // The stream must exist for XINFO: an empty one, with a group nobody reads.
         let created: ::redis::RedisResult<Value> = ::redis::cmd("XGROUP")
