@@ -1,0 +1,173 @@
+//! The instances: `fleet-app` processes with the same keys, the same Redis and namespace, each
+//! on a free port of 127.0.0.1 that it prints once bound. Each holds the write end of the
+//! other's standard input (`EXIT_WITH_STDIN`), so that no instance outlives the harness; all
+//! are killed when the [`Fleet`] is dropped. Each in a process group of its own, so that a
+//! Ctrl-C at the terminal reaches the harness only, which stops the load, reports, and then
+//! stops them.
+
+use std::io::{BufRead as _, BufReader};
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+use sealed_session::Key;
+use sealed_session_fleet::api::env;
+
+use crate::HarnessError;
+
+/// What every instance is started with.
+pub struct Settings {
+    pub app: PathBuf,
+    pub redis_url: String,
+    pub namespace: String,
+    pub ttl_seconds: u64,
+    pub follow_ms: u64,
+    /// `None`: the library's default.
+    pub max_backoff_ms: Option<u64>,
+}
+
+/// One running instance.
+pub struct Instance {
+    pub port: u16,
+    child: Child,
+    /// Never written: it closes when the harness goes.
+    _stdin: Option<ChildStdin>,
+}
+
+/// The running instances, killed when dropped.
+pub struct Fleet {
+    instances: Vec<Instance>,
+}
+
+impl Fleet {
+    /// Starts `count` instances with `settings` and fresh keys (the same for all), each on a
+    /// free port; returns once every one listens.
+    ///
+    /// # Errors
+    ///
+    /// An instance cannot be started, or stops before it listens (its reason is on standard
+    /// error).
+    pub fn start(settings: &Settings, count: usize) -> Result<Fleet, HarnessError> {
+        let keys = Keys {
+            session: Key::generate().to_base64(),
+            revocation: Key::generate().to_base64(),
+        };
+        let mut fleet = Fleet {
+            instances: Vec::with_capacity(count),
+        };
+        for _ in 0..count {
+            fleet.instances.push(spawn(settings, &keys)?);
+        }
+        Ok(fleet)
+    }
+
+    /// Their ports, in order.
+    pub fn ports(&self) -> Vec<u16> {
+        self.instances
+            .iter()
+            .map(|instance| instance.port)
+            .collect()
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        for instance in &mut self.instances {
+            let _ = instance.child.kill();
+            let _ = instance.child.wait();
+        }
+    }
+}
+
+struct Keys {
+    session: String,
+    revocation: String,
+}
+
+fn spawn(settings: &Settings, keys: &Keys) -> Result<Instance, HarnessError> {
+    let mut command = Command::new(&settings.app);
+    command
+        .env(env::PORT, "0")
+        .env(env::SESSION_KEYS, &keys.session)
+        .env(env::REVOCATION_KEY, &keys.revocation)
+        .env(env::REDIS_URL, &settings.redis_url)
+        .env(env::NAMESPACE, &settings.namespace)
+        .env(env::TTL_SECONDS, settings.ttl_seconds.to_string())
+        .env(env::FOLLOW_MS, settings.follow_ms.to_string())
+        .env(env::EXIT_WITH_STDIN, "1")
+        .env_remove(env::MAX_BACKOFF_MS)
+        .process_group(0)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if let Some(max_backoff_ms) = settings.max_backoff_ms {
+        command.env(env::MAX_BACKOFF_MS, max_backoff_ms.to_string());
+    }
+    let mut child = command
+        .spawn()
+        .map_err(|error| HarnessError(format!("cannot run {}: {error}", settings.app.display())))?;
+    let stdin = child.stdin.take();
+    let port = child.stdout.take().and_then(|stdout| {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).ok()?;
+        port_of(&line)
+    });
+    match port {
+        Some(port) => Ok(Instance {
+            port,
+            child,
+            _stdin: stdin,
+        }),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(HarnessError(format!(
+                "{} did not start (no `listening on http://127.0.0.1:PORT` line)",
+                settings.app.display()
+            )))
+        }
+    }
+}
+
+/// The port of a `listening on http://127.0.0.1:PORT` line.
+fn port_of(line: &str) -> Option<u16> {
+    line.trim()
+        .strip_prefix("listening on http://127.0.0.1:")?
+        .parse()
+        .ok()
+}
+
+/// `fleet-app` beside the running harness (cargo builds both binaries into one directory).
+///
+/// # Errors
+///
+/// It is not there.
+pub fn app_beside_harness() -> Result<PathBuf, HarnessError> {
+    let exe = std::env::current_exe()
+        .map_err(|error| HarnessError(format!("cannot locate the harness: {error}")))?;
+    let app = exe
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(format!("fleet-app{}", std::env::consts::EXE_SUFFIX));
+    if app.exists() {
+        Ok(app)
+    } else {
+        Err(HarnessError(format!(
+            "{} is missing: build it (cargo build -p sealed-session-fleet), or --app PATH",
+            app.display()
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_port_is_read_from_the_line() {
+        assert_eq!(
+            super::port_of("listening on http://127.0.0.1:4242\n"),
+            Some(4242)
+        );
+        assert_eq!(super::port_of("listening on http://0.0.0.0:4242"), None);
+        assert_eq!(super::port_of(""), None);
+    }
+}
