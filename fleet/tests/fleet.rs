@@ -1,0 +1,101 @@
+//! A bounded run of the fleet harness per scenario, as a user runs it: a real `redis-server`,
+//! 3 instances of `fleet-app`, 50 virtual users for 5 seconds. Every invariant must hold, and
+//! the run must have done what it is for: thousands of requests, logouts of both kinds
+//! replayed after the bound, sessions rolled, chunked and back. Without `redis-server` the
+//! harness fails (exit status 2), and so does the test: it never skips.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::{Mutex, PoisonError};
+
+use serde_json::Value;
+
+/// One run at a time: each takes the machine's cores, and latency is part of what it checks.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Runs the harness (`cargo test` builds it and `fleet-app` beside it) and reads its JSON
+/// report.
+fn run(scenario: &str) -> Value {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    let json: PathBuf = std::env::temp_dir().join(format!(
+        "sealed-session-fleet-{scenario}-{}.json",
+        std::process::id()
+    ));
+    let output = Command::new(env!("CARGO_BIN_EXE_fleet"))
+        .args(["--scenario", scenario, "--instances", "3", "--users", "50"])
+        .args(["--seconds", "5", "--ttl-seconds", "4", "--json"])
+        .arg(&json)
+        .output()
+        .expect("the harness runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "fleet --scenario {scenario}: {}\n{report}\n{errors}",
+        output.status
+    );
+    let summary = std::fs::read(&json).expect("the JSON report");
+    let _ = std::fs::remove_file(&json);
+    println!("{report}");
+    serde_json::from_slice(&summary).expect("a JSON report")
+}
+
+fn count(summary: &Value, name: &str) -> u64 {
+    summary[name]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{name} in the report"))
+}
+
+/// Every invariant held, and the run exercised what the invariants are about.
+fn assert_real_traffic(summary: &Value) {
+    assert_eq!(count(summary, "violations"), 0, "{summary:#}");
+    for (name, at_least) in [
+        ("requests", 1000),
+        ("logins", 10),
+        ("logouts", 5),
+        ("logouts_everywhere", 5),
+        // Every revoked session is replayed against every instance after the bound.
+        ("replays_after_bound", 30),
+        ("idles", 5),
+        ("rolls", 1),
+        ("chunked_writes", 5),
+        ("unchunked_writes", 1),
+    ] {
+        assert!(
+            count(summary, name) >= at_least,
+            "{name}: {} (at least {at_least} expected)\n{summary:#}",
+            count(summary, name)
+        );
+    }
+    let instances = summary["instance"].as_array().expect("instances");
+    assert_eq!(instances.len(), 3);
+    for instance in instances {
+        assert!(
+            instance["samples"].as_u64() >= Some(3),
+            "memory sampled: {instance}"
+        );
+    }
+}
+
+#[test]
+fn steady() {
+    let summary = run("steady");
+    assert_real_traffic(&summary);
+    assert_eq!(count(&summary, "logouts_refused"), 0);
+}
+
+/// Redis killed mid-run and started again 2 s later: nobody is logged out by the outage, the
+/// logouts during it answer 503 and are tried again until Redis has them, and the revoked
+/// sessions are refused everywhere once it has.
+#[test]
+fn redis_restart() {
+    let summary = run("redis-restart");
+    assert_real_traffic(&summary);
+    let outages = summary["outages"].as_array().expect("outages");
+    assert_eq!(outages.len(), 1, "one outage: {outages:?}");
+    assert!(outages[0][1].is_number(), "Redis came back: {outages:?}");
+    assert!(
+        count(&summary, "logouts_refused") > 0,
+        "logouts during the outage answer 503"
+    );
+}
