@@ -6,8 +6,9 @@
 //! - No `Set-Cookie` header over [`MAX_SET_COOKIE`] bytes.
 //! - A session revoked by a logout that answered 200 at `T` is refused by every instance from
 //!   `T + bound` on; accepted before, it counts as "within the bound".
-//! - A valid session (not revoked, not expired) is never refused, and carries the state of the
-//!   last write that answered (no lost write).
+//! - A valid session (not revoked, not expired) is never refused, nor removed by an answer
+//!   that let it in (but a logout's), and carries the state of the last write that answered
+//!   (no lost write).
 //! - A session that a login started within the bound after a "log out everywhere" of its user
 //!   may be caught by that revocation ([`Belief::Exposed`]): it is checked as a valid one, but a
 //!   refusal is counted, not a violation.
