@@ -82,9 +82,11 @@ struct Args {
     /// The instances' follower interval, in milliseconds.
     #[arg(long, default_value_t = 100)]
     follow_ms: u64,
-    /// The instances' longest wait between reconnections to Redis, in milliseconds (the
-    /// library's default is 10,000: after an outage, revocations made elsewhere reach an
-    /// instance only once it reconnects).
+    /// The instances' longest wait between reconnections to Redis, in milliseconds. The
+    /// library's default is 10,000: after an outage, an instance whose follower waits out its
+    /// backoff applies the revocations made elsewhere only when it reconnects (or publishes a
+    /// logout of its own), so with an outage of more than a few seconds the propagation bound
+    /// does not hold for up to that long after Redis is back.
     #[arg(long, default_value_t = 200)]
     max_backoff_ms: u64,
     /// Seeds the users' choices (random by default).
