@@ -93,13 +93,14 @@ pub async fn inject(
             // Down in the middle of the run, with time left after it to see the recovery.
             let kill_at = start + length.saturating_sub(REDIS_OUTAGE) / 2;
             tokio::time::sleep_until(kill_at).await;
+            // Down from the moment the kill is sent: answers may fail before it returns.
+            outages.begin(Instant::now());
             let server = Arc::clone(&redis);
             blocking(move || {
                 server.lock().unwrap_or_else(PoisonError::into_inner).kill();
                 Ok(())
             })
             .await?;
-            outages.begin(Instant::now());
             tokio::time::sleep(REDIS_OUTAGE).await;
             blocking(move || {
                 redis
