@@ -72,6 +72,15 @@ pub mod env {
     /// `1`: the app stops when its standard input ends, so that it never outlives the harness
     /// that holds the other end. Unset by default.
     pub const EXIT_WITH_STDIN: &str = "EXIT_WITH_STDIN";
+    /// The sealer's leeway for clocks apart, in seconds. Defaults to the library's (60 s).
+    pub const LEEWAY_SECONDS: &str = "LEEWAY_SECONDS";
+    /// The revocation list's horizon, in seconds. Defaults to the least the sealer accepts:
+    /// the sessions' maximum lifetime (one hour) plus the leeway.
+    pub const HORIZON_SECONDS: &str = "HORIZON_SECONDS";
+    /// `1`: serverless mode, as `examples/serverless.rs` runs: no follower thread; each request
+    /// first catches up with Redis (for at most 200 ms), as an invocation does. Unset by
+    /// default.
+    pub const SERVERLESS: &str = "SERVERLESS";
 }
 
 /// A session as the app sees it.
@@ -112,6 +121,8 @@ pub struct Answer {
 /// The answer of `/status`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Status {
+    /// The instance's clock (the system time it reads), in Unix milliseconds.
+    pub clock_ms: i64,
     /// The process's resident memory (`VmRSS` of `/proc/self/status`), in KiB.
     pub rss_kib: Option<u64>,
     /// Entries in the revocation list (kept until the horizon: part of the memory's growth).

@@ -16,6 +16,7 @@ use sealed_session_fleet::api::env;
 use crate::HarnessError;
 
 /// What every instance is started with.
+#[derive(Clone)]
 pub struct Settings {
     pub app: PathBuf,
     pub redis_url: String,
@@ -24,6 +25,8 @@ pub struct Settings {
     pub follow_ms: u64,
     /// `None`: the library's default.
     pub max_backoff_ms: Option<u64>,
+    /// More variables for every instance (a scenario's: serverless mode, a leeway).
+    pub env: Vec<(&'static str, String)>,
 }
 
 /// One running instance.
@@ -36,6 +39,8 @@ pub struct Instance {
 
 /// The running instances, killed when dropped.
 pub struct Fleet {
+    settings: Settings,
+    keys: Keys,
     instances: Vec<Instance>,
 }
 
@@ -53,12 +58,61 @@ impl Fleet {
             revocation: Key::generate().to_base64(),
         };
         let mut fleet = Fleet {
+            settings: settings.clone(),
+            keys,
             instances: Vec::with_capacity(count),
         };
         for _ in 0..count {
-            fleet.instances.push(spawn(settings, &keys)?);
+            let instance = spawn(&fleet.settings, &fleet.keys, 0, &[])?;
+            fleet.instances.push(instance);
         }
         Ok(fleet)
+    }
+
+    /// The session keys every instance started with (`SESSION_KEYS`).
+    pub fn session_keys(&self) -> &str {
+        &self.keys.session
+    }
+
+    /// Stops instance `index` (`SIGKILL`: take it out of rotation first) and starts a new
+    /// process on the same port, cold, with `env` over the fleet's settings; returns once it
+    /// listens.
+    ///
+    /// # Errors
+    ///
+    /// The new process cannot be started, or stops before it listens.
+    pub fn restart(
+        &mut self,
+        index: usize,
+        env: &[(&'static str, String)],
+    ) -> Result<(), HarnessError> {
+        let instance = &mut self.instances[index];
+        let port = instance.port;
+        let _ = instance.child.kill();
+        let _ = instance.child.wait();
+        self.instances[index] = spawn(&self.settings, &self.keys, port, env)?;
+        Ok(())
+    }
+
+    /// Sends `signal` (`STOP`, `CONT`) to instance `index`, as a platform freezes and thaws a
+    /// function between invocations.
+    ///
+    /// # Errors
+    ///
+    /// `kill` cannot be run or fails.
+    pub fn signal(&self, index: usize, signal: &str) -> Result<(), HarnessError> {
+        let pid = self.instances[index].child.id().to_string();
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), pid])
+            .status()
+            .map_err(|error| HarnessError(format!("cannot run kill: {error}")))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(HarnessError(format!(
+                "kill -{signal} of instance {index} failed: {status}"
+            )))
+        }
     }
 
     /// Their ports, in order.
@@ -84,10 +138,16 @@ struct Keys {
     revocation: String,
 }
 
-fn spawn(settings: &Settings, keys: &Keys) -> Result<Instance, HarnessError> {
+/// Starts an instance on `port` (0: a free one), with `overrides` over the settings.
+fn spawn(
+    settings: &Settings,
+    keys: &Keys,
+    port: u16,
+    overrides: &[(&'static str, String)],
+) -> Result<Instance, HarnessError> {
     let mut command = Command::new(&settings.app);
     command
-        .env(env::PORT, "0")
+        .env(env::PORT, port.to_string())
         .env(env::SESSION_KEYS, &keys.session)
         .env(env::REVOCATION_KEY, &keys.revocation)
         .env(env::REDIS_URL, &settings.redis_url)
@@ -102,6 +162,9 @@ fn spawn(settings: &Settings, keys: &Keys) -> Result<Instance, HarnessError> {
         .stderr(Stdio::inherit());
     if let Some(max_backoff_ms) = settings.max_backoff_ms {
         command.env(env::MAX_BACKOFF_MS, max_backoff_ms.to_string());
+    }
+    for (name, value) in settings.env.iter().chain(overrides) {
+        command.env(name, value);
     }
     let mut child = command
         .spawn()

@@ -15,6 +15,7 @@
 
 #![forbid(unsafe_code)]
 
+mod balancer;
 mod client;
 mod instances;
 mod invariants;
@@ -33,10 +34,11 @@ use clap::Parser;
 use tokio::sync::watch;
 use tokio::time::{Duration, Instant};
 
+use balancer::Balancer;
 use instances::Fleet;
 use invariants::Record;
 use redis_server::RedisServer;
-use scenario::{Outages, Scenario};
+use scenario::{Events, Faults, Outages, Scenario};
 
 /// Every invariant held.
 const EXIT_PASSED: u8 = 0;
@@ -154,14 +156,17 @@ fn run(args: &Args) -> Result<report::Summary, HarnessError> {
         ttl_seconds: args.ttl_seconds,
         follow_ms: args.follow_ms,
         max_backoff_ms: Some(args.max_backoff_ms),
+        env: args.scenario.instance_env(args.ttl_seconds),
     };
     let fleet = Fleet::start(&settings, usize::from(args.instances))?;
+    let ports = fleet.ports();
+    let fleet = Arc::new(Mutex::new(fleet));
     let redis = Arc::new(Mutex::new(redis));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|error| HarnessError(format!("no tokio runtime: {error}")))?;
-    let summary = runtime.block_on(drive(args, fleet.ports(), Arc::clone(&redis)));
+    let summary = runtime.block_on(drive(args, ports, Arc::clone(&fleet), Arc::clone(&redis)));
     // The runtime first (its tasks may hold Redis), then the instances, then Redis.
     drop(runtime);
     drop(fleet);
@@ -173,12 +178,15 @@ fn run(args: &Args) -> Result<report::Summary, HarnessError> {
 async fn drive(
     args: &Args,
     ports: Vec<u16>,
+    fleet: Arc<Mutex<Fleet>>,
     redis: Arc<Mutex<RedisServer>>,
 ) -> Result<report::Summary, HarnessError> {
     let start = Instant::now();
     let length = Duration::from_secs(args.seconds);
     let record = Record::new(start);
     let outages = Arc::new(Outages::default());
+    let events = Arc::new(Events::default());
+    let balancer = Arc::new(Balancer::new(ports.len()));
     let (stop, _) = watch::channel(false);
     let (sampled, sampling) = watch::channel(false);
 
@@ -191,13 +199,33 @@ async fn drive(
             }
         })
     };
-    let sampler = tokio::spawn(status::sample(ports.clone(), start, sampling));
+    let sampler = tokio::spawn(status::sample(
+        ports.clone(),
+        Arc::clone(&balancer),
+        start,
+        sampling,
+    ));
+    let ttl = Duration::from_secs(args.ttl_seconds);
+    let leeway = args
+        .scenario
+        .instance_env(args.ttl_seconds)
+        .iter()
+        .find(|(name, _)| *name == sealed_session_fleet::api::env::LEEWAY_SECONDS)
+        .and_then(|(_, seconds)| seconds.parse().ok())
+        .map_or(Duration::from_secs(60), Duration::from_secs);
     let faults = tokio::spawn(scenario::inject(
         args.scenario,
-        redis,
-        Arc::clone(&outages),
-        start,
-        length,
+        Faults {
+            redis,
+            fleet,
+            balancer: Arc::clone(&balancer),
+            outages: Arc::clone(&outages),
+            events: Arc::clone(&events),
+            start,
+            length,
+            ttl,
+            leeway,
+        },
     ));
     let settings = load::Settings {
         users: usize::from(args.users),
@@ -210,6 +238,7 @@ async fn drive(
     let (tally, stopped) = load::run(
         settings,
         ports.clone(),
+        Arc::clone(&balancer),
         record.clone(),
         Arc::clone(&outages),
         stop.clone(),
@@ -243,6 +272,7 @@ async fn drive(
         seconds: stopped.saturating_duration_since(start).as_secs_f64(),
         tally,
         outages: outages.seconds_since(start),
+        faults: events.seconds_since(start),
         violations: record.violations(),
         ports: &ports,
         samples,

@@ -44,6 +44,8 @@ pub struct Summary {
     pub replays_after_bound: u64,
     /// Redis down: seconds since the start, from the kill until it answered again.
     pub outages: Vec<(f64, Option<f64>)>,
+    /// What the scenario did: seconds since the start, and what.
+    pub faults: Vec<(f64, String)>,
     pub violations: usize,
     pub first_violations: Vec<Violation>,
     pub instance: Vec<InstanceSummary>,
@@ -74,6 +76,7 @@ pub struct Run<'a> {
     pub seconds: f64,
     pub tally: Tally,
     pub outages: Vec<(f64, Option<f64>)>,
+    pub faults: Vec<(f64, String)>,
     pub violations: Vec<Violation>,
     pub ports: &'a [u16],
     pub samples: Vec<Samples>,
@@ -89,6 +92,7 @@ pub fn summarize(run: Run<'_>) -> Summary {
         seconds,
         mut tally,
         outages,
+        faults,
         violations,
         ports,
         samples,
@@ -147,6 +151,7 @@ pub fn summarize(run: Run<'_>) -> Summary {
         replays_early: tally.replays_early,
         replays_after_bound: tally.replays_after_bound,
         outages,
+        faults,
         violations: violations.len(),
         first_violations: violations.into_iter().take(LISTED_VIOLATIONS).collect(),
         instance,
@@ -210,6 +215,9 @@ pub fn print(summary: &Summary, out: &mut impl Write) -> std::io::Result<()> {
             Some(up) => writeln!(out, "Redis down from {down:.2} s to {up:.2} s")?,
             None => writeln!(out, "Redis down from {down:.2} s, not back")?,
         }
+    }
+    for (at, what) in &s.faults {
+        writeln!(out, "at {at:.2} s: {what}")?;
     }
     for (number, instance) in s.instance.iter().enumerate() {
         let kib = |value: Option<u64>| value.map_or_else(|| "-".to_owned(), |kib| kib.to_string());

@@ -2,10 +2,13 @@
 //! the least-squares line through the samples; and their syncs at the end of the run, which
 //! must have caught up (connected, nothing waiting to be published).
 
+use std::sync::Arc;
+
 use sealed_session_fleet::api::{Status, SyncView, route};
 use tokio::sync::watch;
 use tokio::time::{Duration, Instant};
 
+use crate::balancer::Balancer;
 use crate::client::{self, Connection};
 use crate::invariants::Record;
 
@@ -31,22 +34,58 @@ async fn status(connection: &mut Connection, port: u16) -> Option<Status> {
     serde_json::from_slice(&reply.body).ok()
 }
 
+/// How far the clock of the instance on `port` is ahead of this one's, in milliseconds (the
+/// midpoint of the request).
+pub async fn clock_offset_ms(port: u16) -> Option<i64> {
+    let now_ms = || {
+        i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()?
+                .as_millis(),
+        )
+        .ok()
+    };
+    let before = now_ms()?;
+    let status = status(&mut Connection::new(port), port).await?;
+    let after = now_ms()?;
+    Some(status.clock_ms - (before + after) / 2)
+}
+
 /// Samples each instance's resident memory every second until `done`.
+///
+/// Instances out of rotation are not asked (a frozen one would not answer); a restarted
+/// instance's samples start again with its new process.
 pub async fn sample(
     ports: Vec<u16>,
+    balancer: Arc<Balancer>,
     start: Instant,
     mut done: watch::Receiver<bool>,
 ) -> Vec<Samples> {
     let mut connections: Vec<Connection> =
         ports.iter().map(|&port| Connection::new(port)).collect();
     let mut samples = vec![Samples::default(); ports.len()];
+    let mut generations = vec![0; ports.len()];
     let mut every_second = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
             _ = every_second.tick() => {}
             _ = done.wait_for(|done| *done) => break,
         }
-        for ((connection, &port), samples) in connections.iter_mut().zip(&ports).zip(&mut samples) {
+        for (index, ((connection, &port), samples)) in connections
+            .iter_mut()
+            .zip(&ports)
+            .zip(&mut samples)
+            .enumerate()
+        {
+            let Some(_in_flight) = balancer.admit_to(index) else {
+                continue;
+            };
+            let generation = balancer.generation(index);
+            if generation != generations[index] {
+                generations[index] = generation;
+                samples.memory.clear();
+            }
             let Some(status) = status(connection, port).await else {
                 continue;
             };

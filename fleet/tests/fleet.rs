@@ -16,6 +16,11 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// Runs the harness (`cargo test` builds it and `fleet-app` beside it) and reads its JSON
 /// report.
 fn run(scenario: &str) -> Value {
+    run_for(scenario, 5)
+}
+
+/// [`run`] for `seconds` of load.
+fn run_for(scenario: &str, seconds: u32) -> Value {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     let json: PathBuf = std::env::temp_dir().join(format!(
         "sealed-session-fleet-{scenario}-{}.json",
@@ -23,7 +28,13 @@ fn run(scenario: &str) -> Value {
     ));
     let output = Command::new(env!("CARGO_BIN_EXE_fleet"))
         .args(["--scenario", scenario, "--instances", "3", "--users", "50"])
-        .args(["--seconds", "5", "--ttl-seconds", "4", "--json"])
+        .args([
+            "--seconds",
+            &seconds.to_string(),
+            "--ttl-seconds",
+            "4",
+            "--json",
+        ])
         .arg(&json)
         .output()
         .expect("the harness runs");
@@ -98,4 +109,60 @@ fn redis_restart() {
         count(&summary, "logouts_refused") > 0,
         "logouts during the outage answer 503"
     );
+}
+
+/// The faults the scenario says it made, in order.
+fn faults(summary: &Value) -> Vec<String> {
+    summary["faults"]
+        .as_array()
+        .expect("faults")
+        .iter()
+        .map(|fault| fault[1].as_str().expect("what").to_owned())
+        .collect()
+}
+
+/// An instance killed and a fresh one started cold on its port: the fresh one loads every
+/// revocation before it answers, and nobody is logged out.
+#[test]
+fn instance_restart() {
+    let summary = run("instance-restart");
+    assert_real_traffic(&summary);
+    assert_eq!(
+        faults(&summary),
+        ["instance 1 killed, a fresh one started cold"]
+    );
+}
+
+/// The documented rolling key rotation, one instance at a time: no session is refused while
+/// instances of both kinds serve, nor once the old key is gone.
+#[test]
+fn key_rotation() {
+    let summary = run_for("key-rotation", 14);
+    assert_real_traffic(&summary);
+    let faults = faults(&summary);
+    assert_eq!(
+        faults.len(),
+        9,
+        "three steps on three instances: {faults:?}"
+    );
+    assert!(faults[8].ends_with("the old key dropped"), "{faults:?}");
+}
+
+/// Instances restarted with another horizon (longer, then the least again).
+#[test]
+fn horizon() {
+    let summary = run("horizon");
+    assert_real_traffic(&summary);
+    assert_eq!(faults(&summary).len(), 2);
+}
+
+/// Serverless mode: an instance frozen while others log users out refuses, once thawed,
+/// every session revoked meanwhile (the replays held for it are judged after the bound).
+#[test]
+fn serverless_freeze() {
+    let summary = run_for("serverless-freeze", 8);
+    assert_real_traffic(&summary);
+    let faults = faults(&summary);
+    assert_eq!(faults.len(), 2, "{faults:?}");
+    assert!(faults[1].contains("thawed"), "{faults:?}");
 }

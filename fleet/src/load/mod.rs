@@ -15,6 +15,7 @@ use rand::rngs::SmallRng;
 use tokio::sync::watch;
 use tokio::time::{Duration, Instant};
 
+use crate::balancer::Balancer;
 use crate::invariants::Record;
 use crate::scenario::Outages;
 
@@ -35,6 +36,7 @@ pub struct Settings {
 /// What every user and replayer shares.
 struct Shared {
     ports: Vec<u16>,
+    balancer: Arc<Balancer>,
     ttl: Duration,
     bound: Duration,
     deadline: Instant,
@@ -135,12 +137,14 @@ impl Tally {
 pub async fn run(
     settings: Settings,
     ports: Vec<u16>,
+    balancer: Arc<Balancer>,
     record: Record,
     outages: Arc<Outages>,
     stop: watch::Sender<bool>,
 ) -> (Tally, Instant) {
     let shared = Arc::new(Shared {
         ports,
+        balancer,
         ttl: settings.ttl,
         bound: settings.bound,
         deadline: settings.deadline,

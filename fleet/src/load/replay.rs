@@ -10,8 +10,13 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 
 use super::{Shared, Tally};
+use crate::balancer;
 use crate::client::{self, Connection};
 use crate::invariants::{Belief, Verdict, judge_session, judge_status};
+
+/// How long a replay waits for its instance to come back in rotation (a restart, a freeze)
+/// before it is let go.
+const REPLAY_PATIENCE: tokio::time::Duration = tokio::time::Duration::from_secs(60);
 
 /// One replay to make.
 pub struct Replay {
@@ -75,6 +80,18 @@ impl Replayer {
     }
 
     async fn replay(&mut self, job: Replay) {
+        // Only to the instance in rotation (a frozen one, once thawed: its first answers).
+        let shared = Arc::clone(&self.shared);
+        let give_up = Instant::now() + REPLAY_PATIENCE;
+        let _in_flight = loop {
+            if let Some(admitted) = shared.balancer.admit_to(self.instance) {
+                break admitted;
+            }
+            if Instant::now() >= give_up {
+                return;
+            }
+            tokio::time::sleep(balancer::RETRY).await;
+        };
         let port = self.shared.ports[self.instance];
         let request = client::get(port, route::INDEX, Some(&job.cookie));
         let label = format!("replay of GET / ({})", job.whose);

@@ -15,6 +15,7 @@ use tokio::time::{Duration, Instant};
 
 use super::replay::Replay;
 use super::{Shared, Tally};
+use crate::balancer;
 use crate::client::{self, Connection, Reply};
 use crate::invariants::{Belief, Verdict, judge_session, judge_set_cookies, judge_status};
 use crate::jar::{Jar, is_session_cookie, sets_value};
@@ -421,8 +422,17 @@ impl User {
             return None;
         }
         self.tally.requests += 1;
-        let instance = self.next;
-        self.next = (self.next + 1) % self.connections.len();
+        // As a balancer sends it: to the next instance in rotation, once one is.
+        let shared = Arc::clone(&self.shared);
+        let (instance, _in_flight) = loop {
+            if let Some(admitted) = shared.balancer.admit(self.next) {
+                break admitted;
+            }
+            if !shared.pause(Instant::now() + balancer::RETRY).await {
+                return None;
+            }
+        };
+        self.next = (instance + 1) % self.connections.len();
         let port = self.shared.ports[instance];
         let label = self.label(device, path);
         let exposed = self.exposed(Instant::now());

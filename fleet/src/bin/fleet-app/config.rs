@@ -16,6 +16,11 @@ pub struct Config {
     /// `None`: the library's default.
     pub max_backoff: Option<Duration>,
     pub exit_with_stdin: bool,
+    /// `None`: the library's default.
+    pub leeway: Option<Duration>,
+    /// `None`: the maximum lifetime plus the leeway.
+    pub horizon: Option<Duration>,
+    pub serverless: bool,
 }
 
 /// A setting that could not be read: which variable, and why (never its value).
@@ -47,12 +52,25 @@ impl Config {
             namespace: std::env::var(env::NAMESPACE).unwrap_or_else(|_| "fleet".to_owned()),
             ttl,
             follow: duration(env::FOLLOW_MS, 100, Duration::milliseconds)?,
-            max_backoff: match std::env::var_os(env::MAX_BACKOFF_MS) {
-                None => None,
-                Some(_) => Some(duration(env::MAX_BACKOFF_MS, 0, Duration::milliseconds)?),
-            },
-            exit_with_stdin: std::env::var(env::EXIT_WITH_STDIN).is_ok_and(|value| value == "1"),
+            max_backoff: optional(env::MAX_BACKOFF_MS, Duration::milliseconds)?,
+            exit_with_stdin: flag(env::EXIT_WITH_STDIN),
+            leeway: optional(env::LEEWAY_SECONDS, Duration::seconds)?,
+            horizon: optional(env::HORIZON_SECONDS, Duration::seconds)?,
+            serverless: flag(env::SERVERLESS),
         })
+    }
+}
+
+/// Whether `name` is `1`.
+fn flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|value| value == "1")
+}
+
+/// The whole number in `name` as a duration of `unit`s, or `None` when it is not set.
+fn optional(name: &str, unit: fn(i64) -> Duration) -> Result<Option<Duration>, BadSetting> {
+    match std::env::var_os(name) {
+        None => Ok(None),
+        Some(_) => duration(name, 0, unit).map(Some),
     }
 }
 

@@ -49,8 +49,9 @@ async fn main() -> ExitCode {
 async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::from_env()?;
     let max_lifetime = MAX_LIFETIME.max(config.ttl);
-    // The horizon covers every token the sealer can make: lifetime plus leeway.
-    let horizon = max_lifetime + Sealer::DEFAULT_LEEWAY;
+    let leeway = config.leeway.unwrap_or(Sealer::DEFAULT_LEEWAY);
+    // At least what covers every token the sealer can make: lifetime plus leeway.
+    let horizon = config.horizon.unwrap_or(max_lifetime + leeway);
     let list = Arc::new(RevocationList::new_shared(horizon, &config.revocation_key));
     let mut options = SyncOptions::new(&config.namespace);
     if let Some(max_backoff) = config.max_backoff {
@@ -58,19 +59,27 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     }
     let sync =
         Arc::new(RedisSync::connect_async(Arc::clone(&list), &config.redis_url, options).await?);
-    let _follower = sync.follow(config.follow);
+    // Serverless: no thread between invocations; each request catches up instead.
+    let _follower = (!config.serverless).then(|| sync.follow(config.follow));
     // User names are the visitor's: no compression, so that a token's length tells nothing
     // about the rest of the state. Four notes take two cookies: tokens up to 16 KiB.
     let sealer = Sealer::builder(config.keys, "session")
         .with_ttl(config.ttl)
         .with_max_lifetime(max_lifetime)
+        .with_leeway(leeway)
         .with_compression(Compression::Never)
         .with_max_token_len(16 * 1024)
         .with_revocations(list)
         .build()?;
     let cookie = SessionCookie::new(COOKIE_NAME);
     cookie.validate()?;
-    let app = routes::router(App { sync }, SessionLayer::<Notes>::new(sealer, cookie));
+    let app = routes::router(
+        App {
+            sync,
+            serverless: config.serverless,
+        },
+        SessionLayer::<Notes>::new(sealer, cookie),
+    );
 
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
     println!("listening on http://{}", listener.local_addr()?);

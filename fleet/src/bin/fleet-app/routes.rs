@@ -34,7 +34,13 @@ type Handle = SessionHandle<Notes>;
 #[derive(Clone)]
 pub struct App {
     pub sync: Arc<RedisSync>,
+    /// Serverless mode: each request catches up first ([`catch_up_first`]).
+    pub serverless: bool,
 }
+
+/// The longest a request waits for the catch-up in serverless mode, as the serverless
+/// example's invocations do: past it, the request is served from what the list holds.
+const INVOCATION_CATCH_UP: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// The routes, behind the session layer; outside it, the step that keeps the cookie of a
 /// logout whose revocation did not reach Redis.
@@ -48,9 +54,29 @@ pub fn router(app: App, layer: SessionLayer<Notes>) -> Router {
         .route(route::LOGOUT, post(logout))
         .route(route::LOGOUT_EVERYWHERE, post(logout_everywhere))
         .route(route::STATUS, get(status))
-        .with_state(app)
+        .with_state(app.clone())
         .layer(layer)
         .layer(middleware::map_response(keep_cookie_when_asked))
+        .layer(middleware::from_fn_with_state(app, catch_up_first))
+}
+
+/// In serverless mode, before the session layer opens the cookie: the revocations published
+/// since the last request, as an invocation of a thawed function reads them.
+async fn catch_up_first(
+    State(app): State<App>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    if app.serverless && request.uri().path() != route::STATUS {
+        match tokio::time::timeout(INVOCATION_CATCH_UP, app.sync.catch_up_async()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => eprintln!("fleet-app: revocations not caught up: {error}"),
+            Err(_) => {
+                eprintln!("fleet-app: revocations not caught up within {INVOCATION_CATCH_UP:?}")
+            }
+        }
+    }
+    next.run(request).await
 }
 
 /// The logged-in session of the handle, as the answers show it.
@@ -240,6 +266,8 @@ async fn status(State(app): State<App>) -> Response {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let status = Status {
+        clock_ms: i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000)
+            .unwrap_or(i64::MAX),
         rss_kib: resident_kib(),
         revocations: app.sync.list().len(),
         sync: SyncView {
