@@ -146,6 +146,9 @@ pub struct SyncView {
     pub applied: u64,
     /// Full loads.
     pub loads: u64,
+    /// How far Redis's clock was ahead of the instance's at the last load, in milliseconds
+    /// (the list follows it).
+    pub clock_offset_ms: Option<i64>,
     /// Why the last exchange failed, while it is the last one.
     pub last_error: Option<String>,
 }

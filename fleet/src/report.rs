@@ -228,7 +228,7 @@ pub fn print(summary: &Summary, out: &mut impl Write) -> std::io::Result<()> {
             || "no status".to_owned(),
             |sync| {
                 format!(
-                    "sync {}, {} applied, {} loads, {} pending",
+                    "sync {}, {} applied, {} loads, {} pending, Redis's clock {} ms off",
                     if sync.connected {
                         "connected"
                     } else {
@@ -236,7 +236,9 @@ pub fn print(summary: &Summary, out: &mut impl Write) -> std::io::Result<()> {
                     },
                     sync.applied,
                     sync.loads,
-                    sync.pending
+                    sync.pending,
+                    sync.clock_offset_ms
+                        .map_or_else(|| "-".to_owned(), |offset| format!("{offset:+}"))
                 )
             },
         );

@@ -166,3 +166,21 @@ fn serverless_freeze() {
     assert_eq!(faults.len(), 2, "{faults:?}");
     assert!(faults[1].contains("thawed"), "{faults:?}");
 }
+
+/// One instance's clock 30 s ahead (libfaketime): it follows Redis's clock, so its logins
+/// neither escape a "log out everywhere" made elsewhere nor look expired elsewhere, and its
+/// own revocations catch what began elsewhere.
+#[test]
+fn clock_ahead() {
+    let summary = run("clock-ahead");
+    assert_real_traffic(&summary);
+    let faults = faults(&summary);
+    assert_eq!(faults.len(), 2, "{faults:?}");
+    let offset = summary["instance"][1]["sync"]["clock_offset_ms"]
+        .as_i64()
+        .expect("instance 1's clock offset");
+    assert!(
+        (-31_000..=-29_000).contains(&offset),
+        "Redis's clock is 30 s behind instance 1's: {offset} ms"
+    );
+}

@@ -279,6 +279,9 @@ async fn status(State(app): State<App>) -> Response {
             pending: sync.pending,
             applied: sync.applied,
             loads: sync.loads,
+            clock_offset_ms: sync
+                .clock_offset
+                .and_then(|offset| i64::try_from(offset.whole_milliseconds()).ok()),
             last_error: sync.last_error,
         },
     };
