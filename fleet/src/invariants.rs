@@ -5,7 +5,9 @@
 //!   down (the session is then neither known valid nor known revoked: [`Belief::Uncertain`]).
 //! - No `Set-Cookie` header over [`MAX_SET_COOKIE`] bytes.
 //! - A session revoked by a logout that answered 200 at `T` is refused by every instance from
-//!   `T + bound` on; accepted before, it counts as "within the bound".
+//!   `T + bound` on; accepted before, it counts as "within the bound". The bound runs while
+//!   Redis is up: when Redis goes down before it is over, it runs again from the instances'
+//!   reconnection (`Outages::stretch`), since no instance can learn of a revocation meanwhile.
 //! - A valid session (not revoked, not expired) is never refused, nor removed by an answer
 //!   that let it in (but a logout's), and carries the state of the last write that answered
 //!   (no lost write).

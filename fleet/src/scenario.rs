@@ -158,6 +158,23 @@ impl Outages {
         })
     }
 
+    /// The propagation bound of a revocation answered at `revoked_at`: `bound`, unless Redis
+    /// went down before that bound was over (or had been down until just before): then
+    /// `bound` after Redis is back and the instances have reconnected, since while Redis is
+    /// down no other instance can learn of it. A day while Redis is not back.
+    pub fn stretch(&self, revoked_at: Instant, bound: Duration) -> Duration {
+        self.lock().iter().fold(bound, |stretched, &(down, up)| {
+            if down > revoked_at + bound {
+                return stretched;
+            }
+            let Some(up) = up else {
+                return Duration::from_secs(86_400);
+            };
+            let end = up + RECONNECTION_GRACE + bound;
+            stretched.max(end.saturating_duration_since(revoked_at))
+        })
+    }
+
     /// The outages, in seconds since `start`.
     pub fn seconds_since(&self, start: Instant) -> Vec<(f64, Option<f64>)> {
         let since = |at: Instant| at.saturating_duration_since(start).as_secs_f64();
@@ -397,5 +414,28 @@ mod tests {
         assert!(outages.overlaps(t + s(9), t + s(10)));
         assert!(outages.overlaps(t + s(13), t + s(14)), "within the grace");
         assert!(!outages.overlaps(t + s(14), t + s(15)), "after the grace");
+    }
+
+    #[test]
+    fn a_revocation_just_before_an_outage_propagates_after_it() {
+        let t = Instant::now();
+        let s = Duration::from_secs;
+        let bound = s(1);
+        let outages = Outages::default();
+        assert_eq!(outages.stretch(t, bound), bound, "no outage");
+        outages.begin(t + s(10));
+        assert_eq!(outages.stretch(t + s(5), bound), bound, "long before it");
+        assert_eq!(
+            outages.stretch(t + s(9) + bound / 2, bound),
+            s(86_400),
+            "not back"
+        );
+        outages.end(t + s(12));
+        // Answered at 9.5 s: Redis down from 10 s to 12 s, reconnected by 13 s, bound 1 s.
+        assert_eq!(
+            outages.stretch(t + s(9) + bound / 2, bound),
+            s(4) + bound / 2
+        );
+        assert_eq!(outages.stretch(t + s(20), bound), bound, "long after it");
     }
 }

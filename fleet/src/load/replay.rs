@@ -123,7 +123,11 @@ impl Replayer {
             id: job.id,
             at: job.revoked_at,
         };
-        match judge_session(&revoked, true, came_in, sent, self.shared.bound) {
+        let bound = self
+            .shared
+            .outages
+            .stretch(job.revoked_at, self.shared.bound);
+        match judge_session(&revoked, true, came_in, sent, bound) {
             Verdict::Fine | Verdict::Caught => {}
             Verdict::WithinBound(after) => self.tally.within_bound(after),
             Verdict::Broken(why) => record.violation(sent, Some(self.instance), label, why),

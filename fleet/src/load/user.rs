@@ -507,7 +507,11 @@ impl User {
             at.violation(shared, format!("{status} answered without the app's JSON"));
         }
         let came_in = answer.as_ref().and_then(|answer| answer.came_in.as_ref());
-        match judge_session(belief, carried, came_in, at.sent, shared.bound) {
+        let bound = match belief {
+            Belief::Revoked { at, .. } => shared.outages.stretch(*at, shared.bound),
+            _ => shared.bound,
+        };
+        match judge_session(belief, carried, came_in, at.sent, bound) {
             Verdict::Fine => {}
             Verdict::WithinBound(after) => self.tally.within_bound(after),
             Verdict::Caught => self.tally.caught += 1,
