@@ -81,6 +81,9 @@ pub mod env {
     /// first catches up with Redis (for at most 200 ms), as an invocation does. Unset by
     /// default.
     pub const SERVERLESS: &str = "SERVERLESS";
+    /// `peer-app` only: the way it keeps sessions (`sealed`, `tower-redis`, `tower-memory`,
+    /// `private-jar`, `none`). Required.
+    pub const STORE: &str = "STORE";
 }
 
 /// A session as the app sees it.

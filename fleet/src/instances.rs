@@ -53,9 +53,23 @@ impl Fleet {
     /// An instance cannot be started, or stops before it listens (its reason is on standard
     /// error).
     pub fn start(settings: &Settings, count: usize) -> Result<Fleet, HarnessError> {
+        Fleet::start_sharing(settings, count, &Key::generate())
+    }
+
+    /// [`Fleet::start`] with `revocation_key` as the instances' `REVOCATION_KEY`: to publish
+    /// revocations for them from outside.
+    ///
+    /// # Errors
+    ///
+    /// As [`Fleet::start`].
+    pub fn start_sharing(
+        settings: &Settings,
+        count: usize,
+        revocation_key: &Key,
+    ) -> Result<Fleet, HarnessError> {
         let keys = Keys {
             session: Key::generate().to_base64(),
-            revocation: Key::generate().to_base64(),
+            revocation: revocation_key.to_base64(),
         };
         let mut fleet = Fleet {
             settings: settings.clone(),
@@ -67,6 +81,14 @@ impl Fleet {
             fleet.instances.push(instance);
         }
         Ok(fleet)
+    }
+
+    /// The instances' process ids, in order.
+    pub fn pids(&self) -> Vec<u32> {
+        self.instances
+            .iter()
+            .map(|instance| instance.child.id())
+            .collect()
     }
 
     /// The session keys every instance started with (`SESSION_KEYS`).
@@ -206,12 +228,21 @@ fn port_of(line: &str) -> Option<u16> {
 ///
 /// It is not there.
 pub fn app_beside_harness() -> Result<PathBuf, HarnessError> {
+    beside_harness("fleet-app")
+}
+
+/// The program `name` beside the running harness.
+///
+/// # Errors
+///
+/// It is not there.
+pub fn beside_harness(name: &str) -> Result<PathBuf, HarnessError> {
     let exe = std::env::current_exe()
         .map_err(|error| HarnessError(format!("cannot locate the harness: {error}")))?;
     let app = exe
         .parent()
         .unwrap_or(Path::new("."))
-        .join(format!("fleet-app{}", std::env::consts::EXE_SUFFIX));
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     if app.exists() {
         Ok(app)
     } else {

@@ -17,6 +17,7 @@
 
 mod balancer;
 mod client;
+mod compare;
 mod instances;
 mod invariants;
 mod jar;
@@ -103,6 +104,32 @@ struct Args {
     /// Also write the report as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Instead of a scenario: the side-by-side comparison of ways to keep sessions (this
+    /// crate's layer, tower-sessions with Redis and in memory, PrivateCookieJar, none), each
+    /// read and written for --seconds after --warmup-seconds, by --users over --connections.
+    #[arg(long)]
+    compare: bool,
+    /// The stores compared, in order (`none` first: the others are given as its ratio).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "none,sealed,tower-redis,tower-memory,private-jar"
+    )]
+    stores: Vec<compare::Store>,
+    /// Concurrent requests of the comparison: tasks, each with a keep-alive connection to
+    /// every instance.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
+    connections: u16,
+    /// Seconds of load before each measurement of the comparison.
+    #[arg(long, default_value_t = 3)]
+    warmup_seconds: u64,
+    /// Users revoked in Redis before the comparison's sealed store starts.
+    #[arg(long, default_value_t = 0)]
+    revoked: usize,
+    /// The `peer-app` of the comparison (by default, the one beside this program).
+    #[arg(long)]
+    peer_app: Option<PathBuf>,
 }
 
 /// Why the harness could not run.
@@ -117,6 +144,9 @@ impl std::fmt::Display for HarnessError {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.compare {
+        return compare_main(&args);
+    }
     let summary = match run(&args) {
         Ok(summary) => summary,
         Err(error) => {
@@ -139,6 +169,47 @@ fn main() -> ExitCode {
     } else {
         ExitCode::from(EXIT_VIOLATIONS)
     }
+}
+
+/// `--compare`: the side-by-side table, on standard output (and as JSON with `--json`).
+fn compare_main(args: &Args) -> ExitCode {
+    let app = match &args.peer_app {
+        Some(app) => Ok(app.clone()),
+        None => instances::beside_harness("peer-app"),
+    };
+    let settings = app.map(|app| compare::Settings {
+        stores: args.stores.clone(),
+        instances: usize::from(args.instances),
+        users: usize::from(args.users),
+        connections: usize::from(args.connections),
+        warmup: Duration::from_secs(args.warmup_seconds),
+        length: Duration::from_secs(args.seconds),
+        revoked: args.revoked,
+        redis_server: args.redis_server.clone(),
+        app,
+    });
+    let rows = match settings.and_then(|settings| compare::run(&settings)) {
+        Ok(rows) => rows,
+        Err(error) => {
+            eprintln!("fleet: {error}");
+            return ExitCode::from(EXIT_HARNESS);
+        }
+    };
+    print!("{}", compare::table(&rows));
+    if let Some(path) = &args.json {
+        let written = serde_json::to_vec_pretty(&rows)
+            .map_err(std::io::Error::other)
+            .and_then(|json| std::fs::write(path, json));
+        if let Err(error) = written {
+            eprintln!("fleet: cannot write {}: {error}", path.display());
+            return ExitCode::from(EXIT_HARNESS);
+        }
+    }
+    if rows.iter().any(|row| row.errors > 0) {
+        eprintln!("fleet: some requests failed (the errors column)");
+        return ExitCode::from(EXIT_VIOLATIONS);
+    }
+    ExitCode::from(EXIT_PASSED)
 }
 
 /// Starts Redis and the instances, runs the load and the scenario, and stops everything

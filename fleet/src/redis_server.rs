@@ -54,6 +54,31 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
+    /// Runs `redis-cli` against the server with `args`: its output.
+    ///
+    /// # Errors
+    ///
+    /// `redis-cli` cannot be run (scripts/install-redis.sh installs it) or fails.
+    pub fn cli(&self, args: &[&str]) -> Result<String, HarnessError> {
+        let output = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .map_err(|error| {
+                HarnessError(format!(
+                    "cannot run redis-cli ({error}): scripts/install-redis.sh installs it"
+                ))
+            })?;
+        if !output.status.success() {
+            return Err(HarnessError(format!(
+                "redis-cli {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&output.stderr)
+            )));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
     /// Kills the server (`SIGKILL`: a crash); what it acknowledged is in its append-only file.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

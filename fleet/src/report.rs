@@ -159,7 +159,7 @@ pub fn summarize(run: Run<'_>) -> Summary {
 }
 
 /// The value at quantile `q` (0 to 1) of `sorted` (nearest rank), 0 when empty.
-fn percentile(sorted: &[u32], q: f64) -> u32 {
+pub fn percentile(sorted: &[u32], q: f64) -> u32 {
     let rank = ((sorted.len() as f64) * q).ceil() as usize;
     sorted
         .get(rank.saturating_sub(1).min(sorted.len().saturating_sub(1)))

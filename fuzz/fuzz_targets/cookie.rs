@@ -1,5 +1,6 @@
 //! Arbitrary `Cookie` headers never make the session-cookie reader panic; whatever it reads as
-//! a token is base64url (with the dots of a JWE), and writing that token and reading it back
+//! a token (or, both forms present, as the other form's token) is base64url (with the dots of
+//! a JWE), and writing that token and reading it back
 //! gives it again, in cookies that each fit the browser's limit, whatever order and however many
 //! headers the chunks come back in. Raw header bytes (not UTF-8) read as their UTF-8 pairs do,
 //! and a write after a request leaves in the browser exactly the forms it writes: whatever the
@@ -51,7 +52,10 @@ fuzz_target!(|data: &[u8]| {
         .with_max_chunks(4)
         .with_max_cookie_bytes(16 * 1024);
     let from_bytes = cookie.read_headers(&raw);
-    if let Some(token) = &from_bytes.token {
+    // Both forms read as two tokens, never one without the other's place: the second only
+    // beside a first.
+    assert!(from_bytes.other_form.is_none() || from_bytes.token.is_some());
+    for token in from_bytes.token.iter().chain(&from_bytes.other_form) {
         assert!(
             token
                 .bytes()

@@ -112,12 +112,12 @@ fn duplicate_cookie_names_are_refused_not_chosen() {
     doubled.push(pairs[1].clone());
     let read = cookie.read([doubled.join("; ").as_str()]);
     assert_eq!(read.problem, Some(CookieProblem::Duplicate));
-    // The single form and chunks together.
+    // The single form and chunks together are two tokens: which one a request uses is the
+    // handle's choice (`both_forms_…` below), never the order they came in.
     let mixed = format!("s={victim}; {}", pairs.join("; "));
-    assert_eq!(
-        cookie.read([mixed.as_str()]).problem,
-        Some(CookieProblem::MixedForms)
-    );
+    let read = cookie.read([mixed.as_str()]);
+    assert_eq!(read.token.as_deref(), Some(victim.as_str()));
+    assert!(read.other_form.is_some());
 }
 
 #[test]
@@ -187,4 +187,76 @@ fn stale_chunks_never_join_into_a_session() {
         cookie.read([gapped.join("; ").as_str()]).problem,
         Some(CookieProblem::Gap)
     );
+}
+
+/// Both forms in one request (two tabs wrote the session at once, one in a cookie, one in
+/// chunks): of one session, the token issued last is used, whichever form it is in and
+/// whatever order they came in, so a stale token replayed beside a fresh one never wins; of
+/// two sessions (as a sibling domain could toss in beside the victim's), neither is.
+#[test]
+fn both_forms_keep_the_newest_of_one_session_and_never_choose_between_two() {
+    use sealed_session::http::SessionManager;
+
+    let sealer = sealer();
+    let cookie = chunking_cookie();
+    let manager = SessionManager::<Value>::new(sealer.clone(), cookie.clone());
+    let later = NOW + time::Duration::minutes(1);
+    let small = sealer
+        .seal_at("alice", &Value::from("small"), NOW)
+        .expect("seals");
+    let session = sealer.open_at::<Value>(&small, NOW).expect("opens");
+    let big_state: Vec<String> = (0..700)
+        .map(|i| format!("entry-{i}-{}", "y".repeat(i % 9)))
+        .collect();
+    let unsquashed = sealer
+        .to_builder()
+        .with_compression(sealed_session::Compression::Never)
+        .build()
+        .expect("valid settings");
+    let big = unsquashed
+        .reseal_at(&session, &big_state, later)
+        .expect("reseals");
+    let hour = time::Duration::hours(1);
+    let chunks = cookie_pairs(&cookie.write_at(&big, later + hour, later).expect("writes"));
+    assert!(chunks.len() >= 2, "chunked");
+    let state_of = |header: String| {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::COOKIE, header.parse().expect("a header"));
+        let handle = manager.open_at(&headers, later);
+        (handle.state(), handle.problem())
+    };
+    // The chunks hold the later token: they win, in either order.
+    for header in [
+        format!("s={small}; {}", chunks.join("; ")),
+        format!("{}; s={small}", chunks.join("; ")),
+    ] {
+        let (state, problem) = state_of(header);
+        assert_eq!(state, Some(Value::from(big_state.clone())), "{problem:?}");
+    }
+    // The single cookie holds the later token (an older chunked one replayed beside it).
+    let older_big = unsquashed
+        .reseal_at(&session, &big_state, NOW)
+        .expect("reseals");
+    let older_chunks = cookie_pairs(
+        &cookie
+            .write_at(&older_big, NOW + hour, NOW)
+            .expect("writes"),
+    );
+    let fresh_small = sealer
+        .reseal_at(&session, &Value::from("fresh"), later)
+        .expect("reseals");
+    let (state, _) = state_of(format!("s={fresh_small}; {}", older_chunks.join("; ")));
+    assert_eq!(state, Some(Value::from("fresh")));
+    // Another session beside the victim's, newer or not: neither is used.
+    let attacker = unsquashed
+        .seal_at("mallory", &big_state, later)
+        .expect("seals");
+    let tossed = cookie_pairs(
+        &cookie
+            .write_at(&attacker, later + hour, later)
+            .expect("writes"),
+    );
+    let (state, problem) = state_of(format!("s={fresh_small}; {}", tossed.join("; ")));
+    assert_eq!(state, None);
+    assert!(problem.is_some_and(|problem| problem.contains("different sessions")));
 }

@@ -12,6 +12,9 @@ use super::{LoginRequired, Shared, csrf, flash};
 use crate::http::ReadCookie;
 use crate::{Error, Sealed, Session, SessionId};
 
+/// Why a request that carried both forms of the session cookie, not of one session, has none.
+const MIXED_FORMS: &str = "single session cookie and chunks of different sessions both sent";
+
 /// The opened session of one request, for the handler: read it, start one (log in, or an
 /// anonymous one), update it, or end it; then [`SessionHandle::write_to`] the response. Cheap
 /// to clone; all clones share the request's session.
@@ -512,26 +515,51 @@ impl<T: Serialize + DeserializeOwned + Clone> SessionHandle<T> {
             tracing::warn!(%problem, "session cookie refused");
             problem.to_string()
         });
-        let session =
-            read.token
-                .take()
-                .and_then(|token| match shared.sealer.open_at::<T>(&token, now) {
-                    Ok(session) => Some(session),
-                    Err(error) => {
-                        refused_for_good = error.is_final_for_token();
-                        match error {
-                            Error::Expired | Error::LifetimeExceeded | Error::Revoked => {
-                                tracing::debug!(%error, "session ended");
-                            }
-                            _ if refused_for_good => {
-                                tracing::warn!(%error, "session cookie refused");
-                            }
-                            _ => tracing::warn!(%error, "session cookie kept: not usable here now"),
-                        }
-                        problem = Some(error.to_string());
-                        None
+        let opened = read
+            .token
+            .take()
+            .map(|token| shared.sealer.open_at::<T>(&token, now));
+        // Both forms came in: two tabs wrote the session at once, in different forms. Of the
+        // same session, the token issued last; anything else (another session beside it, as a
+        // sibling domain could toss in, or a form that does not open) uses neither, so that
+        // which session a request carries is never a third party's choice.
+        let other = read
+            .other_form
+            .take()
+            .map(|token| shared.sealer.open_at::<T>(&token, now));
+        let opened = match (opened, other) {
+            (first, None) => first,
+            (Some(Ok(first)), Some(Ok(second))) if first.session_id() == second.session_id() => {
+                Some(Ok(if second.issued_at() > first.issued_at() {
+                    second
+                } else {
+                    first
+                }))
+            }
+            (_, Some(_)) => {
+                tracing::warn!("session cookie refused: both forms, not of one session");
+                refused_for_good = true;
+                problem = Some(MIXED_FORMS.to_owned());
+                None
+            }
+        };
+        let session = opened.and_then(|opened| match opened {
+            Ok(session) => Some(session),
+            Err(error) => {
+                refused_for_good = error.is_final_for_token();
+                match error {
+                    Error::Expired | Error::LifetimeExceeded | Error::Revoked => {
+                        tracing::debug!(%error, "session ended");
                     }
-                });
+                    _ if refused_for_good => {
+                        tracing::warn!(%error, "session cookie refused");
+                    }
+                    _ => tracing::warn!(%error, "session cookie kept: not usable here now"),
+                }
+                problem = Some(error.to_string());
+                None
+            }
+        });
         let mut flash_read = shared.flash_cookie.read_headers(headers);
         let flash_in = flash_read
             .token

@@ -1,5 +1,5 @@
 //! Reading the session token from a request's `Cookie` headers: one cookie or numbered chunks,
-//! never a partial, reordered or mixed join.
+//! never a partial, reordered or mixed join (both forms together are two tokens).
 
 use std::fmt;
 
@@ -16,8 +16,6 @@ pub enum CookieProblem {
     HeadersTooLarge,
     /// The single cookie, or one chunk index, appears more than once.
     Duplicate,
-    /// Both the single cookie and chunks are present.
-    MixedForms,
     /// Chunk indices are not exactly `0, 1, …, n−1`.
     Gap,
     /// More chunks than the configured maximum.
@@ -32,7 +30,6 @@ impl fmt::Display for CookieProblem {
         f.write_str(match self {
             CookieProblem::HeadersTooLarge => "cookie headers too large",
             CookieProblem::Duplicate => "session cookie or chunk sent twice",
-            CookieProblem::MixedForms => "single session cookie and chunks both sent",
             CookieProblem::Gap => "session cookie chunks missing or out of range",
             CookieProblem::TooManyChunks => "too many session cookie chunks",
             CookieProblem::NotAToken => "session cookie is not a token",
@@ -45,6 +42,11 @@ impl fmt::Display for CookieProblem {
 pub struct ReadCookie {
     /// The token, joined from its chunks if chunked; `None` if absent or unusable.
     pub token: Option<String>,
+    /// When both forms came in, the single cookie in `token` and a whole set of chunks here:
+    /// two tabs wrote the session in different forms at once (a write in one cookie removes
+    /// only the chunks its request carried). Open both and keep the newer
+    /// ([`crate::http::SessionHandle`] does); the next write removes the other.
+    pub other_form: Option<String>,
     /// Whether any form of the session cookie was present (then a failure should clear it).
     pub present: bool,
     /// Why a present cookie is unusable, if it is.
@@ -127,7 +129,11 @@ impl SessionCookie {
     /// let cookie = SessionCookie::new("session");
     /// let read = cookie.read(["theme=dark; session.1=CD", "session.0=AB"]);
     /// assert_eq!(read.token.as_deref(), Some("ABCD"));
+    /// // Both forms (two tabs wrote at once): both tokens; the newer is kept once opened.
     /// let read = cookie.read(["session=AB; session.0=CD"]);
+    /// assert_eq!(read.token.as_deref(), Some("AB"));
+    /// assert_eq!(read.other_form.as_deref(), Some("CD"));
+    /// let read = cookie.read(["session.0=AB; session.0=CD"]);
     /// assert_eq!(read.token, None);
     /// assert!(read.present); // clear it in the response
     /// ```
@@ -136,6 +142,7 @@ impl SessionCookie {
         let total = headers.iter().map(|header| header.len()).sum::<usize>();
         let unusable = |present, problem, carried| ReadCookie {
             token: None,
+            other_form: None,
             present,
             problem: Some(problem),
             carried,
@@ -185,29 +192,39 @@ impl SessionCookie {
         if let Some(problem) = problem {
             return unusable(true, problem, carried);
         }
-        let token = match (single, chunks.is_empty()) {
+        let whole_chunks = || {
+            chunks
+                .iter()
+                .all(Option::is_some)
+                .then(|| chunks.iter().flatten().copied().collect::<String>())
+        };
+        let (token, other_form) = match (single, chunks.is_empty()) {
             (None, true) => {
                 return ReadCookie {
                     token: None,
+                    other_form: None,
                     present: false,
                     problem: None,
                     carried,
                 };
             }
-            (Some(_), false) => return unusable(true, CookieProblem::MixedForms, carried),
-            (Some(single), true) => single.to_owned(),
-            (None, false) => {
-                if chunks.iter().any(Option::is_none) {
-                    return unusable(true, CookieProblem::Gap, carried);
-                }
-                chunks.iter().flatten().copied().collect()
-            }
+            (Some(single), true) => (single.to_owned(), None),
+            (None, false) => match whole_chunks() {
+                Some(joined) => (joined, None),
+                None => return unusable(true, CookieProblem::Gap, carried),
+            },
+            // Both forms: the chunks too when they join whole into a token (a partial set is
+            // what an interrupted write leaves; the next write removes it).
+            (Some(single), false) => (single.to_owned(), whole_chunks().filter(|t| is_token(t))),
         };
-        if !is_token(&token) {
-            return unusable(true, CookieProblem::NotAToken, carried);
-        }
+        let (token, other_form) = match (is_token(&token), other_form) {
+            (true, other_form) => (token, other_form),
+            (false, Some(other)) => (other, None),
+            (false, None) => return unusable(true, CookieProblem::NotAToken, carried),
+        };
         ReadCookie {
             token: Some(token),
+            other_form,
             present,
             problem: None,
             carried,

@@ -127,6 +127,7 @@ impl SessionCookie {
         let chunks = self.max_chunks.min(MAX_CHUNKS_LIMIT);
         ReadCookie {
             token: None,
+            other_form: None,
             present: true,
             problem: None,
             carried: CarriedForms {
@@ -173,11 +174,14 @@ impl SessionCookie {
     /// only of forms that may be in the browser and are not overwritten — fewer headers than
     /// `write_at`, which removes every form there could be.
     ///
-    /// What may be in the browser: every form the request carried; and, when it carried any
-    /// and sessions may be chunked (`max_chunks` above 1), every form these settings can write,
-    /// since another tab's request may have rewritten the session meanwhile in another form.
-    /// A request that carried none (a first login) gets the token alone; with
-    /// `with_max_chunks(1)`, a session that came in as one cookie gets the token alone.
+    /// What is removed: every form the request carried that is not overwritten. A write in
+    /// chunks also removes every other form these settings can write (`max_chunks` above 1),
+    /// since another tab's request may have rewritten the session meanwhile in another form
+    /// and a stale chunk after the last would corrupt the join. A write in one cookie does
+    /// not: a set of chunks another tab wrote meanwhile stays beside it, the next request
+    /// carries both, [`crate::http::SessionHandle`] keeps the one issued last, and that
+    /// request's write removes the other. So the usual write — a small session that came in
+    /// as one cookie — is one `Set-Cookie`, and so is a first login.
     ///
     /// # Errors
     ///
@@ -250,7 +254,10 @@ impl SessionCookie {
         written: CarriedForms,
     ) -> impl Iterator<Item = String> + '_ {
         let mut remove = carried;
-        if carried.any() && self.max_chunks > 1 {
+        // A write in one cookie removes what came in only: chunks another tab wrote meanwhile
+        // stay beside it, and the reader keeps the newer. A clear, and a write in chunks (which
+        // must not leave a stale chunk after its last), remove every form.
+        if carried.any() && self.max_chunks > 1 && !written.single {
             remove.single = true;
             let chunks = self.max_chunks.min(MAX_CHUNKS_LIMIT);
             remove.chunks |= u128::MAX >> (128 - chunks);
