@@ -81,9 +81,22 @@ pub mod env {
     /// first catches up with Redis (for at most 200 ms), as an invocation does. Unset by
     /// default.
     pub const SERVERLESS: &str = "SERVERLESS";
+    /// Compression dictionaries by name, separated by commas: the first compresses, the
+    /// others only open (previous). Each is made from a sample session that names it
+    /// ([`super::dictionary_sample`]). Unset: no compression at all.
+    pub const DICTIONARIES: &str = "DICTIONARIES";
+    /// `1`: every revocation published waits for one replica's acknowledgement
+    /// (`SyncOptions::replicas`), for a failover that loses none. Unset by default.
+    pub const REPLICAS: &str = "REPLICAS";
     /// `peer-app` only: the way it keeps sessions (`sealed`, `tower-redis`, `tower-memory`,
     /// `private-jar`, `none`). Required.
     pub const STORE: &str = "STORE";
+}
+
+/// The sample session a dictionary named `name` is made from: the app's field names, and the
+/// name, so that two dictionaries differ.
+pub fn dictionary_sample(name: &str) -> String {
+    format!(r#"{{"count":0,"notes":["{name}"]}}"#)
 }
 
 /// A session as the app sees it.

@@ -22,6 +22,7 @@ mod instances;
 mod invariants;
 mod jar;
 mod load;
+mod proxy;
 mod redis_server;
 mod report;
 mod scenario;
@@ -220,9 +221,30 @@ fn run(args: &Args) -> Result<report::Summary, HarnessError> {
         None => instances::app_beside_harness()?,
     };
     let redis = RedisServer::start(&args.redis_server)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| HarnessError(format!("no tokio runtime: {error}")))?;
+    // A failover needs a replica, and a proxy to point the instances at the promoted one.
+    let failover = match args.scenario {
+        Scenario::Failover => {
+            let replica = RedisServer::start_replica(&args.redis_server, redis.port())?;
+            let proxy = runtime.block_on(proxy::Proxy::start(redis.port()))?;
+            Some(Arc::new(scenario::Failover {
+                replica: Mutex::new(replica),
+                proxy,
+                binary: args.redis_server.clone(),
+                next_replica: Mutex::new(None),
+            }))
+        }
+        _ => None,
+    };
+    let redis_url = failover
+        .as_ref()
+        .map_or_else(|| redis.url(), |failover| failover.proxy.url());
     let settings = instances::Settings {
         app,
-        redis_url: redis.url(),
+        redis_url,
         namespace: "fleet".to_owned(),
         ttl_seconds: args.ttl_seconds,
         follow_ms: args.follow_ms,
@@ -233,14 +255,17 @@ fn run(args: &Args) -> Result<report::Summary, HarnessError> {
     let ports = fleet.ports();
     let fleet = Arc::new(Mutex::new(fleet));
     let redis = Arc::new(Mutex::new(redis));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| HarnessError(format!("no tokio runtime: {error}")))?;
-    let summary = runtime.block_on(drive(args, ports, Arc::clone(&fleet), Arc::clone(&redis)));
+    let summary = runtime.block_on(drive(
+        args,
+        ports,
+        Arc::clone(&fleet),
+        Arc::clone(&redis),
+        failover.clone(),
+    ));
     // The runtime first (its tasks may hold Redis), then the instances, then Redis.
     drop(runtime);
     drop(fleet);
+    drop(failover);
     drop(redis);
     summary
 }
@@ -251,6 +276,7 @@ async fn drive(
     ports: Vec<u16>,
     fleet: Arc<Mutex<Fleet>>,
     redis: Arc<Mutex<RedisServer>>,
+    failover: Option<Arc<scenario::Failover>>,
 ) -> Result<report::Summary, HarnessError> {
     let start = Instant::now();
     let length = Duration::from_secs(args.seconds);
@@ -296,6 +322,7 @@ async fn drive(
             length,
             ttl,
             leeway,
+            failover,
         },
     ));
     let settings = load::Settings {

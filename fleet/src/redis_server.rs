@@ -20,6 +20,8 @@ pub struct RedisServer {
     binary: PathBuf,
     dir: PathBuf,
     port: u16,
+    /// More arguments (a replica's `--replicaof`).
+    extra: Vec<String>,
     child: Option<Child>,
 }
 
@@ -32,6 +34,65 @@ impl RedisServer {
     /// The binary cannot be run (not installed: the run fails, it is never skipped), or the
     /// server does not answer in time.
     pub fn start(binary: &Path) -> Result<RedisServer, HarnessError> {
+        RedisServer::start_with(binary, Vec::new())
+    }
+
+    /// Starts `binary` as a replica of the server on `primary`, and waits until it has synced.
+    ///
+    /// # Errors
+    ///
+    /// As [`RedisServer::start`], or it did not sync in time.
+    pub fn start_replica(binary: &Path, primary: u16) -> Result<RedisServer, HarnessError> {
+        let replica = RedisServer::start_with(
+            binary,
+            vec![
+                "--replicaof".to_owned(),
+                "127.0.0.1".to_owned(),
+                primary.to_string(),
+            ],
+        )?;
+        let deadline = Instant::now() + START_TIMEOUT;
+        // Synced, and counted by the primary: with a diskless sync, the primary puts a replica
+        // online (for `WAIT`) only at its first acknowledgement, up to a second later.
+        let online = || -> Result<bool, HarnessError> {
+            Ok(replica
+                .cli(&["INFO", "replication"])?
+                .contains("master_link_status:up")
+                && cli(primary, &["INFO", "replication"])?.contains("state=online"))
+        };
+        // And a write on the primary acknowledged through `WAIT`, as the instances' will be.
+        let acknowledges = || -> Result<bool, HarnessError> {
+            let answer = cli_script(primary, "SET fleet:probe 1\nWAIT 1 100\n")?;
+            Ok(answer.lines().nth(1).is_some_and(|line| line.trim() == "1"))
+        };
+        while !(online()? && acknowledges()?) {
+            if Instant::now() >= deadline {
+                return Err(HarnessError(format!(
+                    "the replica on port {} did not sync with {primary} in {} s",
+                    replica.port,
+                    START_TIMEOUT.as_secs()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(replica)
+    }
+
+    /// The server's port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Makes a replica a primary (`REPLICAOF NO ONE`), as a failover does.
+    ///
+    /// # Errors
+    ///
+    /// `redis-cli` failed.
+    pub fn promote(&self) -> Result<(), HarnessError> {
+        self.cli(&["REPLICAOF", "NO", "ONE"]).map(|_| ())
+    }
+
+    fn start_with(binary: &Path, extra: Vec<String>) -> Result<RedisServer, HarnessError> {
         let port = free_port()?;
         let dir = std::env::temp_dir().join(format!(
             "sealed-session-fleet-{}-{port}",
@@ -43,6 +104,7 @@ impl RedisServer {
             binary: binary.to_owned(),
             dir,
             port,
+            extra,
             child: None,
         };
         server.restart()?;
@@ -60,23 +122,7 @@ impl RedisServer {
     ///
     /// `redis-cli` cannot be run (scripts/install-redis.sh installs it) or fails.
     pub fn cli(&self, args: &[&str]) -> Result<String, HarnessError> {
-        let output = Command::new("redis-cli")
-            .args(["-p", &self.port.to_string()])
-            .args(args)
-            .output()
-            .map_err(|error| {
-                HarnessError(format!(
-                    "cannot run redis-cli ({error}): scripts/install-redis.sh installs it"
-                ))
-            })?;
-        if !output.status.success() {
-            return Err(HarnessError(format!(
-                "redis-cli {}: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&output.stderr)
-            )));
-        }
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        cli(self.port, args)
     }
 
     /// Kills the server (`SIGKILL`: a crash); what it acknowledged is in its append-only file.
@@ -99,6 +145,9 @@ impl RedisServer {
         let child = Command::new(&self.binary)
             .args(["--port", &port, "--bind", "127.0.0.1", "--save", ""])
             .args(["--appendonly", "yes", "--logfile", "redis.log"])
+            // A replica syncs at once (the default waits 5 s for more replicas to share it).
+            .args(["--repl-diskless-sync-delay", "0"])
+            .args(&self.extra)
             .arg("--dir")
             .arg(&self.dir)
             .current_dir(&self.dir)
@@ -148,6 +197,49 @@ impl Drop for RedisServer {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Runs `redis-cli` against the server on `port` with `args`: its output.
+fn cli(port: u16, args: &[&str]) -> Result<String, HarnessError> {
+    let output = Command::new("redis-cli")
+        .args(["-p", &port.to_string()])
+        .args(args)
+        .output()
+        .map_err(|error| {
+            HarnessError(format!(
+                "cannot run redis-cli ({error}): scripts/install-redis.sh installs it"
+            ))
+        })?;
+    if !output.status.success() {
+        return Err(HarnessError(format!(
+            "redis-cli {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        )));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Runs the commands of `script` (one a line) with `redis-cli` on one connection to the server
+/// on `port`: its output.
+fn cli_script(port: u16, script: &str) -> Result<String, HarnessError> {
+    use std::io::Write as _;
+    let mut child = Command::new("redis-cli")
+        .args(["-p", &port.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|error| HarnessError(format!("cannot run redis-cli: {error}")))?;
+    if let Some(mut input) = child.stdin.take() {
+        input
+            .write_all(script.as_bytes())
+            .map_err(|error| HarnessError(format!("redis-cli: {error}")))?;
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|error| HarnessError(format!("redis-cli: {error}")))?;
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// `PING` in RESP over a plain connection: `Ok` once the server answers `+PONG` (not

@@ -1,6 +1,7 @@
 //! The faults injected during the load, one scenario each, and when they held (the outages
 //! that excuse a logout's 503).
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use clap::ValueEnum;
@@ -11,6 +12,7 @@ use sealed_session_fleet::api::env;
 use crate::HarnessError;
 use crate::balancer::Balancer;
 use crate::instances::Fleet;
+use crate::proxy::Proxy;
 use crate::redis_server::RedisServer;
 use crate::status;
 
@@ -20,6 +22,9 @@ pub const REDIS_OUTAGE: Duration = Duration::from_secs(2);
 /// After Redis answers again, how long a logout may still answer 503 (the instance's
 /// reconnection).
 pub const RECONNECTION_GRACE: Duration = Duration::from_secs(1);
+
+/// The dictionary the `dictionary-rotation` scenario starts with.
+const OLD_DICTIONARY: &str = "fleet-1";
 
 /// How far ahead the clock of one instance is in `clock-ahead`.
 pub const CLOCK_AHEAD: Duration = Duration::from_secs(30);
@@ -57,6 +62,14 @@ pub enum Scenario {
     /// One instance restarted with its clock 30 s ahead (libfaketime), as a host whose time
     /// synchronisation failed.
     ClockAhead,
+    /// Redis failover: the primary killed, its replica promoted (`REPLICAOF NO ONE`), the
+    /// proxy the instances reach Redis through pointed at it, and a new replica attached.
+    /// Every logout is published with `WAIT 1` (durable): none is lost with the primary.
+    Failover,
+    /// A rolling change of compression dictionary, as the key rotation: the new one added as
+    /// previous everywhere, then current, then the old one dropped. Sessions are compressed
+    /// with a dictionary throughout. Needs a run of about 3 TTLs.
+    DictionaryRotation,
 }
 
 impl Scenario {
@@ -69,6 +82,8 @@ impl Scenario {
             Scenario::Horizon => "horizon",
             Scenario::ServerlessFreeze => "serverless-freeze",
             Scenario::ClockAhead => "clock-ahead",
+            Scenario::DictionaryRotation => "dictionary-rotation",
+            Scenario::Failover => "failover",
         }
     }
 
@@ -78,7 +93,12 @@ impl Scenario {
             // A leeway of one TTL: an idle session comes back within 1.3 TTLs of its token,
             // so it never needs more, and the old key can go 2 TTLs after the last promotion.
             Scenario::KeyRotation => vec![(env::LEEWAY_SECONDS, ttl_seconds.to_string())],
+            Scenario::DictionaryRotation => vec![
+                (env::LEEWAY_SECONDS, ttl_seconds.to_string()),
+                (env::DICTIONARIES, OLD_DICTIONARY.to_owned()),
+            ],
             Scenario::ServerlessFreeze => vec![(env::SERVERLESS, "1".to_owned())],
+            Scenario::Failover => vec![(env::REPLICAS, "1".to_owned())],
             _ => Vec::new(),
         }
     }
@@ -96,6 +116,17 @@ pub struct Faults {
     pub ttl: Duration,
     /// The leeway the instances run with (the key rotation waits it out).
     pub leeway: Duration,
+    /// The replica and the proxy of the `failover` scenario.
+    pub failover: Option<Arc<Failover>>,
+}
+
+/// What a failover acts on: the replica, the proxy the instances reach Redis through, and
+/// the new replica attached after it (kept until the run ends).
+pub struct Failover {
+    pub replica: Mutex<RedisServer>,
+    pub proxy: Proxy,
+    pub binary: PathBuf,
+    pub next_replica: Mutex<Option<RedisServer>>,
 }
 
 /// What the faults did, and when: for the report.
@@ -239,7 +270,21 @@ pub async fn inject(scenario: Scenario, faults: Faults) -> Result<(), HarnessErr
             )
             .await
         }
-        Scenario::KeyRotation => rotate_keys(&faults).await,
+        Scenario::KeyRotation => {
+            let old = lock(&faults.fleet).session_keys().to_owned();
+            let new = sealed_session::Key::generate().to_base64();
+            roll(&faults, env::SESSION_KEYS, "key", &old, &new).await
+        }
+        Scenario::DictionaryRotation => {
+            roll(
+                &faults,
+                env::DICTIONARIES,
+                "dictionary",
+                OLD_DICTIONARY,
+                "fleet-2",
+            )
+            .await
+        }
         Scenario::Horizon => {
             let fleet_horizon = Duration::from_secs(3600) + faults.leeway;
             let longer = (fleet_horizon * 3).as_secs().to_string();
@@ -262,6 +307,42 @@ pub async fn inject(scenario: Scenario, faults: Faults) -> Result<(), HarnessErr
                 format!("instance 0 restarted with a horizon of {least} s"),
             )
             .await
+        }
+        Scenario::Failover => {
+            let failover = faults
+                .failover
+                .clone()
+                .ok_or_else(|| HarnessError("the failover has no replica".to_owned()))?;
+            tokio::time::sleep_until(at(0.4)).await;
+            faults.outages.begin(Instant::now());
+            faults.events.note("the primary killed (SIGKILL)");
+            let primary = Arc::clone(&faults.redis);
+            blocking(move || {
+                lock(&primary).kill();
+                Ok(())
+            })
+            .await?;
+            let promoted = Arc::clone(&failover);
+            let port = blocking_value(move || {
+                let replica = lock(&promoted.replica);
+                replica.promote()?;
+                Ok(replica.port())
+            })
+            .await?;
+            failover.proxy.retarget(port);
+            faults
+                .events
+                .note("the replica promoted; the proxy points at it");
+            let attach = Arc::clone(&failover);
+            blocking(move || {
+                let next = RedisServer::start_replica(&attach.binary, port)?;
+                *lock(&attach.next_replica) = Some(next);
+                Ok(())
+            })
+            .await?;
+            faults.outages.end(Instant::now());
+            faults.events.note("a new replica attached and synced");
+            Ok(())
         }
         Scenario::ClockAhead => {
             tokio::time::sleep_until(at(0.2)).await;
@@ -318,41 +399,43 @@ pub async fn inject(scenario: Scenario, faults: Faults) -> Result<(), HarnessErr
     }
 }
 
-/// The documented rolling key rotation, one instance at a time (see [`Scenario::KeyRotation`]).
-async fn rotate_keys(faults: &Faults) -> Result<(), HarnessError> {
-    let old = lock(&faults.fleet).session_keys().to_owned();
-    let new = sealed_session::Key::generate().to_base64();
+/// The documented rolling rotation of what `variable` holds (a list, the first in use, the
+/// others only opening), one instance at a time: `new` added second everywhere, then first,
+/// then, once every token made with `old` has expired (the TTL plus the leeway), `old` dropped.
+async fn roll(
+    faults: &Faults,
+    variable: &'static str,
+    what: &str,
+    old: &str,
+    new: &str,
+) -> Result<(), HarnessError> {
     let count = faults.balancer.count();
-    // The expiry of every token sealed under the old key, and the leeway after it.
+    // The expiry of every token made with the old one, and the leeway after it.
     let wait_out = faults.ttl + faults.leeway + Duration::from_millis(500);
     let started = Instant::now();
     tokio::time::sleep_until(faults.start + faults.length / 10).await;
-    for (keys, step) in [
-        (format!("{old},{new}"), "the new key added second"),
-        (format!("{new},{old}"), "the new key promoted"),
+    for (list, step) in [
+        (format!("{old},{new}"), "added second"),
+        (format!("{new},{old}"), "promoted"),
     ] {
         for index in 0..count {
-            let env = vec![(env::SESSION_KEYS, keys.clone())];
-            replace(faults, index, env, format!("instance {index}: {step}")).await?;
+            let env = vec![(variable, list.clone())];
+            let done = format!("instance {index}: the new {what} {step}");
+            replace(faults, index, env, done).await?;
             // A while with instances of both kinds, as in a real rolling deploy.
             tokio::time::sleep(ROLLING_STEP).await;
         }
     }
     tokio::time::sleep(wait_out).await;
     for index in 0..count {
-        let env = vec![(env::SESSION_KEYS, new.clone())];
-        replace(
-            faults,
-            index,
-            env,
-            format!("instance {index}: the old key dropped"),
-        )
-        .await?;
+        let env = vec![(variable, new.to_owned())];
+        let done = format!("instance {index}: the old {what} dropped");
+        replace(faults, index, env, done).await?;
     }
     let end = faults.start + faults.length;
     if Instant::now() + Duration::from_secs(1) > end {
         return Err(HarnessError(format!(
-            "the run is too short for the key rotation: it took {:.1} s, and needs a second of \
+            "the run is too short for the {what} rotation: it took {:.1} s, and needs a second of \
              load after it (use --seconds {} or more)",
             started.elapsed().as_secs_f64(),
             (faults.length / 10 + started.elapsed() + Duration::from_secs(2)).as_secs()
@@ -386,6 +469,15 @@ async fn signal(faults: &Faults, index: usize, signal: &'static str) -> Result<(
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs `work` (process control, which blocks) on tokio's blocking pool, for its value.
+async fn blocking_value<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, HarnessError> + Send + 'static,
+) -> Result<T, HarnessError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| HarnessError(format!("a fault did not finish: {error}")))?
 }
 
 /// Runs `work` (process control, which blocks) on tokio's blocking pool.

@@ -184,3 +184,35 @@ fn clock_ahead() {
         "Redis's clock is 30 s behind instance 1's: {offset} ms"
     );
 }
+
+/// A rolling change of compression dictionary, one instance at a time, in the documented
+/// steps: no session refused for a dictionary its instance lacks.
+#[test]
+fn dictionary_rotation() {
+    let summary = run_for("dictionary-rotation", 14);
+    assert_real_traffic(&summary);
+    let faults = faults(&summary);
+    assert_eq!(
+        faults.len(),
+        9,
+        "three steps on three instances: {faults:?}"
+    );
+    assert!(
+        faults[8].ends_with("the old dictionary dropped"),
+        "{faults:?}"
+    );
+}
+
+/// Redis failover: the primary killed, the replica promoted behind the proxy, a new replica
+/// attached. Logouts are durable (`WAIT 1`): every revoked session is refused everywhere once
+/// the instances have reconnected, and nobody is logged out by the failover.
+#[test]
+fn failover() {
+    let summary = run("failover");
+    assert_real_traffic(&summary);
+    let faults = faults(&summary);
+    assert_eq!(faults.len(), 3, "{faults:?}");
+    let outages = summary["outages"].as_array().expect("outages");
+    assert_eq!(outages.len(), 1, "{outages:?}");
+    assert!(outages[0][1].is_number(), "over: {outages:?}");
+}

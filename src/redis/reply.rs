@@ -69,6 +69,11 @@ fn whole(score: f64) -> Option<i64> {
 
 /// Redis's clock, from a `TIME` reply (seconds and microseconds), in Unix ms.
 pub(super) fn redis_time(value: &Value) -> Option<i64> {
+    redis_time_micros(value).map(|micros| micros.div_euclid(1000))
+}
+
+/// A `TIME` reply in Unix microseconds, if it is one (a time from 1970 to 9999).
+pub(super) fn redis_time_micros(value: &Value) -> Option<i64> {
     let Value::Array(parts) = value else {
         return None;
     };
@@ -79,8 +84,10 @@ pub(super) fn redis_time(value: &Value) -> Option<i64> {
         |value: &Value| -> Option<i64> { std::str::from_utf8(text(value)?).ok()?.parse().ok() };
     let (seconds, micros) = (number(seconds)?, number(micros)?);
     (0..1_000_000).contains(&micros).then_some(())?;
-    let ms = seconds.checked_mul(1000)?.checked_add(micros / 1000)?;
-    (0..=MAX_UNIX_MILLIS).contains(&ms).then_some(ms)
+    let all = seconds.checked_mul(1_000_000)?.checked_add(micros)?;
+    (0..=MAX_UNIX_MILLIS.checked_mul(1000)?.checked_add(999)?)
+        .contains(&all)
+        .then_some(all)
 }
 
 /// A text reply as a `String`, if it is UTF-8.

@@ -61,7 +61,9 @@ use ::redis::Value;
 use time::{Duration, OffsetDateTime};
 
 use super::link::{Link, Target};
-use super::reply::{Fault, Position, Reader, Step, position_of, redis_time, score_of};
+use super::reply::{
+    Fault, Position, Reader, Step, position_of, redis_time, redis_time_micros, score_of,
+};
 use crate::revocation::Revocation;
 use crate::{Error, RevocationList, Session};
 
@@ -241,6 +243,15 @@ pub struct SyncStatus {
     /// which the list follows when [`SyncOptions::follow_redis_clock`] is on; `None` before
     /// the first load.
     pub clock_offset: Option<Duration>,
+}
+
+/// This host's clock in Unix microseconds (0 before 1970).
+fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
+        })
 }
 
 /// How far this host's clock may be from Redis's (beyond half the round trip of the reading)
@@ -841,15 +852,15 @@ impl RedisSync {
             read_at.saturating_duration_since(sent_at),
         );
         for _ in 0..CLOCK_READINGS {
-            let (before_ms, before) = (now_millis(), Instant::now());
+            let (before_us, before) = (now_micros(), Instant::now());
             let clock: Value = ::redis::cmd("TIME").query(connection)?;
-            let (after_ms, round_trip) = (now_millis(), before.elapsed());
-            let redis_now = redis_time(&clock).ok_or(Fault::Protocol("TIME that is not a time"))?;
+            let (after_us, round_trip) = (now_micros(), before.elapsed());
+            let redis_now =
+                redis_time_micros(&clock).ok_or(Fault::Protocol("TIME that is not a time"))?;
             if round_trip < best.1 {
-                best = (
-                    redis_now.saturating_sub(before_ms.saturating_add(after_ms) / 2),
-                    round_trip,
-                );
+                // In microseconds, rounded to the nearest millisecond.
+                let offset = redis_now.saturating_sub(before_us.saturating_add(after_us) / 2);
+                best = (offset.saturating_add(500).div_euclid(1000), round_trip);
             }
         }
         state.clock_offset = Some(best.0);

@@ -34,6 +34,12 @@ const ACTIVE_MS: std::ops::Range<u64> = 500..2500;
 /// read), well before its end (it is still valid).
 const IDLE_OF_TTL: std::ops::Range<f64> = 0.55..0.8;
 
+/// How closely the instances' clocks agree: on one host, exactly, but an instance that follows
+/// Redis's clock (its own being off) is within a millisecond or two of the others (the
+/// offset in whole milliseconds, half a round trip). Events on two instances closer than this
+/// may be dated in either order.
+const CLOCK_PRECISION: Duration = Duration::from_millis(10);
+
 /// The system clock in Unix milliseconds, as the instances read it.
 fn unix_millis() -> i64 {
     let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
@@ -289,6 +295,12 @@ impl User {
         };
         let first_id = self.devices[FIRST].valid().map(|view| view.id.clone());
         let first_cookie = self.devices[FIRST].jar.header(Instant::now());
+        // Two events on two instances closer than their clocks agree have no order: a login
+        // answered a millisecond before a "log out everywhere" made elsewhere may be dated
+        // after it. A person takes longer than CLOCK_PRECISION between the two.
+        if !self.shared.pause(Instant::now() + CLOCK_PRECISION).await {
+            return;
+        }
         let Some(exchange) = self.published(SECOND, route::LOGOUT_EVERYWHERE).await else {
             return;
         };
@@ -494,7 +506,11 @@ impl User {
         let is_logout = path == route::LOGOUT || path == route::LOGOUT_EVERYWHERE;
         let excused = is_logout && shared.outages.overlaps(at.sent, at.answered);
         if let Some(why) = judge_status(status, excused) {
-            at.violation(shared, why);
+            let said: Option<Answer> = serde_json::from_slice(&reply.body).ok();
+            match said.and_then(|answer| answer.error) {
+                Some(error) => at.violation(shared, format!("{why}: {error}")),
+                None => at.violation(shared, why),
+            }
         }
         if let Some(why) = judge_set_cookies(&reply.set_cookies) {
             at.violation(shared, why);

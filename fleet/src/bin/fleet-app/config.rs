@@ -21,6 +21,10 @@ pub struct Config {
     /// `None`: the maximum lifetime plus the leeway.
     pub horizon: Option<Duration>,
     pub serverless: bool,
+    /// Dictionary names: the first compresses, the others only open. Empty: no compression.
+    pub dictionaries: Vec<String>,
+    /// Replicas each publication waits for.
+    pub replicas: u32,
 }
 
 /// A setting that could not be read: which variable, and why (never its value).
@@ -57,6 +61,15 @@ impl Config {
             leeway: optional(env::LEEWAY_SECONDS, Duration::seconds)?,
             horizon: optional(env::HORIZON_SECONDS, Duration::seconds)?,
             serverless: flag(env::SERVERLESS),
+            dictionaries: std::env::var(env::DICTIONARIES)
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            replicas: u32::try_from(number(env::REPLICAS, 0)?)
+                .map_err(|_| BadSetting(format!("{} is too large", env::REPLICAS)))?,
         })
     }
 }

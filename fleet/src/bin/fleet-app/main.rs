@@ -24,8 +24,8 @@ use std::sync::Arc;
 
 use sealed_session::http::{SessionCookie, SessionLayer};
 use sealed_session::redis::{RedisSync, SyncOptions};
-use sealed_session::{Compression, RevocationList, Sealer};
-use sealed_session_fleet::api::COOKIE_NAME;
+use sealed_session::{Compression, Dictionary, RevocationList, Sealer};
+use sealed_session_fleet::api::{self, COOKIE_NAME};
 use time::Duration;
 
 use config::Config;
@@ -57,20 +57,31 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(max_backoff) = config.max_backoff {
         options.max_backoff = max_backoff;
     }
+    options.replicas = config.replicas;
     let sync =
         Arc::new(RedisSync::connect_async(Arc::clone(&list), &config.redis_url, options).await?);
     // Serverless: no thread between invocations; each request catches up instead.
     let _follower = (!config.serverless).then(|| sync.follow(config.follow));
-    // User names are the visitor's: no compression, so that a token's length tells nothing
-    // about the rest of the state. Four notes take two cookies: tokens up to 16 KiB.
-    let sealer = Sealer::builder(config.keys, "session")
+    // Without dictionaries, no compression: the notes are random, and four take two cookies
+    // (tokens up to 16 KiB). The state holds no secret for a compression side channel to
+    // reveal, so the dictionary scenario compresses.
+    let mut sealer = Sealer::builder(config.keys, "session")
         .with_ttl(config.ttl)
         .with_max_lifetime(max_lifetime)
         .with_leeway(leeway)
         .with_compression(Compression::Never)
         .with_max_token_len(16 * 1024)
-        .with_revocations(list)
-        .build()?;
+        .with_revocations(list);
+    if let Some((current, previous)) = config.dictionaries.split_first() {
+        let dictionary = |name: &str| Dictionary::new(api::dictionary_sample(name));
+        sealer = sealer
+            .with_compression(Compression::Auto)
+            .with_dictionary(dictionary(current));
+        for name in previous {
+            sealer = sealer.with_previous_dictionary(dictionary(name));
+        }
+    }
+    let sealer = sealer.build()?;
     let cookie = SessionCookie::new(COOKIE_NAME);
     cookie.validate()?;
     let app = routes::router(
