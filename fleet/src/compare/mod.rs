@@ -106,6 +106,9 @@ pub struct Row {
     pub cpu_us_per_request: f64,
     /// Live revocations in Redis (sealed only).
     pub revoked: usize,
+    /// From an instance's process start until it listens (after its first load from Redis,
+    /// for the sealed store), in milliseconds: the mean over the instances.
+    pub startup_ms: f64,
 }
 
 /// Runs every store's read and write measurements, in order.
@@ -158,6 +161,7 @@ fn measure_store(
     }
     let jar_key = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 64]>());
     let count = store.instances(settings.instances);
+    let starting = std::time::Instant::now();
     let fleet = Fleet::start_sharing(
         &instances::Settings {
             app: settings.app.clone(),
@@ -174,6 +178,7 @@ fn measure_store(
         count,
         &revocation_key,
     )?;
+    let startup_ms = starting.elapsed().as_secs_f64() * 1000.0 / count as f64;
     let ports = fleet.ports();
     let pids = fleet.pids();
     let mut users = runtime.block_on(load::log_in(&ports, settings.users))?;
@@ -206,7 +211,9 @@ fn measure_store(
             )),
             None => None,
         };
-        rows.push(row(store, mix, count, revoked, &tally, commands, cpu));
+        let mut measured = row(store, mix, count, revoked, &tally, commands, cpu);
+        measured.startup_ms = startup_ms;
+        rows.push(measured);
     }
     drop(fleet);
     drop(redis);
@@ -251,14 +258,15 @@ fn row(
         set_cookies_per_request: tally.set_cookies as f64 / requests,
         cpu_us_per_request: cpu_ticks as f64 * measure::MICROS_PER_TICK / requests,
         revoked,
+        startup_ms: 0.0,
     }
 }
 
 /// The rows as a Markdown table.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| store | mix | instances | requests/s | × no session | p50 ms | p99 ms | Redis commands/request | cookie bytes in / out | Set-Cookie/request | CPU µs/request | errors |\n\
-         |---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|\n",
+        "| store | mix | instances | requests/s | × no session | p50 ms | p99 ms | Redis commands/request | cookie bytes in / out | Set-Cookie/request | CPU µs/request | start ms | errors |\n\
+         |---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n",
     );
     for row in rows {
         let redis = row.redis_commands_per_request.map_or_else(
@@ -278,7 +286,7 @@ pub fn table(rows: &[Row]) -> String {
             },
         );
         out.push_str(&format!(
-            "| {}{} | {} | {} | {:.0} | {} | {:.2} | {:.2} | {} | {:.0} / {:.0} | {:.2} | {:.1} | {} |\n",
+            "| {}{} | {} | {} | {:.0} | {} | {:.2} | {:.2} | {} | {:.0} / {:.0} | {:.2} | {:.1} | {:.0} | {} |\n",
             row.store,
             if row.revoked > 0 {
                 format!(" ({} revoked)", row.revoked)
@@ -300,6 +308,7 @@ pub fn table(rows: &[Row]) -> String {
             row.cookie_bytes_out,
             row.set_cookies_per_request,
             row.cpu_us_per_request,
+            row.startup_ms,
             row.errors,
         ));
     }
