@@ -74,8 +74,12 @@ pub mod env {
     pub const EXIT_WITH_STDIN: &str = "EXIT_WITH_STDIN";
     /// The sealer's leeway for clocks apart, in seconds. Defaults to the library's (60 s).
     pub const LEEWAY_SECONDS: &str = "LEEWAY_SECONDS";
+    /// The sessions' absolute lifetime, in seconds. Defaults to an hour, above any run's
+    /// length; a long run sets it lower, so that its revocation lists reach their steady size
+    /// (an entry is kept for the lifetime plus the leeway) and memory can be seen to be flat.
+    pub const MAX_LIFETIME_SECONDS: &str = "MAX_LIFETIME_SECONDS";
     /// The revocation list's horizon, in seconds. Defaults to the least the sealer accepts:
-    /// the sessions' maximum lifetime (one hour) plus the leeway.
+    /// the sessions' maximum lifetime plus the leeway.
     pub const HORIZON_SECONDS: &str = "HORIZON_SECONDS";
     /// `1`: serverless mode, as `examples/serverless.rs` runs: no follower thread; each request
     /// first catches up with Redis (for at most 200 ms), as an invocation does. Unset by

@@ -83,6 +83,11 @@ struct Args {
     /// The sessions' idle timeout, in seconds: users idle past half of it now and then.
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u64).range(2..))]
     ttl_seconds: u64,
+    /// The sessions' absolute lifetime, in seconds (an hour by default). A long run sets it
+    /// below its length, so that the revocation lists (an entry kept for the lifetime plus the
+    /// leeway, then pruned) reach their steady size and memory can be seen to be flat.
+    #[arg(long)]
+    max_lifetime_seconds: Option<u64>,
     /// The instances' follower interval, in milliseconds.
     #[arg(long, default_value_t = 100)]
     follow_ms: u64,
@@ -249,7 +254,16 @@ fn run(args: &Args) -> Result<report::Summary, HarnessError> {
         ttl_seconds: args.ttl_seconds,
         follow_ms: args.follow_ms,
         max_backoff_ms: Some(args.max_backoff_ms),
-        env: args.scenario.instance_env(args.ttl_seconds),
+        env: {
+            let mut env = args.scenario.instance_env(args.ttl_seconds);
+            if let Some(seconds) = args.max_lifetime_seconds {
+                env.push((
+                    sealed_session_fleet::api::env::MAX_LIFETIME_SECONDS,
+                    seconds.to_string(),
+                ));
+            }
+            env
+        },
     };
     let fleet = Fleet::start(&settings, usize::from(args.instances))?;
     let ports = fleet.ports();

@@ -61,8 +61,13 @@ pub struct InstanceSummary {
     pub rss_max_kib: Option<u64>,
     /// Least squares over the samples.
     pub rss_slope_kib_per_s: Option<f64>,
+    /// Least squares over the second half of the samples: past the warm-up (caches, pools,
+    /// revocation lists filling up to their horizon), what a leak would show.
+    pub rss_slope_second_half_kib_per_s: Option<f64>,
     /// Entries of the revocation list at the last sample.
     pub revocations: Option<usize>,
+    /// Every sample: seconds into the run, resident KiB (in the JSON report only).
+    pub rss_samples: Vec<(f64, u64)>,
     /// The sync after the load.
     pub sync: Option<SyncView>,
 }
@@ -116,7 +121,9 @@ pub fn summarize(run: Run<'_>) -> Summary {
                 rss_last_kib: memory.last().map(|&(_, kib)| kib),
                 rss_max_kib: memory.iter().map(|&(_, kib)| kib).max(),
                 rss_slope_kib_per_s: slope(memory),
+                rss_slope_second_half_kib_per_s: slope(&memory[memory.len() / 2..]),
                 revocations: samples.revocations,
+                rss_samples: memory.clone(),
                 sync,
             }
         })
@@ -221,9 +228,14 @@ pub fn print(summary: &Summary, out: &mut impl Write) -> std::io::Result<()> {
     }
     for (number, instance) in s.instance.iter().enumerate() {
         let kib = |value: Option<u64>| value.map_or_else(|| "-".to_owned(), |kib| kib.to_string());
-        let slope = instance
-            .rss_slope_kib_per_s
-            .map_or_else(|| "-".to_owned(), |slope| format!("{slope:+.1}"));
+        let slope = |slope: Option<f64>| {
+            slope.map_or_else(|| "-".to_owned(), |slope| format!("{slope:+.1}"))
+        };
+        let slope = format!(
+            "{} (second half {})",
+            slope(instance.rss_slope_kib_per_s),
+            slope(instance.rss_slope_second_half_kib_per_s)
+        );
         let sync = instance.sync.as_ref().map_or_else(
             || "no status".to_owned(),
             |sync| {

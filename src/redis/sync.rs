@@ -262,6 +262,12 @@ const CLOCK_TOLERANCE: Duration = Duration::milliseconds(100);
 /// shortest round trip gives the offset.
 const CLOCK_READINGS: usize = 3;
 
+/// How often the sync forgets the list's entries past its horizon
+/// ([`RevocationList::prune`]): Redis trims the namespace at its horizon, and without this a
+/// long-running instance would keep every revocation it ever applied. Pruning a million
+/// entries takes milliseconds and blocks no reader.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Binds a [`RevocationList`] to Redis: loads it, publishes its revocations, applies others'.
 ///
 /// ```no_run
@@ -315,6 +321,8 @@ struct State {
     last_error: Option<String>,
     /// When the list was last known to hold everything published.
     current_at: Option<Instant>,
+    /// When the list was last pruned by an exchange.
+    pruned_at: Option<Instant>,
 }
 
 impl RedisSync {
@@ -406,6 +414,7 @@ impl RedisSync {
                 replicated: true,
                 last_error: None,
                 current_at: None,
+                pruned_at: None,
             }),
             loads: AtomicU64::new(0),
         };
@@ -527,6 +536,11 @@ impl RedisSync {
         }
         state.last_exchange = Some(Instant::now());
         let result = self.exchange(&mut state);
+        if state.pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+            // Whether or not Redis answered: what is past the horizon is past it either way.
+            self.list.prune();
+            state.pruned_at = Some(Instant::now());
+        }
         match result {
             Ok(replicated) => {
                 if !state.connected {

@@ -56,7 +56,8 @@ const NO_WATERMARK: i64 = i64::MIN;
 ///   user that began until now, on every device. New logins begin after it and open normally.
 /// - [`revoke_session`](RevocationList::revoke_session) rejects one token.
 /// - [`prune`](RevocationList::prune) forgets what can no longer matter; call it now and then
-///   (for example every few minutes, or before [`snapshot`](RevocationList::snapshot)).
+///   (for example every few minutes, or before [`snapshot`](RevocationList::snapshot)). A list
+///   kept in step through Redis is pruned by its sync, once a minute.
 /// - [`snapshot`](RevocationList::snapshot) / [`restore`](RevocationList::restore) carry the
 ///   list over restarts and cold starts; several instances stay in step by replaying each
 ///   other's revocations with [`revoke_user_at`](RevocationList::revoke_user_at).

@@ -503,6 +503,24 @@ fn start_policies_when_redis_is_unreachable() {
 /// `catch_up` exchanges with Redis at most once per `min_catch_up_interval` (a request path
 /// may call it every time); `sync_now` whatever the interval.
 #[test]
+fn the_sync_forgets_entries_past_the_horizon() {
+    // Redis trims the namespace at its horizon; the list must too, or a long-running instance
+    // keeps every revocation it ever applied.
+    let server = RedisServer::start();
+    let list = Arc::new(RevocationList::new_shared(HORIZON, &secret()));
+    let now = time::OffsetDateTime::now_utc();
+    list.revoke_user_at("long-gone", now - HORIZON - time::Duration::minutes(1));
+    list.revoke_user_at("recent", now - time::Duration::minutes(1));
+    assert_eq!(list.len(), 2);
+    let sync = RedisSync::connect(Arc::clone(&list), &server.url(), test_options("prune"))
+        .expect("a Redis URL");
+    assert!(sync.status().loaded);
+    assert_eq!(list.len(), 1, "the first exchange prunes");
+    drop(sync);
+    redis_server::remove_data(server.port);
+}
+
+#[test]
 fn catch_up_respects_its_interval_and_sync_now_does_not() {
     let server = RedisServer::start();
     let writer = instance(&server, "interval");

@@ -18,6 +18,8 @@ pub struct Config {
     pub exit_with_stdin: bool,
     /// `None`: the library's default.
     pub leeway: Option<Duration>,
+    /// `None`: an hour.
+    pub max_lifetime: Option<Duration>,
     /// `None`: the maximum lifetime plus the leeway.
     pub horizon: Option<Duration>,
     pub serverless: bool,
@@ -59,6 +61,7 @@ impl Config {
             max_backoff: optional(env::MAX_BACKOFF_MS, Duration::milliseconds)?,
             exit_with_stdin: flag(env::EXIT_WITH_STDIN),
             leeway: optional(env::LEEWAY_SECONDS, Duration::seconds)?,
+            max_lifetime: optional(env::MAX_LIFETIME_SECONDS, Duration::seconds)?,
             horizon: optional(env::HORIZON_SECONDS, Duration::seconds)?,
             serverless: flag(env::SERVERLESS),
             dictionaries: std::env::var(env::DICTIONARIES)

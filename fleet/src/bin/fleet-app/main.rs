@@ -31,8 +31,9 @@ use time::Duration;
 use config::Config;
 use routes::{App, Notes};
 
-/// The absolute lifetime of a session: above any run of the harness, so that only the idle
-/// timeout (`TTL_SECONDS`) and revocations end its sessions.
+/// The absolute lifetime of a session unless `MAX_LIFETIME_SECONDS` says otherwise: above any
+/// run of the harness, so that only the idle timeout (`TTL_SECONDS`) and revocations end its
+/// sessions.
 const MAX_LIFETIME: Duration = Duration::hours(1);
 
 #[tokio::main]
@@ -48,7 +49,7 @@ async fn main() -> ExitCode {
 
 async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::from_env()?;
-    let max_lifetime = MAX_LIFETIME.max(config.ttl);
+    let max_lifetime = config.max_lifetime.unwrap_or(MAX_LIFETIME).max(config.ttl);
     let leeway = config.leeway.unwrap_or(Sealer::DEFAULT_LEEWAY);
     // At least what covers every token the sealer can make: lifetime plus leeway.
     let horizon = config.horizon.unwrap_or(max_lifetime + leeway);
