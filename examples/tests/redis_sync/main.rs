@@ -500,8 +500,6 @@ fn start_policies_when_redis_is_unreachable() {
     redis_server::remove_data(port);
 }
 
-/// `catch_up` exchanges with Redis at most once per `min_catch_up_interval` (a request path
-/// may call it every time); `sync_now` whatever the interval.
 #[test]
 fn the_sync_forgets_entries_past_the_horizon() {
     // Redis trims the namespace at its horizon; the list must too, or a long-running instance
@@ -520,6 +518,8 @@ fn the_sync_forgets_entries_past_the_horizon() {
     redis_server::remove_data(server.port);
 }
 
+/// `catch_up` exchanges with Redis at most once per `min_catch_up_interval` (a request path
+/// may call it every time); `sync_now` whatever the interval.
 #[test]
 fn catch_up_respects_its_interval_and_sync_now_does_not() {
     let server = RedisServer::start();

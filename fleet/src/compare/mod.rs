@@ -178,7 +178,12 @@ fn measure_store(
         count,
         &revocation_key,
     )?;
-    let startup_ms = starting.elapsed().as_secs_f64() * 1000.0 / count as f64;
+    let started = Started {
+        store,
+        instances: count,
+        revoked,
+        startup_ms: starting.elapsed().as_secs_f64() * 1000.0 / count as f64,
+    };
     let ports = fleet.ports();
     let pids = fleet.pids();
     let mut users = runtime.block_on(load::log_in(&ports, settings.users))?;
@@ -211,9 +216,7 @@ fn measure_store(
             )),
             None => None,
         };
-        let mut measured = row(store, mix, count, revoked, &tally, commands, cpu);
-        measured.startup_ms = startup_ms;
-        rows.push(measured);
+        rows.push(row(&started, mix, &tally, commands, cpu));
     }
     drop(fleet);
     drop(redis);
@@ -223,11 +226,17 @@ fn measure_store(
 /// The namespace of the sealed store's revocations.
 const NAMESPACE: &str = "compare";
 
-fn row(
+/// A store's fleet as it started: what each of its rows repeats.
+struct Started {
     store: Store,
-    mix: Mix,
     instances: usize,
     revoked: usize,
+    startup_ms: f64,
+}
+
+fn row(
+    started: &Started,
+    mix: Mix,
     tally: &load::Tally,
     commands: Option<BTreeMap<String, u64>>,
     cpu_ticks: u64,
@@ -240,9 +249,9 @@ fn row(
         .as_ref()
         .map(|commands| commands.values().sum::<u64>() as f64 / requests);
     Row {
-        store: store.name(),
+        store: started.store.name(),
         mix,
-        instances,
+        instances: started.instances,
         requests: tally.requests,
         errors: tally.errors,
         first_error: tally.first_error.clone(),
@@ -257,8 +266,8 @@ fn row(
         cookie_bytes_out: tally.cookie_out as f64 / requests,
         set_cookies_per_request: tally.set_cookies as f64 / requests,
         cpu_us_per_request: cpu_ticks as f64 * measure::MICROS_PER_TICK / requests,
-        revoked,
-        startup_ms: 0.0,
+        revoked: started.revoked,
+        startup_ms: started.startup_ms,
     }
 }
 
