@@ -7,7 +7,7 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_S
 use zeroize::Zeroizing;
 
 use super::jwk::MIN_HS256_SECRET_LEN;
-use super::{JwsSigningKey, VerifyingKeys};
+use super::{JwsSigningKey, KeySchedule, VerifyingKeys};
 use crate::{Error, Key};
 
 impl JwsSigningKey {
@@ -49,6 +49,29 @@ impl JwsSigningKey {
     pub fn hs256_from_env(name: &str) -> Result<JwsSigningKey, Error> {
         let secret = hs256_secret_of(name, std::env::var(name).ok())?;
         JwsSigningKey::hs256(&secret)
+    }
+}
+
+impl KeySchedule {
+    /// The schedule of [`KeySchedule::ed25519`] whose master secret (32 bytes, base64, either
+    /// alphabet) is in the environment variable `name`: `sealed-session keygen` makes one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Environment`] as [`JwsSigningKey::ed25519_from_env`]; [`Error::Config`] for a
+    /// period under a second.
+    ///
+    /// ```
+    /// use sealed_session::jwt::KeySchedule;
+    /// let missing = KeySchedule::ed25519_from_env("A_VARIABLE_NOBODY_SET", time::Duration::days(1));
+    /// assert!(missing.is_err());
+    /// ```
+    pub fn ed25519_from_env(name: &str, period: time::Duration) -> Result<KeySchedule, Error> {
+        let secret = secret_of(name, std::env::var(name).ok())?;
+        let master: &[u8; 32] = secret[..]
+            .try_into()
+            .map_err(|_| problem(name, "is not base64 of a 32-byte master secret"))?;
+        KeySchedule::ed25519(master, period)
     }
 }
 

@@ -1,6 +1,7 @@
 //! [`JwsIssuer`]: signs JWTs for other services, and publishes its public keys.
 
 use std::fmt;
+use std::sync::Arc;
 
 use jsonwebtoken::Header;
 use serde::Serialize;
@@ -11,7 +12,13 @@ use super::provider;
 use crate::{Error, SessionId};
 
 use super::jws::{DEFAULT_JWS_TTL, now};
+use super::schedule::{KeySchedule, ScheduledKey};
 use super::signing_key::JwsSigningKey;
+
+/// How long verifiers may cache the JWK Set of an issuer with one fixed key: a new key behind
+/// the same URL (a redeploy) is found within this, and at once by a verifier that refetches on
+/// an unknown `kid`.
+const FIXED_KEY_CACHE_LIFETIME: Duration = Duration::minutes(15);
 
 /// Signs JWTs for other services: `iss`, `sub`, `aud`, `iat`, `exp`, `jti`, `auth_time` and a
 /// `kid` header, with the application's own claims beside them.
@@ -32,10 +39,16 @@ use super::signing_key::JwsSigningKey;
 /// ```
 #[derive(Clone)]
 pub struct JwsIssuer {
-    signing_key: JwsSigningKey,
-    kid: String,
+    signing: Signing,
     issuer: String,
     ttl: Duration,
+}
+
+/// What signs: one key, or the key of the moment on a rotation schedule.
+#[derive(Clone)]
+enum Signing {
+    Fixed(Arc<ScheduledKey>),
+    Scheduled(KeySchedule),
 }
 
 /// The claims an issuer writes, its own first.
@@ -65,14 +78,42 @@ impl JwsIssuer {
     #[must_use]
     pub fn new(key: JwsSigningKey, issuer: &str) -> JwsIssuer {
         JwsIssuer {
-            kid: key.thumbprint(),
-            signing_key: key,
+            signing: Signing::Fixed(Arc::new(ScheduledKey {
+                kid: key.thumbprint(),
+                key,
+            })),
             issuer: issuer.to_owned(),
             ttl: DEFAULT_JWS_TTL,
         }
     }
 
-    /// Another `kid` than the thumbprint (a name your key management gives the key).
+    /// An issuer named `issuer` whose keys rotate on `schedule`: each token is signed by the
+    /// current period's key (never a previous or the next one), and
+    /// [`JwsIssuer::public_jwk_set`] publishes the next key a period ahead and each previous
+    /// key until the tokens it signed have expired (their TTL plus a minute of clock skew).
+    ///
+    /// ```
+    /// use sealed_session::jwt::{JwsIssuer, KeySchedule, JwsVerifier, VerifyingKeys};
+    ///
+    /// let schedule = KeySchedule::ed25519(&rand::random(), time::Duration::days(1))?;
+    /// let issuer = JwsIssuer::rotating(schedule, "https://auth.example");
+    /// let token = issuer.issue("user-42", "orders", &serde_json::json!({}))?;
+    /// let keys = VerifyingKeys::from_jwk_set(&issuer.public_jwk_set())?;
+    /// let verifier = JwsVerifier::new(keys, "https://auth.example", "orders");
+    /// assert_eq!(verifier.verify::<serde_json::Value>(&token)?.subject(), "user-42");
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn rotating(schedule: KeySchedule, issuer: &str) -> JwsIssuer {
+        JwsIssuer {
+            signing: Signing::Scheduled(schedule),
+            issuer: issuer.to_owned(),
+            ttl: DEFAULT_JWS_TTL,
+        }
+    }
+
+    /// Another `kid` than the thumbprint (a name your key management gives the key). A
+    /// rotating issuer's keys keep their thumbprints: this changes nothing there.
     ///
     /// ```
     /// use sealed_session::jwt::{JwsIssuer, JwsSigningKey};
@@ -82,7 +123,12 @@ impl JwsIssuer {
     /// ```
     #[must_use]
     pub fn with_kid(mut self, kid: &str) -> JwsIssuer {
-        self.kid = kid.to_owned();
+        if let Signing::Fixed(fixed) = &self.signing {
+            self.signing = Signing::Fixed(Arc::new(ScheduledKey {
+                key: fixed.key.clone(),
+                kid: kid.to_owned(),
+            }));
+        }
         self
     }
 
@@ -100,7 +146,7 @@ impl JwsIssuer {
         self
     }
 
-    /// The `kid` of the tokens.
+    /// The `kid` of the tokens signed now.
     ///
     /// ```
     /// use sealed_session::jwt::{JwsIssuer, JwsSigningKey};
@@ -109,13 +155,37 @@ impl JwsIssuer {
     /// # Ok::<(), sealed_session::Error>(())
     /// ```
     #[must_use]
-    pub fn kid(&self) -> &str {
-        &self.kid
+    pub fn kid(&self) -> String {
+        self.kid_at(now())
+    }
+
+    /// The `kid` of the tokens signed at `now`.
+    ///
+    /// ```
+    /// use sealed_session::jwt::{JwsIssuer, KeySchedule};
+    /// use time::{Duration, macros::datetime};
+    ///
+    /// let issuer = JwsIssuer::rotating(KeySchedule::ed25519(&[7u8; 32], Duration::days(1))?, "auth");
+    /// let monday = issuer.kid_at(datetime!(2030-01-07 12:00 UTC));
+    /// assert_ne!(monday, issuer.kid_at(datetime!(2030-01-08 12:00 UTC)));
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn kid_at(&self, now: OffsetDateTime) -> String {
+        self.signing_key_at(now).kid.clone()
+    }
+
+    /// The key that signs at `now`: the one key, or the current period's.
+    fn signing_key_at(&self, now: OffsetDateTime) -> Arc<ScheduledKey> {
+        match &self.signing {
+            Signing::Fixed(key) => Arc::clone(key),
+            Signing::Scheduled(schedule) => schedule.signing_key_at(now),
+        }
     }
 
     /// The public JWK Set for verifiers: the Ed25519 key under this issuer's `kid` (empty for
-    /// an HS256 secret, which is shared by other means and never published). To rotate,
-    /// publish the union of the old and new issuers' sets until the old tokens expire.
+    /// an HS256 secret, which is shared by other means and never published); for a rotating
+    /// issuer, every key of [`JwsIssuer::rotating`]'s rule, the next one first.
     ///
     /// ```
     /// use sealed_session::jwt::{JwsIssuer, JwsSigningKey};
@@ -127,7 +197,60 @@ impl JwsIssuer {
     /// ```
     #[must_use]
     pub fn public_jwk_set(&self) -> String {
-        self.signing_key.public_jwk_set(&self.kid)
+        self.public_jwk_set_at(now())
+    }
+
+    /// [`JwsIssuer::public_jwk_set`] as it is at `now`.
+    ///
+    /// ```
+    /// use sealed_session::jwt::{JwsIssuer, KeySchedule, VerifyingKeys};
+    /// use time::{Duration, macros::datetime};
+    ///
+    /// let issuer = JwsIssuer::rotating(KeySchedule::ed25519(&[7u8; 32], Duration::days(1))?, "auth");
+    /// let noon = datetime!(2030-01-07 12:00 UTC);
+    /// let tomorrow = issuer.kid_at(noon + Duration::days(1));
+    /// // Tomorrow's key is published today.
+    /// assert!(issuer.public_jwk_set_at(noon).contains(&tomorrow));
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn public_jwk_set_at(&self, now: OffsetDateTime) -> String {
+        match &self.signing {
+            Signing::Fixed(fixed) => fixed.key.public_jwk_set(&fixed.kid),
+            Signing::Scheduled(schedule) => {
+                let keys = schedule.published_at(now, self.overlap());
+                let jwks: Vec<String> = keys
+                    .iter()
+                    .filter_map(|scheduled| scheduled.key.public_jwk(&scheduled.kid))
+                    .collect();
+                format!(r#"{{"keys":[{}]}}"#, jwks.join(","))
+            }
+        }
+    }
+
+    /// How long verifiers may cache the published set (the endpoint's `max-age`): a quarter
+    /// of the rotation period (between a second and an hour), so that they learn of the next
+    /// key well before it signs; 15 minutes for a fixed key.
+    ///
+    /// ```
+    /// use sealed_session::jwt::{JwsIssuer, KeySchedule};
+    /// use time::Duration;
+    /// let issuer = JwsIssuer::rotating(KeySchedule::ed25519(&rand::random(), Duration::hours(2))?, "auth");
+    /// assert_eq!(issuer.jwk_set_cache_lifetime(), Duration::minutes(30));
+    /// # Ok::<(), sealed_session::Error>(())
+    /// ```
+    #[must_use]
+    pub fn jwk_set_cache_lifetime(&self) -> Duration {
+        match &self.signing {
+            Signing::Fixed(_) => FIXED_KEY_CACHE_LIFETIME,
+            Signing::Scheduled(schedule) => schedule.cache_lifetime(),
+        }
+    }
+
+    /// How long a key stays published after it stopped signing: its last token's TTL, and
+    /// the verifiers' default clock-skew allowance (a minute).
+    fn overlap(&self) -> Duration {
+        self.ttl + crate::Sealer::DEFAULT_LEEWAY
     }
 
     /// Signs a token for `subject` to `audience`, with `claims` (any `Serialize` type that is
@@ -281,18 +404,36 @@ impl JwsIssuer {
             auth_time,
             custom: &custom,
         };
-        let mut header = Header::new(self.signing_key.algorithm());
-        header.kid = Some(self.kid.clone());
-        let key = self.signing_key.encoding_key()?;
+        if let Signing::Scheduled(schedule) = &self.signing
+            && !schedule.overlap_fits(self.overlap())
+        {
+            return Err(Error::Config(
+                "the token TTL spans too many rotation periods: lengthen the period",
+            ));
+        }
+        // The current key signs: never a previous one (a fallback key that signed let tokens
+        // outlive its retirement) nor the next one (verifiers may not have it yet).
+        let signing = self.signing_key_at(now);
+        let mut header = Header::new(signing.key.algorithm());
+        header.kid = Some(signing.kid.clone());
+        let key = signing.key.encoding_key()?;
         jsonwebtoken::encode(&header, &outgoing, &key).map_err(|_| Error::InvalidKey)
     }
 }
 
 impl fmt::Debug for JwsIssuer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let signing = self.signing_key_at(now());
         f.debug_struct("JwsIssuer")
-            .field("algorithm", &self.signing_key.algorithm())
-            .field("kid", &self.kid)
+            .field("algorithm", &signing.key.algorithm())
+            .field("kid", &signing.kid)
+            .field(
+                "schedule",
+                match &self.signing {
+                    Signing::Fixed(_) => &None::<KeySchedule>,
+                    Signing::Scheduled(schedule) => schedule,
+                },
+            )
             .field("issuer", &self.issuer)
             .field("ttl", &self.ttl)
             .finish_non_exhaustive()

@@ -28,18 +28,26 @@
 //! ```
 
 mod claims;
+#[cfg(feature = "http")]
+mod endpoint;
 mod env;
 mod issuer;
 mod jwk;
 mod jws;
 mod provider;
+mod schedule;
 mod signing_key;
 #[cfg(test)]
 mod vectors;
 mod verifier;
 
+#[cfg(feature = "http")]
+pub use endpoint::JWK_SET_MEDIA_TYPE;
+#[cfg(feature = "axum")]
+pub use endpoint::jwks_route;
 pub use issuer::JwsIssuer;
 pub use jwk::{MIN_HS256_SECRET_LEN, VerifyingKeys};
 pub use jws::{DEFAULT_JWS_TTL, DEFAULT_MAX_JWS_LEN};
+pub use schedule::KeySchedule;
 pub use signing_key::JwsSigningKey;
 pub use verifier::{JwsVerifier, Verified};

@@ -148,11 +148,17 @@ impl JwsSigningKey {
     /// ```
     #[must_use]
     pub fn public_jwk_set(&self, kid: &str) -> String {
+        match self.public_jwk(kid) {
+            None => r#"{"keys":[]}"#.to_owned(),
+            Some(jwk) => format!(r#"{{"keys":[{jwk}]}}"#),
+        }
+    }
+
+    /// The public JWK under `kid`, `None` for an HS256 secret.
+    pub(super) fn public_jwk(&self, kid: &str) -> Option<String> {
         match &self.0 {
-            KeyKind::Hs256(_) => r#"{"keys":[]}"#.to_owned(),
-            KeyKind::Ed25519(_, public) => {
-                format!(r#"{{"keys":[{}]}}"#, jwk::ed25519_public_jwk(kid, public))
-            }
+            KeyKind::Hs256(_) => None,
+            KeyKind::Ed25519(_, public) => Some(jwk::ed25519_public_jwk(kid, public)),
         }
     }
 

@@ -85,7 +85,7 @@ impl<T> Verified<T> {
     /// # use sealed_session::jwt::*;
     /// # let secret = [7u8; 32];
     /// # let issuer = JwsIssuer::new(JwsSigningKey::hs256(&secret)?, "auth");
-    /// # let verifier = JwsVerifier::new(VerifyingKeys::new().with_hs256(issuer.kid(), &secret)?, "auth", "api");
+    /// # let verifier = JwsVerifier::new(VerifyingKeys::new().with_hs256(&issuer.kid(), &secret)?, "auth", "api");
     /// let verified = verifier.verify::<serde_json::Value>(&issuer.issue("bob", "api", &serde_json::json!({}))?)?;
     /// assert_eq!(verified.subject(), "bob");
     /// # Ok::<(), sealed_session::Error>(())
@@ -101,7 +101,7 @@ impl<T> Verified<T> {
     /// # use sealed_session::jwt::*;
     /// # let secret = [7u8; 32];
     /// # let issuer = JwsIssuer::new(JwsSigningKey::hs256(&secret)?, "auth");
-    /// # let verifier = JwsVerifier::new(VerifyingKeys::new().with_hs256(issuer.kid(), &secret)?, "auth", "api");
+    /// # let verifier = JwsVerifier::new(VerifyingKeys::new().with_hs256(&issuer.kid(), &secret)?, "auth", "api");
     /// let verified = verifier.verify::<serde_json::Value>(&issuer.issue("bob", "api", &serde_json::json!({}))?)?;
     /// assert!(verified.issued_at().is_some());
     /// # Ok::<(), sealed_session::Error>(())
@@ -117,7 +117,7 @@ impl<T> Verified<T> {
     /// # use sealed_session::jwt::*;
     /// # let secret = [7u8; 32];
     /// # let issuer = JwsIssuer::new(JwsSigningKey::hs256(&secret)?, "auth");
-    /// # let verifier = JwsVerifier::new(VerifyingKeys::new().with_hs256(issuer.kid(), &secret)?, "auth", "api");
+    /// # let verifier = JwsVerifier::new(VerifyingKeys::new().with_hs256(&issuer.kid(), &secret)?, "auth", "api");
     /// let verified = verifier.verify::<serde_json::Value>(&issuer.issue("bob", "api", &serde_json::json!({}))?)?;
     /// assert!(verified.expires_at() > time::OffsetDateTime::now_utc());
     /// # Ok::<(), sealed_session::Error>(())
@@ -133,7 +133,7 @@ impl<T> Verified<T> {
     /// # use sealed_session::jwt::*;
     /// # let secret = [7u8; 32];
     /// # let issuer = JwsIssuer::new(JwsSigningKey::hs256(&secret)?, "auth");
-    /// # let verifier = JwsVerifier::new(VerifyingKeys::new().with_hs256(issuer.kid(), &secret)?, "auth", "api");
+    /// # let verifier = JwsVerifier::new(VerifyingKeys::new().with_hs256(&issuer.kid(), &secret)?, "auth", "api");
     /// let verified = verifier.verify::<serde_json::Value>(&issuer.issue("bob", "api", &serde_json::json!({}))?)?;
     /// assert!(verified.authenticated_at().is_some());
     /// # Ok::<(), sealed_session::Error>(())
@@ -149,7 +149,7 @@ impl<T> Verified<T> {
     /// # use sealed_session::jwt::*;
     /// # let secret = [7u8; 32];
     /// # let issuer = JwsIssuer::new(JwsSigningKey::hs256(&secret)?, "auth");
-    /// # let verifier = JwsVerifier::new(VerifyingKeys::new().with_hs256(issuer.kid(), &secret)?, "auth", "api");
+    /// # let verifier = JwsVerifier::new(VerifyingKeys::new().with_hs256(&issuer.kid(), &secret)?, "auth", "api");
     /// let verified = verifier.verify::<serde_json::Value>(&issuer.issue("bob", "api", &serde_json::json!({}))?)?;
     /// assert_eq!(verified.token_id().map(str::len), Some(22));
     /// # Ok::<(), sealed_session::Error>(())
@@ -165,7 +165,7 @@ impl<T> Verified<T> {
     /// # use sealed_session::jwt::*;
     /// # let secret = [7u8; 32];
     /// # let issuer = JwsIssuer::new(JwsSigningKey::hs256(&secret)?, "auth");
-    /// # let verifier = JwsVerifier::new(VerifyingKeys::new().with_hs256(issuer.kid(), &secret)?, "auth", "api");
+    /// # let verifier = JwsVerifier::new(VerifyingKeys::new().with_hs256(&issuer.kid(), &secret)?, "auth", "api");
     /// let token = issuer.issue("bob", "api", &serde_json::json!({"scope": "read"}))?;
     /// assert_eq!(verifier.verify::<serde_json::Value>(&token)?.claims()["scope"], "read");
     /// # Ok::<(), sealed_session::Error>(())
@@ -181,7 +181,7 @@ impl<T> Verified<T> {
     /// # use sealed_session::jwt::*;
     /// # let secret = [7u8; 32];
     /// # let issuer = JwsIssuer::new(JwsSigningKey::hs256(&secret)?, "auth");
-    /// # let verifier = JwsVerifier::new(VerifyingKeys::new().with_hs256(issuer.kid(), &secret)?, "auth", "api");
+    /// # let verifier = JwsVerifier::new(VerifyingKeys::new().with_hs256(&issuer.kid(), &secret)?, "auth", "api");
     /// let token = issuer.issue("bob", "api", &serde_json::json!({"n": 1}))?;
     /// let claims: serde_json::Value = verifier.verify(&token)?.into_claims();
     /// # Ok::<(), sealed_session::Error>(())
@@ -254,7 +254,7 @@ impl JwsVerifier {
     ///
     /// let list = Arc::new(RevocationList::new(time::Duration::days(8)));
     /// let issuer = JwsIssuer::new(JwsSigningKey::hs256(&[3u8; 32])?, "auth");
-    /// let keys = VerifyingKeys::new().with_hs256(issuer.kid(), &[3u8; 32])?;
+    /// let keys = VerifyingKeys::new().with_hs256(&issuer.kid(), &[3u8; 32])?;
     /// let verifier = JwsVerifier::new(keys, "auth", "api").with_revocations(list.clone());
     /// let token = issuer.issue("alice", "api", &serde_json::json!({}))?;
     /// list.revoke_user("alice");
@@ -321,7 +321,7 @@ impl JwsVerifier {
     /// use time::{Duration, OffsetDateTime};
     ///
     /// let issuer = JwsIssuer::new(JwsSigningKey::hs256(&[5u8; 32])?, "auth");
-    /// let verifier = JwsVerifier::new(VerifyingKeys::new().with_hs256(issuer.kid(), &[5u8; 32])?, "auth", "api");
+    /// let verifier = JwsVerifier::new(VerifyingKeys::new().with_hs256(&issuer.kid(), &[5u8; 32])?, "auth", "api");
     /// let now = OffsetDateTime::now_utc();
     /// let token = issuer.issue_at("alice", "api", &serde_json::json!({}), now)?;
     /// let later = now + Duration::minutes(10);

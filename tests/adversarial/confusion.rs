@@ -26,7 +26,7 @@ fn a_token_of_one_format_is_refused_by_another() {
     let issuer = JwsIssuer::new(JwsSigningKey::hs256(&[1; 32]).expect("secret"), "auth");
     let verifier = JwsVerifier::new(
         VerifyingKeys::new()
-            .with_hs256(issuer.kid(), &[1; 32])
+            .with_hs256(&issuer.kid(), &[1; 32])
             .expect("keys"),
         "auth",
         "orders",
@@ -110,8 +110,8 @@ fn a_kid_that_names_another_purposes_key_is_refused() {
     let orders = JwsIssuer::new(JwsSigningKey::hs256(&[3; 32]).expect("secret"), "auth");
     let billing = JwsIssuer::new(JwsSigningKey::hs256(&[4; 32]).expect("secret"), "auth");
     let keys = VerifyingKeys::new()
-        .with_hs256(orders.kid(), &[3; 32])
-        .and_then(|keys| keys.with_hs256(billing.kid(), &[4; 32]))
+        .with_hs256(&orders.kid(), &[3; 32])
+        .and_then(|keys| keys.with_hs256(&billing.kid(), &[4; 32]))
         .expect("keys");
     let verifier = JwsVerifier::new(keys, "auth", "orders");
     let header = format!(r#"{{"alg":"HS256","kid":"{}"}}"#, orders.kid());

@@ -47,7 +47,7 @@ fn verifier() -> (JwsIssuer, JwsVerifier) {
     let key = JwsSigningKey::hs256(&[0x5a; 32]).expect("a 32-byte secret");
     let issuer = JwsIssuer::new(key, "auth");
     let keys = VerifyingKeys::new()
-        .with_hs256(issuer.kid(), &[0x5a; 32])
+        .with_hs256(&issuer.kid(), &[0x5a; 32])
         .expect("keys");
     (issuer, JwsVerifier::new(keys, "auth", "orders"))
 }

@@ -15,6 +15,8 @@ mod format;
 mod jwe;
 #[cfg(feature = "jwt")]
 mod jws;
+#[cfg(all(feature = "jwt", feature = "http"))]
+mod jws_rotation;
 mod readme;
 mod request;
 mod reseal;
