@@ -105,6 +105,11 @@ pub enum Error {
     /// the replicas acknowledge it.
     #[error("revocation not yet acknowledged by the required replicas")]
     NotReplicated,
+    /// The issuer's JWK Set cannot be had (`jwt::RemoteKeySet`, feature `jwks-remote`): it was
+    /// never fetched, or the last good one is older than its stale bound, and fetching it fails
+    /// now. A condition of this server, not of the token: answer 503, not 401.
+    #[error("the issuer's keys are unavailable")]
+    KeysUnavailable,
     /// The operating system's random number generator failed.
     #[error("random number generator failed")]
     Random,
@@ -128,7 +133,8 @@ impl Error {
     ///
     /// Every other refusal is a condition of this server, not of the token: a key or dictionary
     /// not deployed here yet ([`Error::UnknownKey`], [`Error::UnknownDictionary`]), revocations
-    /// not loaded yet ([`Error::RevocationsUnavailable`]), a clock behind the sealing
+    /// not loaded yet ([`Error::RevocationsUnavailable`]), an issuer's keys that cannot be
+    /// fetched ([`Error::KeysUnavailable`]), a clock behind the sealing
     /// instance's ([`Error::NotYetValid`]), a state type of another release
     /// ([`Error::StateMismatch`]) or settings that cannot check the token ([`Error::Config`]).
     /// Answer "no session" for that request and **keep** the cookie: clearing it would log

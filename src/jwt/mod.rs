@@ -35,6 +35,8 @@ mod issuer;
 mod jwk;
 mod jws;
 mod provider;
+#[cfg(feature = "jwks-remote")]
+mod remote;
 mod schedule;
 mod signing_key;
 #[cfg(test)]
@@ -48,6 +50,8 @@ pub use endpoint::jwks_route;
 pub use issuer::JwsIssuer;
 pub use jwk::{MIN_HS256_SECRET_LEN, VerifyingKeys};
 pub use jws::{DEFAULT_JWS_TTL, DEFAULT_MAX_JWS_LEN};
+#[cfg(feature = "jwks-remote")]
+pub use remote::{RemoteKeySet, RemoteKeySetOptions, RemoteKeySetStatus};
 pub use schedule::KeySchedule;
 pub use signing_key::JwsSigningKey;
 pub use verifier::{JwsVerifier, Verified};

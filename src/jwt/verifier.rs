@@ -55,12 +55,33 @@ struct IncomingHeader {
 /// # Ok::<(), sealed_session::Error>(())
 /// ```
 pub struct JwsVerifier {
-    keys: RwLock<Arc<VerifyingKeys>>,
+    keys: RwLock<KeySource>,
     issuer: String,
     audience: String,
     leeway: Duration,
     max_token_len: usize,
     revocations: Option<Arc<RevocationList>>,
+}
+
+/// The `kid` of a token's header, if it has a readable one: for a refetch on an unknown key.
+#[cfg(feature = "jwks-remote")]
+pub(super) fn token_kid(token: &str) -> Option<String> {
+    let header_text = token.split('.').next()?;
+    if header_text.len() > MAX_HEADER_CHARS {
+        return None;
+    }
+    let header: IncomingHeader = serde_json::from_slice(&decode(header_text).ok()?).ok()?;
+    header.kid
+}
+
+/// Where a verifier's keys come from.
+#[derive(Clone, Debug)]
+pub(super) enum KeySource {
+    /// Keys given, until [`JwsVerifier::replace_keys`].
+    Fixed(Arc<VerifyingKeys>),
+    /// An issuer's JWK Set, fetched and kept fresh.
+    #[cfg(feature = "jwks-remote")]
+    Remote(super::RemoteKeySet),
 }
 
 /// A verified token: its registered claims and the application's claims.
@@ -204,8 +225,14 @@ impl JwsVerifier {
     /// ```
     #[must_use]
     pub fn new(keys: VerifyingKeys, issuer: &str, audience: &str) -> JwsVerifier {
+        JwsVerifier::with_source(KeySource::Fixed(Arc::new(keys)), issuer, audience)
+    }
+
+    /// A verifier of `issuer`'s tokens for `audience` with keys from `source`, and the
+    /// defaults of [`JwsVerifier::new`].
+    pub(super) fn with_source(source: KeySource, issuer: &str, audience: &str) -> JwsVerifier {
         JwsVerifier {
-            keys: RwLock::new(Arc::new(keys)),
+            keys: RwLock::new(source),
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             leeway: crate::Sealer::DEFAULT_LEEWAY,
@@ -278,12 +305,24 @@ impl JwsVerifier {
     /// ```
     pub fn replace_keys(&self, keys: VerifyingKeys) {
         let mut current = self.keys.write().unwrap_or_else(PoisonError::into_inner);
-        *current = Arc::new(keys);
+        *current = KeySource::Fixed(Arc::new(keys));
     }
 
-    /// The trusted keys now in force.
-    fn keys(&self) -> Arc<VerifyingKeys> {
-        Arc::clone(&self.keys.read().unwrap_or_else(PoisonError::into_inner))
+    /// Where the keys come from now.
+    pub(super) fn key_source(&self) -> KeySource {
+        self.keys
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The trusted keys now in force: for a remote set, the set in hand, if it may be used.
+    fn keys(&self) -> Result<Arc<VerifyingKeys>, Error> {
+        match &*self.keys.read().unwrap_or_else(PoisonError::into_inner) {
+            KeySource::Fixed(keys) => Ok(Arc::clone(keys)),
+            #[cfg(feature = "jwks-remote")]
+            KeySource::Remote(remote) => remote.keys_now().ok_or(Error::KeysUnavailable),
+        }
     }
 
     /// Verifies `token` now and reads its payload as `T`.
@@ -373,7 +412,7 @@ impl JwsVerifier {
         if header.crit.is_some() || header.b64.is_some() {
             return Err(Error::Malformed);
         }
-        let keys = self.keys();
+        let keys = self.keys()?;
         // A token in an algorithm no key here can have (RS256 from an identity provider, say)
         // is named as such: "unknown key" would send its reader hunting for a missing `kid`.
         let entry = keys
@@ -452,7 +491,7 @@ impl JwsVerifier {
 impl fmt::Debug for JwsVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwsVerifier")
-            .field("keys", &self.keys())
+            .field("keys", &self.key_source())
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("leeway", &self.leeway)
