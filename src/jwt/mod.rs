@@ -27,6 +27,8 @@
 //! # Ok::<(), sealed_session::Error>(())
 //! ```
 
+#[cfg(feature = "http")]
+mod bearer;
 mod claims;
 #[cfg(feature = "http")]
 mod endpoint;
@@ -43,6 +45,10 @@ mod signing_key;
 mod vectors;
 mod verifier;
 
+#[cfg(feature = "axum")]
+pub use bearer::{Bearer, BearerRejection};
+#[cfg(feature = "http")]
+pub use bearer::{BearerError, bearer_token};
 #[cfg(feature = "http")]
 pub use endpoint::JWK_SET_MEDIA_TYPE;
 #[cfg(feature = "axum")]

@@ -7,6 +7,8 @@
 mod common;
 
 mod axum;
+#[cfg(all(feature = "jwt", feature = "axum"))]
+mod bearer;
 mod cookie;
 mod dictionary;
 mod expiry;
