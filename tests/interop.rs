@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sealed_session::jwt::{JwsIssuer, JwsSigningKey, JwsVerifier, VerifyingKeys};
+use sealed_session::jwt::{JwsIssuer, JwsSigningKey, JwsVerifier, KeySchedule, VerifyingKeys};
 use sealed_session::{Compression, Error, Format, Key, RevocationList, Sealer};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -334,4 +334,136 @@ fn our_tokens_verify_with_pyjwt_from_the_exported_jwk_set() {
         &json!({"jwks": jwks, "issuer": "auth", "audience": "orders", "tokens": [bad]}),
     );
     assert_eq!(answer["results"][0]["ok"], false);
+}
+
+/// Serves `issuer.jwks_response` over HTTP/1.1 on 127.0.0.1, one connection at a time, on a
+/// thread of its own; returns the URL and the count of requests answered.
+fn serve_jwks(issuer: Arc<JwsIssuer>) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead as _, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let url = format!(
+        "http://{}/.well-known/jwks.json",
+        listener.local_addr().expect("an address")
+    );
+    let served = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = Arc::clone(&served);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().expect("a clone"));
+            let mut headers = http::HeaderMap::new();
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line); // the request line
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = line.trim_end().split_once(':')
+                    && let (Ok(name), Ok(value)) = (
+                        http::HeaderName::from_bytes(name.trim().as_bytes()),
+                        http::HeaderValue::from_str(value.trim()),
+                    )
+                {
+                    headers.append(name, value);
+                }
+            }
+            let response = issuer.jwks_response(&headers);
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut head = format!("HTTP/1.1 {}\r\n", response.status());
+            for (name, value) in response.headers() {
+                head.push_str(&format!("{name}: {}\r\n", value.to_str().expect("ASCII")));
+            }
+            head.push_str(&format!(
+                "content-length: {}\r\nconnection: close\r\n\r\n",
+                response.body().len()
+            ));
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(response.body().as_bytes());
+        }
+    });
+    (url, served)
+}
+
+/// PyJWT's `PyJWKClient` fetches the JWK Set endpoint of a rotating issuer over HTTP and
+/// verifies its tokens: one signed by the current key, one by the previous key (still
+/// published while its tokens live); a token for another audience is refused.
+#[test]
+fn pyjwk_client_fetches_our_endpoint_and_verifies_our_tokens() {
+    let schedule =
+        KeySchedule::ed25519(&rand::random(), time::Duration::seconds(10)).expect("a period");
+    let issuer =
+        Arc::new(JwsIssuer::rotating(schedule, "auth").with_ttl(time::Duration::seconds(30)));
+    let (url, served) = serve_jwks(Arc::clone(&issuer));
+    let now = OffsetDateTime::now_utc();
+    let earlier = now - time::Duration::seconds(10);
+    let tokens = [
+        issuer
+            .issue_at("frank", "orders", &json!({}), now)
+            .expect("signs"),
+        issuer
+            .issue_at("frank", "orders", &json!({}), earlier)
+            .expect("signs"),
+        issuer.issue("frank", "billing", &json!({})).expect("signs"),
+    ];
+    assert_ne!(issuer.kid_at(now), issuer.kid_at(earlier), "two keys");
+    let answer = peer(
+        "jwks-client-verify",
+        &json!({"url": url, "issuer": "auth", "audience": "orders", "tokens": tokens}),
+    );
+    let results = answer["results"].as_array().expect("results");
+    for (result, kid) in results
+        .iter()
+        .zip([issuer.kid_at(now), issuer.kid_at(earlier)])
+    {
+        assert_eq!(result["ok"], true, "{result}");
+        assert_eq!(result["claims"]["sub"], "frank");
+        assert_eq!(result["header"]["kid"], kid);
+    }
+    assert_eq!(results[2]["ok"], false, "another audience: {}", results[2]);
+    assert!(served.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+}
+
+/// Ours fetches a JWK Set served by Python (keys made by joserfc) and verifies PyJWT's tokens
+/// with it; a token under a `kid` the set lacks is refused, after one refetch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ours_fetch_a_set_served_by_python_and_verify_pyjwt_tokens() {
+    use sealed_session::jwt::{RemoteKeySet, RemoteKeySetOptions};
+    use std::io::BufRead as _;
+    let script = format!("{}/tests/interop/peer.py", env!("CARGO_MANIFEST_DIR"));
+    let mut server = Command::new(python())
+        .args([script.as_str(), "jwks-serve"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the peer starts");
+    let mut input = server.stdin.take().expect("stdin");
+    input
+        .write_all(b"{\"issuer\": \"py-auth\", \"audience\": \"orders\"}\n")
+        .expect("request written");
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the peer says where it serves");
+    let answer: Value = serde_json::from_str(&line).expect("JSON");
+    let url = answer["url"].as_str().expect("a URL");
+    let keys = RemoteKeySet::new(url, RemoteKeySetOptions::default()).expect("a loopback URL");
+    let verifier = JwsVerifier::remote(keys.clone(), "py-auth", "orders");
+    for token in answer["tokens"].as_array().expect("tokens") {
+        let verified = verifier
+            .verify_async::<Value>(token.as_str().expect("a token"))
+            .await
+            .expect("a PyJWT token verifies");
+        assert_eq!(verified.subject(), "erin");
+    }
+    let unknown = answer["unknown_kid_token"].as_str().expect("a token");
+    assert_eq!(
+        verifier.verify_async::<Value>(unknown).await.err(),
+        Some(Error::UnknownKey)
+    );
+    let status = keys.status();
+    assert_eq!(status.keys, 2);
+    assert_eq!(status.failures, 0, "{status:?}");
+    drop(input);
+    let _ = server.wait();
 }

@@ -8,22 +8,34 @@ and writes one JSON document to stdout:
     jwe-encrypt   encrypt plaintexts (dir + XC20P, optional DEF) with both
     jws-sign      sign JWTs with PyJWT (HS256, EdDSA, or a forced alg)
     jws-verify    verify JWTs with PyJWT against a JWK set
+    jwks-client-verify
+                  fetch a JWK Set URL with PyJWT's PyJWKClient and verify
+                  JWTs with the keys it finds
+    jwks-serve    make Ed25519 keys with joserfc, sign JWTs with PyJWT, and
+                  serve the public JWK Set over HTTP on 127.0.0.1 until stdin
+                  closes (the request is one line; the answer, printed first,
+                  says where)
     versions      report the interpreter and library versions
 
 The documents are described in tests/interop/README.md. Exit status 0 means
 the command ran; a token that a library rejects is reported in the output as
 {"ok": false, "error": "<ExceptionType>: <message>"}. A malformed request
-exits with status 2 and a message on stderr. Nothing here uses the network.
+exits with status 2 and a message on stderr. Only the jwks-* commands use the
+network, and only the loopback interface.
 """
 
 import argparse
 import base64
 import copy
+import hashlib
+import http.server
 import importlib.metadata
 import json
 import platform
 import re
 import sys
+import threading
+import time
 import warnings
 
 import jwt
@@ -317,6 +329,94 @@ def jws_verify(request):
     return {"results": [verify_one(keyset, jwks, token, issuer, audience) for token in tokens]}
 
 
+# --- JWK Sets over HTTP -------------------------------------------------------
+
+
+def jwks_client_verify(request):
+    """Verify tokens with the keys PyJWKClient fetches from a URL."""
+    url = require(request, "url", str)
+    issuer = require(request, "issuer", str)
+    audience = require(request, "audience", str)
+    tokens = require_list(request, "tokens", str)
+    client = jwt.PyJWKClient(url, cache_jwk_set=True, lifespan=300, timeout=10)
+    results = []
+    for token in tokens:
+        try:
+            key = client.get_signing_key_from_jwt(token)
+            decoded = jwt.decode_complete(
+                token,
+                key,
+                algorithms=[key.algorithm_name],
+                issuer=issuer,
+                audience=audience,
+                options={"require": REQUIRED_CLAIMS},
+            )
+            results.append({"ok": True, "header": decoded["header"], "claims": decoded["payload"]})
+        except Exception as exc:
+            results.append({"ok": False, "error": describe(exc)})
+    return {"results": results}
+
+
+class JwksHandler(http.server.BaseHTTPRequestHandler):
+    """Serves one JWK Set document with caching headers, and counts requests."""
+
+    document = b""
+    requests = 0
+
+    def do_GET(self):
+        type(self).requests += 1
+        if self.path == "/count":
+            body = json.dumps({"requests": type(self).requests - 1}).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+        else:
+            body = self.document
+            self.send_response(200)
+            self.send_header("content-type", "application/jwk-set+json")
+            self.send_header("cache-control", "public, max-age=60")
+            self.send_header("etag", '"' + hashlib.sha256(body).hexdigest()[:16] + '"')
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args):
+        pass
+
+
+def jwks_serve(request):
+    """joserfc makes the keys, PyJWT signs, http.server serves the public set."""
+    issuer = require(request, "issuer", str)
+    audience = require(request, "audience", str)
+    now = int(time.time())
+    claims = {"iss": issuer, "aud": audience, "sub": "erin", "iat": now, "exp": now + 300}
+    published = [joserfc_jwk.OKPKey.generate_key("Ed25519", parameters={"kid": kid}) for kid in ("py-1", "py-2")]
+    unpublished = joserfc_jwk.OKPKey.generate_key("Ed25519", parameters={"kid": "py-9"})
+
+    def sign(key):
+        private = jwt.PyJWK(key.as_dict(private=True))
+        return jwt.encode(claims, private.key, algorithm="EdDSA", headers={"kid": key.kid})
+
+    JwksHandler.document = json.dumps(
+        {"keys": [{**key.as_dict(private=False), "alg": "EdDSA", "use": "sig"} for key in published]}
+    ).encode()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), JwksHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host, port = server.server_address[:2]
+    answer = {
+        "url": f"http://{host}:{port}/jwks.json",
+        "count_url": f"http://{host}:{port}/count",
+        "tokens": [sign(key) for key in published],
+        "unknown_kid_token": sign(unpublished),
+    }
+    json.dump(answer, sys.stdout)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+    # Serve until the test closes stdin.
+    sys.stdin.buffer.read()
+    server.shutdown()
+    return None
+
+
 # --- versions and entry point ----------------------------------------------
 
 
@@ -330,6 +430,8 @@ COMMANDS = {
     "jwe-encrypt": jwe_encrypt,
     "jws-sign": jws_sign,
     "jws-verify": jws_verify,
+    "jwks-client-verify": jwks_client_verify,
+    "jwks-serve": jwks_serve,
     "versions": versions,
 }
 
@@ -340,8 +442,13 @@ def read_request(command):
         if not sys.stdin.isatty():
             sys.stdin.buffer.read()
         return None
+    if command == "jwks-serve":
+        # One line: the rest of stdin stays open while the server runs.
+        text = sys.stdin.buffer.readline()
+    else:
+        text = sys.stdin.buffer.read()
     try:
-        return json.loads(sys.stdin.buffer.read())
+        return json.loads(text)
     except ValueError as exc:
         raise BadRequest(f"stdin is not a JSON document: {exc}") from exc
 
@@ -355,6 +462,8 @@ def main():
     except BadRequest as exc:
         print(f"peer.py {command}: {exc}", file=sys.stderr)
         return 2
+    if result is None:
+        return 0
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
     return 0
