@@ -20,6 +20,7 @@ declare -A files=(
   [jwe_open]="jwt/jwe.rs compress.rs"
   [jws_verify]="jwt/jws.rs jwt/claims.rs jwt/jwk.rs"
   [redis_read]="sync/read.rs"
+  [jwk_set]="jwt/jwk.rs jwt/remote/cache_control.rs"
 )
 for target in "${targets[@]}"; do
   cargo +nightly fuzz coverage "$target" "corpus/$target" "seeds/$target" >/dev/null 2>&1

@@ -56,6 +56,9 @@ pub use endpoint::jwks_route;
 pub use issuer::JwsIssuer;
 pub use jwk::{MIN_HS256_SECRET_LEN, VerifyingKeys};
 pub use jws::{DEFAULT_JWS_TTL, DEFAULT_MAX_JWS_LEN};
+/// The readers of a fetched set's caching headers, for the fuzz target (`--cfg fuzzing` only).
+#[cfg(all(fuzzing, feature = "jwks-remote"))]
+pub use remote::fuzzing;
 #[cfg(feature = "jwks-remote")]
 pub use remote::{RemoteKeySet, RemoteKeySetOptions, RemoteKeySetStatus};
 pub use schedule::KeySchedule;
