@@ -110,6 +110,9 @@ impl Fetcher {
                         .map_err(|_| Error::Config("a CA certificate cannot be used"))?;
                 }
             }
+            // Plain HTTP to this machine needs no roots (a redirect may not change the
+            // scheme): the system's store is read only for HTTPS.
+            None if scheme == "http" => {}
             None => {
                 // Certificates the system has that rustls cannot read are left out, as
                 // browsers do; an empty store fails below.
