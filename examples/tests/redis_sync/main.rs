@@ -2,12 +2,15 @@
 //! processes, an outage, a cold start of 100,000 entries, duplicates and reordering, a trimmed
 //! log, garbage, and the start policies; failover to a replica (`failover.rs`), the blocking
 //! follower and publication that waits for a replica (`follower.rs`), a Redis Cluster and a
-//! slot migration (`cluster.rs`).
+//! slot migration (`cluster.rs`); a JWS issued for a session, refused once the session or its
+//! user is revoked in the other process (`jws.rs`).
 
 mod acl;
 mod cluster;
 mod failover;
 mod follower;
+#[cfg(feature = "jwks")]
+mod jws;
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
