@@ -21,7 +21,48 @@ const ED25519_PUBLIC_LEN: usize = 32;
 pub(crate) struct Entry {
     pub(crate) kid: Option<String>,
     pub(crate) algorithm: Algorithm,
-    pub(crate) key: DecodingKey,
+    pub(crate) key: EntryKey,
+}
+
+/// What verifies: `jsonwebtoken` with this crate's provider (HS256, EdDSA), or `ring` (RS256,
+/// ES256).
+#[derive(Clone)]
+pub(crate) enum EntryKey {
+    Jose(DecodingKey),
+    #[cfg(feature = "ring")]
+    Ring(super::public_keys::RingKey),
+}
+
+impl Entry {
+    /// The length of this key's signatures, in bytes.
+    pub(crate) fn signature_len(&self) -> usize {
+        match &self.key {
+            EntryKey::Jose(_) => match self.algorithm {
+                Algorithm::EdDSA => 64,
+                _ => 32,
+            },
+            #[cfg(feature = "ring")]
+            EntryKey::Ring(key) => key.signature_len(),
+        }
+    }
+
+    /// Whether `signature` (and its base64url text) is this key's over `signing_input`.
+    pub(crate) fn verifies(
+        &self,
+        signing_input: &[u8],
+        signature_text: &str,
+        signature: &[u8],
+    ) -> bool {
+        match &self.key {
+            EntryKey::Jose(key) => {
+                let _ = signature;
+                jsonwebtoken::crypto::verify(signature_text, signing_input, key, self.algorithm)
+                    .unwrap_or(false)
+            }
+            #[cfg(feature = "ring")]
+            EntryKey::Ring(key) => key.verify(signing_input, signature),
+        }
+    }
 }
 
 /// The keys a [`JwsVerifier`](super::JwsVerifier) trusts, each fixed to one algorithm: the
@@ -45,17 +86,23 @@ pub struct VerifyingKeys {
 
 /// The members of a JWK this crate reads; others are ignored. Each may appear once.
 #[derive(Deserialize)]
-struct RawJwk {
-    kty: String,
-    crv: Option<String>,
-    x: Option<String>,
-    k: Option<String>,
-    d: Option<String>,
-    kid: Option<String>,
-    alg: Option<String>,
+pub(crate) struct RawJwk {
+    pub(crate) kty: String,
+    pub(crate) crv: Option<String>,
+    pub(crate) x: Option<String>,
+    #[cfg_attr(not(feature = "ring"), allow(dead_code))]
+    pub(crate) y: Option<String>,
+    pub(crate) k: Option<String>,
+    #[cfg_attr(not(feature = "ring"), allow(dead_code))]
+    pub(crate) n: Option<String>,
+    #[cfg_attr(not(feature = "ring"), allow(dead_code))]
+    pub(crate) e: Option<String>,
+    pub(crate) d: Option<String>,
+    pub(crate) kid: Option<String>,
+    pub(crate) alg: Option<String>,
     #[serde(rename = "use")]
-    usage: Option<String>,
-    key_ops: Option<Vec<String>>,
+    pub(crate) usage: Option<String>,
+    pub(crate) key_ops: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -251,10 +298,22 @@ impl Skipped {
     /// Why the set gave no key. The texts are fixed (the error carries a `&'static str`), one
     /// for each combination of kinds found.
     fn message(&self) -> &'static str {
+        #[cfg(feature = "ring")]
         macro_rules! found {
             ($found:literal) => {
                 concat!(
-                    "no key this verifier supports (HS256 `oct`, EdDSA `OKP` Ed25519); found ",
+                    "no key this verifier supports (HS256 `oct`, EdDSA `OKP` Ed25519, RS256 `RSA` ",
+                    "of 2048 bits or more, ES256 `EC` P-256); found ",
+                    $found
+                )
+            };
+        }
+        #[cfg(not(feature = "ring"))]
+        macro_rules! found {
+            ($found:literal) => {
+                concat!(
+                    "no key this verifier supports (HS256 `oct`, EdDSA `OKP` Ed25519; RS256 and ",
+                    "ES256 need the `ring` feature); found ",
                     $found
                 )
             };
@@ -311,6 +370,10 @@ fn entry_of(jwk: RawJwk) -> Result<Option<Entry>, Error> {
             Some("HS384" | "HS512") => Ok(None),
             Some(_) => Err(Error::InvalidJwk("an oct key's alg must be an HMAC")),
         },
+        #[cfg(feature = "ring")]
+        "RSA" => super::public_keys::rsa_entry(jwk),
+        #[cfg(feature = "ring")]
+        "EC" if jwk.crv.as_deref() == Some("P-256") => super::public_keys::p256_entry(jwk),
         _ => Ok(None),
     }
 }
@@ -327,7 +390,7 @@ fn hs256_entry(kid: Option<String>, secret: &[u8]) -> Result<Entry, Error> {
     Ok(Entry {
         kid,
         algorithm: Algorithm::HS256,
-        key,
+        key: EntryKey::Jose(key),
     })
 }
 
@@ -341,7 +404,7 @@ fn ed25519_entry(kid: Option<String>, public_key: &[u8]) -> Result<Entry, Error>
     Ok(Entry {
         kid,
         algorithm: Algorithm::EdDSA,
-        key: DecodingKey::from_ed_der(public_key),
+        key: EntryKey::Jose(DecodingKey::from_ed_der(public_key)),
     })
 }
 
@@ -394,7 +457,7 @@ mod tests {
                {{"kty":"OKP","crv":"X25519","x":"{X}","kid":"x"}},
                {{"kty":"OKP","crv":"Ed25519","x":"{X}","kid":"enc","use":"enc"}},
                {{"kty":"OKP","crv":"Ed25519","x":"{X}","kid":"ops","key_ops":["sign"]}},
-               {{"kty":"EC","crv":"P-256","x":"a","y":"b","kid":"ec"}},
+               {{"kty":"EC","crv":"P-384","x":"a","y":"b","kid":"ec"}},
                {{"kty":"RSA","n":"0vx7","e":"AQAB","kid":"rsa"}},
                {{"kty":"new-type","kid":"n"}}"#
         ))
@@ -442,11 +505,66 @@ mod tests {
         assert!(VerifyingKeys::from_jwk_set("[]").is_err());
     }
 
+    /// RS256 and ES256 keys: a key of the right type that is broken fails the set; an RSA key
+    /// under 2048 bits, or for another algorithm, is skipped.
+    #[cfg(feature = "ring")]
+    #[test]
+    fn rsa_and_p256_keys_are_read_strictly() {
+        let n = URL_SAFE_NO_PAD.encode([0xc5; 256]);
+        let short_n = URL_SAFE_NO_PAD.encode([0xc5; 255]);
+        let coordinate = URL_SAFE_NO_PAD.encode([0x17; 32]);
+        let short = URL_SAFE_NO_PAD.encode([0x17; 31]);
+        let rsa = set(&format!(
+            r#"{{"kty":"RSA","n":"{n}","e":"AQAB","kid":"r"}}"#
+        ))
+        .expect("an RSA key without alg is RS256");
+        assert_eq!(rsa.find(Some("r")).expect("r").algorithm, Algorithm::RS256);
+        let ec = set(&format!(
+            r#"{{"kty":"EC","crv":"P-256","x":"{coordinate}","y":"{coordinate}","kid":"e"}}"#
+        ))
+        .expect("a P-256 key without alg is ES256");
+        assert_eq!(ec.find(Some("e")).expect("e").algorithm, Algorithm::ES256);
+        for skipped in [
+            format!(r#"{{"kty":"RSA","n":"{short_n}","e":"AQAB"}}"#),
+            format!(r#"{{"kty":"RSA","n":"{n}","e":"AQAB","alg":"PS256"}}"#),
+            format!(r#"{{"kty":"RSA","n":"{n}","e":"AQAB","alg":"RS512"}}"#),
+        ] {
+            match set(&skipped) {
+                Err(Error::InvalidJwk(why)) => assert!(why.ends_with("found RSA"), "{why}"),
+                other => panic!("{skipped}: {other:?}"),
+            }
+        }
+        for broken in [
+            format!(r#"{{"kty":"RSA","n":"{n}","e":"AQAB","d":"{n}"}}"#),
+            format!(r#"{{"kty":"RSA","n":"{n}","e":"AQAA"}}"#),
+            format!(r#"{{"kty":"RSA","n":"{n}","e":"AQ"}}"#),
+            format!(r#"{{"kty":"RSA","n":"{n}"}}"#),
+            format!(
+                r#"{{"kty":"RSA","n":"{}","e":"AQAB"}}"#,
+                URL_SAFE_NO_PAD.encode([1u8; 1025])
+            ),
+            format!(r#"{{"kty":"EC","crv":"P-256","x":"{short}","y":"{coordinate}"}}"#),
+            format!(r#"{{"kty":"EC","crv":"P-256","x":"{coordinate}"}}"#),
+            format!(
+                r#"{{"kty":"EC","crv":"P-256","x":"{coordinate}","y":"{coordinate}","alg":"ES384"}}"#
+            ),
+            format!(
+                r#"{{"kty":"EC","crv":"P-256","x":"{coordinate}","y":"{coordinate}","d":"{coordinate}"}}"#
+            ),
+        ] {
+            assert!(
+                matches!(set(&broken), Err(Error::InvalidJwk(_))),
+                "{broken}: {:?}",
+                set(&broken)
+            );
+        }
+    }
+
     /// A set that gives no key says what it held instead, for each mix of key types.
     #[test]
     fn a_set_without_a_usable_key_says_what_it_found() {
         const RSA: &str = r#"{"kty":"RSA","n":"0vx7","e":"AQAB"}"#;
-        const EC: &str = r#"{"kty":"EC","crv":"P-256","x":"a","y":"b"}"#;
+        const EC: &str = r#"{"kty":"EC","crv":"P-384","x":"a","y":"b"}"#;
         const OTHER: &str = r#"{"kty":"OKP","crv":"X25519","x":"a"}"#;
         let cases = [
             (String::new(), "the set has no keys"),

@@ -38,34 +38,51 @@ pub(super) fn algorithm_name(algorithm: Algorithm) -> &'static str {
     match algorithm {
         Algorithm::HS256 => "HS256",
         Algorithm::EdDSA => "EdDSA",
+        Algorithm::RS256 => "RS256",
+        Algorithm::ES256 => "ES256",
         _ => "",
     }
 }
 
 /// The error text for a token whose `alg` is a JOSE signature algorithm that no key of a
-/// verifier can have (only HS256 and EdDSA keys exist), or `None` for any other `alg`.
+/// verifier can have (only HS256, EdDSA, RS256 and ES256 keys exist; the last two with the
+/// `ring` feature), or `None` for any other `alg`.
 pub(super) fn unsupported_algorithm(alg: &str) -> Option<&'static str> {
+    #[cfg(feature = "ring")]
     macro_rules! named {
         ($($name:literal),+) => {
             match alg {
                 $($name => Some(concat!(
                     "the token is signed with ",
                     $name,
-                    ", an algorithm this verifier does not support (only HS256 and EdDSA)"
+                    ", an algorithm this verifier does not support (only HS256, EdDSA, RS256 and ES256)"
                 )),)+
                 _ => None,
             }
         };
     }
-    named!(
+    #[cfg(not(feature = "ring"))]
+    macro_rules! named {
+        ($($name:literal),+) => {
+            match alg {
+                $($name => Some(concat!(
+                    "the token is signed with ",
+                    $name,
+                    ", an algorithm this verifier does not support (only HS256 and EdDSA; RS256 and ES256 need the `ring` feature)"
+                )),)+
+                _ => None,
+            }
+        };
+    }
+    #[cfg(feature = "ring")]
+    let unsupported = named!(
+        "RS384", "RS512", "PS256", "PS384", "PS512", "ES384", "ES512", "ES256K", "HS384", "HS512",
+        "Ed25519", "Ed448"
+    );
+    #[cfg(not(feature = "ring"))]
+    let unsupported = named!(
         "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "ES256K",
         "HS384", "HS512", "Ed25519", "Ed448"
-    )
-}
-
-pub(super) fn signature_len(algorithm: Algorithm) -> usize {
-    match algorithm {
-        Algorithm::EdDSA => 64,
-        _ => 32,
-    }
+    );
+    unsupported
 }

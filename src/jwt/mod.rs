@@ -37,6 +37,8 @@ mod issuer;
 mod jwk;
 mod jws;
 mod provider;
+#[cfg(feature = "ring")]
+mod public_keys;
 #[cfg(feature = "jwks-remote")]
 mod remote;
 mod schedule;

@@ -127,6 +127,43 @@ fn wycheproof_hs256_signatures() {
     );
 }
 
+/// Wycheproof's RS256 and ES256 JWS groups (feature `ring`): every valid token verifies under
+/// its group's public key and every invalid one is refused — modified signatures, payloads
+/// and headers, malformed DER inside RSA signatures, `alg` swapped to HS256 under the public
+/// key's bytes, a key embedded in the header.
+#[cfg(feature = "ring")]
+#[test]
+fn wycheproof_rs256_and_es256_signatures() {
+    let file = vector_file("wycheproof/json_web_signature_test.json");
+    let (mut rs256, mut es256, mut invalid) = (0, 0, 0);
+    for group in file["testGroups"].as_array().expect("groups") {
+        let jwk = &group["public"];
+        let algorithm = match (jwk["kty"].as_str(), jwk["alg"].as_str()) {
+            (Some("RSA"), Some("RS256")) => "RS256",
+            (Some("EC"), Some("ES256")) => "ES256",
+            _ => continue,
+        };
+        let keys = VerifyingKeys::from_jwk_set(&set_of(jwk)).expect("the group's key");
+        assert_eq!(keys.len(), 1);
+        let verifier = JwsVerifier::new(keys, "any", "any");
+        for case in group["tests"].as_array().expect("tests") {
+            let id = case["tcId"].as_i64().expect("tcId");
+            let expect_valid = case["result"] == "valid";
+            let result = verifier.authentic_payload(text(case, "jws"));
+            assert_eq!(result.is_ok(), expect_valid, "tcId {id}: {result:?}");
+            match (expect_valid, algorithm) {
+                (false, _) => invalid += 1,
+                (true, "RS256") => rs256 += 1,
+                (true, _) => es256 += 1,
+            }
+        }
+    }
+    assert!(
+        rs256 + es256 == 10 && rs256 >= 7 && invalid == 262,
+        "{rs256} RS256 valid, {es256} ES256 valid, {invalid} invalid"
+    );
+}
+
 /// Wycheproof's Ed25519 cases through the crypto provider this crate installs, which verifies
 /// strictly (malleable signatures, non-canonical encodings and small-order keys refused).
 #[test]

@@ -15,7 +15,7 @@ use crate::{Error, RevocationList, SessionId};
 
 use super::jws::{
     DEFAULT_MAX_JWS_LEN, MAX_HEADER_CHARS, algorithm_name, decode, from_seconds, now,
-    signature_len, unsupported_algorithm,
+    unsupported_algorithm,
 };
 
 /// The protected header, as far as a verifier reads it. `crit` (an extension this verifier
@@ -423,18 +423,11 @@ impl JwsVerifier {
             return Err(Error::AlgorithmMismatch);
         }
         let signature = decode(signature_text)?;
-        if signature.len() != signature_len(entry.algorithm) {
+        if signature.len() != entry.signature_len() {
             return Err(Error::Invalid);
         }
         let signing_input = &token[..header_text.len() + 1 + payload_text.len()];
-        let valid = jsonwebtoken::crypto::verify(
-            signature_text,
-            signing_input.as_bytes(),
-            &entry.key,
-            entry.algorithm,
-        )
-        .map_err(|_| Error::Invalid)?;
-        if !valid {
+        if !entry.verifies(signing_input.as_bytes(), signature_text, &signature) {
             return Err(Error::Invalid);
         }
         decode(payload_text)

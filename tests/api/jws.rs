@@ -712,13 +712,15 @@ fn ec_jwks() -> String {
 /// Regression: `from_jwk_set` skipped every key of an identity provider's set (RSA, EC) and
 /// returned a verifier with no key, whose every token was then "unknown key". A set without a
 /// key this verifier supports is refused, saying what it held.
+#[cfg(not(feature = "ring"))]
 #[test]
 fn a_jwk_set_without_a_usable_key_is_refused_not_read_as_empty() {
     let why = |json: &str| match VerifyingKeys::from_jwk_set(json) {
         Err(Error::InvalidJwk(why)) => why,
         other => panic!("{json}: {other:?}"),
     };
-    let supported = "no key this verifier supports (HS256 `oct`, EdDSA `OKP` Ed25519); found";
+    let supported = "no key this verifier supports (HS256 `oct`, EdDSA `OKP` Ed25519; RS256 and \
+                     ES256 need the `ring` feature); found";
     assert_eq!(why(KEYCLOAK_JWKS), format!("{supported} RSA"));
     assert_eq!(why(&ec_jwks()), format!("{supported} EC"));
     let both = format!(
@@ -742,6 +744,7 @@ fn a_jwk_set_without_a_usable_key_is_refused_not_read_as_empty() {
 /// says nothing of the real cause. With its key missing, such a token is now a configuration
 /// error that names its algorithm; the usable keys of a mixed set keep working, and a key
 /// found by `kid` still decides the algorithm.
+#[cfg(not(feature = "ring"))]
 #[test]
 fn a_token_in_an_unsupported_algorithm_is_named_not_an_unknown_key() {
     let ed_jwk = ed_issuer().public_jwk_set();
@@ -770,7 +773,8 @@ fn a_token_in_an_unsupported_algorithm_is_named_not_an_unknown_key() {
             error.to_string(),
             format!(
                 "invalid configuration: the token is signed with {alg}, an algorithm this \
-                 verifier does not support (only HS256 and EdDSA)"
+                 verifier does not support (only HS256 and EdDSA; RS256 and ES256 need the \
+                 `ring` feature)"
             )
         );
         assert!(matches!(error, Error::Config(_)), "{error:?}");
@@ -807,6 +811,102 @@ fn a_token_in_an_unsupported_algorithm_is_named_not_an_unknown_key() {
         b64([0u8; 256])
     );
     assert_eq!(verify(&token).err(), Some(Error::AlgorithmMismatch));
+}
+
+/// With `ring`, an identity provider's keys are read: Keycloak's RS256 signing key (its
+/// RSA-OAEP encryption key skipped by its `use`), and a P-256 key for ES256; each verifies its
+/// own tokens, and only in its own algorithm. A set of keys no verifier here can use (PS256, a
+/// P-384 key) is still refused, saying what it held.
+#[cfg(feature = "ring")]
+#[test]
+fn an_identity_providers_rs256_and_es256_keys_verify_their_tokens() {
+    let keycloak = VerifyingKeys::from_jwk_set(KEYCLOAK_JWKS).expect("Keycloak's set");
+    assert_eq!(keycloak.len(), 1, "the encryption key is skipped");
+    let ec = VerifyingKeys::from_jwk_set(&ec_jwks()).expect("the P-256 set");
+    for (keys, token) in [(keycloak, RS256_TOKEN), (ec, ES256_TOKEN)] {
+        let verifier = JwsVerifier::new(keys, "auth", "orders").with_leeway(Duration::seconds(30));
+        let verified = verifier.verify_at::<Value>(token, T0).expect("verifies");
+        assert_eq!(verified.subject(), "alice");
+        assert_eq!(verified.claims()["scope"], "read");
+        // Every change of the token is refused.
+        let mut tampered = token.to_owned();
+        let last = tampered.pop().expect("a character");
+        tampered.push(if last == 'A' { 'B' } else { 'A' });
+        assert_eq!(
+            verifier.verify_at::<Value>(&tampered, T0).err(),
+            Some(Error::Invalid)
+        );
+    }
+    let unusable = r#"{"keys":[
+        {"kty":"RSA","alg":"PS256","kid":"ps","n":"0vx7","e":"AQAB"},
+        {"kty":"EC","crv":"P-384","kid":"p384","x":"a","y":"b"}]}"#;
+    match VerifyingKeys::from_jwk_set(unusable) {
+        Err(Error::InvalidJwk(why)) => assert!(why.ends_with("found RSA, EC"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// With `ring`, the key still decides: the PS256 token of Keycloak's RS256 key is a mismatch,
+/// and RS256 or ES256 under an Ed25519 key (or HS256 under the RSA key) is too; a PS256 token
+/// whose key is missing is named as unsupported, an RS256 or ES256 one is an unknown key.
+#[cfg(feature = "ring")]
+#[test]
+fn the_key_decides_the_algorithm_for_rs256_and_es256_too() {
+    let ed_jwk = ed_issuer().public_jwk_set();
+    let mixed = format!(
+        "{},{},{EC_JWK}]}}",
+        ed_jwk.strip_suffix("]}").expect("a set"),
+        KEYCLOAK_JWKS
+            .strip_prefix(r#"{"keys":["#)
+            .and_then(|keys| keys.strip_suffix("]}"))
+            .expect("a set")
+    );
+    let keys = VerifyingKeys::from_jwk_set(&mixed).expect("a mixed set");
+    assert_eq!(keys.len(), 3);
+    let verifier = JwsVerifier::new(keys, "auth", "orders").with_leeway(Duration::seconds(30));
+    for token in [RS256_TOKEN, ES256_TOKEN] {
+        assert!(verifier.verify_at::<Value>(token, T0).is_ok());
+    }
+    assert_eq!(
+        verifier.verify_at::<Value>(PS256_TOKEN, T0).err(),
+        Some(Error::AlgorithmMismatch),
+        "the RSA key verifies RS256 only"
+    );
+    let claims = payload(&good_exp());
+    let rsa_kid = "wYfO8f6bNqUwhU3pxa5Ye-nG7jzmlu8oNwoLkgvF-nE";
+    for header in [
+        r#"{"alg":"RS256","kid":"ed-1"}"#.to_owned(),
+        r#"{"alg":"ES256","kid":"ed-1"}"#.to_owned(),
+        format!(r#"{{"alg":"HS256","kid":"{rsa_kid}"}}"#),
+        format!(r#"{{"alg":"ES256","kid":"{rsa_kid}"}}"#),
+        r#"{"alg":"RS256","kid":"ec-2030-06"}"#.to_owned(),
+    ] {
+        let token = format!("{}.{}.{}", b64(&header), b64(&claims), b64([0u8; 256]));
+        assert_eq!(
+            verifier.verify_at::<Value>(&token, T0).err(),
+            Some(Error::AlgorithmMismatch),
+            "{header}"
+        );
+    }
+    let named = |alg: &str| {
+        let token = format!(
+            "{}.{}.{}",
+            b64(format!(r#"{{"alg":"{alg}","kid":"missing"}}"#)),
+            b64(&claims),
+            b64([0u8; 64])
+        );
+        verifier.verify_at::<Value>(&token, T0).err()
+    };
+    assert_eq!(named("RS256"), Some(Error::UnknownKey));
+    assert_eq!(named("ES256"), Some(Error::UnknownKey));
+    match named("PS256") {
+        Some(Error::Config(why)) => assert_eq!(
+            why,
+            "the token is signed with PS256, an algorithm this verifier does not support \
+             (only HS256, EdDSA, RS256 and ES256)"
+        ),
+        other => panic!("{other:?}"),
+    }
 }
 
 /// A hand-signed HS256 token of `alice` with this `auth_time`, `iat` if given, and a session
