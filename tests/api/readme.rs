@@ -60,6 +60,15 @@ fn the_readme_redis_snippet_is_this_file() {
     );
 }
 
+#[cfg(all(feature = "jwks-remote", feature = "axum"))]
+#[test]
+fn the_readme_two_services_snippet_is_this_file() {
+    assert_eq!(
+        block_after(&readme(), "### Two services"),
+        body_after("fn readme_two_services_snippet() -> Result<(), sealed_session::Error> {\n")
+    );
+}
+
 #[allow(dead_code, unused_variables)]
 fn readme_http_snippet() -> Result<(), sealed_session::Error> {
     use sealed_session::http::{SessionCookie, SessionManager};
@@ -112,5 +121,30 @@ fn readme_redis_snippet() -> Result<(), Box<dyn std::error::Error>> {
         Ok(_) => { /* in Redis, and on a replica: every instance refuses the sessions */ }
         Err(error) => { /* refused here already; published (again) by the next exchange */ }
     }
+    Ok(())
+}
+
+#[cfg(all(feature = "jwks-remote", feature = "axum"))]
+#[allow(dead_code, unused_variables)]
+fn readme_two_services_snippet() -> Result<(), sealed_session::Error> {
+    use std::sync::Arc;
+    use axum::{Router, routing::get};
+    use sealed_session::jwt::{
+        Bearer, JwsIssuer, JwsVerifier, KeySchedule, RemoteKeySet, RemoteKeySetOptions, jwks_route,
+    };
+
+    // Service A: a new key each day, the next one published a day ahead.
+    let schedule = KeySchedule::ed25519_from_env("JWS_MASTER_KEY", time::Duration::days(1))?;
+    let issuer = Arc::new(JwsIssuer::rotating(schedule, "https://auth.example"));
+    let token = issuer.issue("user-42", "orders", &serde_json::json!({"scope": "read"}))?;
+    let service_a: Router = Router::new().route("/.well-known/jwks.json", jwks_route(issuer));
+
+    // Service B: A's set fetched, cached and refreshed; 401 with `WWW-Authenticate` for a bad token.
+    let keys = RemoteKeySet::new("https://auth.example/.well-known/jwks.json", RemoteKeySetOptions::default())?;
+    let verifier = Arc::new(JwsVerifier::remote(keys, "https://auth.example", "orders"));
+    async fn orders(Bearer(token): Bearer<serde_json::Value>) -> String {
+        format!("orders of {}", token.subject())
+    }
+    let service_b: Router = Router::new().route("/orders", get(orders)).with_state(verifier);
     Ok(())
 }
