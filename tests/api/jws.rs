@@ -704,6 +704,19 @@ const PS256_TOKEN: &str = "eyJhbGciOiJQUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6IndZZk84Z
 /// Signed by `EC_JWK`.
 const ES256_TOKEN: &str = "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImVjLTIwMzAtMDYifQ.eyJpc3MiOiJhdXRoIiwiYXVkIjoib3JkZXJzIiwic3ViIjoiYWxpY2UiLCJpYXQiOjE5MDY1NDU2MDAsImV4cCI6MTkwNjU0NTkwMCwic2NvcGUiOiJyZWFkIn0.8MZSZqhF-JA5PB7TLssS3m5XJYMv9jiTN3lDBpyOBGkXCcFkF3cFJft3GBA8iVuU-gQOfRKNKmn4LgNSQqT6yg";
 
+/// Our Ed25519 key, Keycloak's two RSA keys and the P-256 key, in one set.
+fn mixed_jwks() -> String {
+    let ed_jwk = ed_issuer().public_jwk_set();
+    format!(
+        "{},{},{EC_JWK}]}}",
+        ed_jwk.strip_suffix("]}").expect("a set"),
+        KEYCLOAK_JWKS
+            .strip_prefix(r#"{"keys":["#)
+            .and_then(|keys| keys.strip_suffix("]}"))
+            .expect("a set")
+    )
+}
+
 /// The key set of `EC_JWK` alone.
 fn ec_jwks() -> String {
     format!(r#"{{"keys":[{EC_JWK}]}}"#)
@@ -747,15 +760,7 @@ fn a_jwk_set_without_a_usable_key_is_refused_not_read_as_empty() {
 #[cfg(not(feature = "ring"))]
 #[test]
 fn a_token_in_an_unsupported_algorithm_is_named_not_an_unknown_key() {
-    let ed_jwk = ed_issuer().public_jwk_set();
-    let mixed = format!(
-        "{},{},{EC_JWK}]}}",
-        ed_jwk.strip_suffix("]}").expect("a set"),
-        KEYCLOAK_JWKS
-            .strip_prefix(r#"{"keys":["#)
-            .and_then(|keys| keys.strip_suffix("]}"))
-            .expect("a set")
-    );
+    let mixed = mixed_jwks();
     let keys = VerifyingKeys::from_jwk_set(&mixed).expect("the Ed25519 key is usable");
     assert_eq!(keys.len(), 1, "the RSA and EC keys are skipped");
     let verifier = JwsVerifier::new(keys, "auth", "orders").with_leeway(Duration::seconds(30));
@@ -852,15 +857,7 @@ fn an_identity_providers_rs256_and_es256_keys_verify_their_tokens() {
 #[cfg(feature = "ring")]
 #[test]
 fn the_key_decides_the_algorithm_for_rs256_and_es256_too() {
-    let ed_jwk = ed_issuer().public_jwk_set();
-    let mixed = format!(
-        "{},{},{EC_JWK}]}}",
-        ed_jwk.strip_suffix("]}").expect("a set"),
-        KEYCLOAK_JWKS
-            .strip_prefix(r#"{"keys":["#)
-            .and_then(|keys| keys.strip_suffix("]}"))
-            .expect("a set")
-    );
+    let mixed = mixed_jwks();
     let keys = VerifyingKeys::from_jwk_set(&mixed).expect("a mixed set");
     assert_eq!(keys.len(), 3);
     let verifier = JwsVerifier::new(keys, "auth", "orders").with_leeway(Duration::seconds(30));

@@ -127,11 +127,11 @@ fn readme_redis_snippet() -> Result<(), Box<dyn std::error::Error>> {
 #[cfg(all(feature = "jwks-remote", feature = "axum"))]
 #[allow(dead_code, unused_variables)]
 fn readme_two_services_snippet() -> Result<(), sealed_session::Error> {
-    use std::sync::Arc;
     use axum::{Router, routing::get};
     use sealed_session::jwt::{
         Bearer, JwsIssuer, JwsVerifier, KeySchedule, RemoteKeySet, RemoteKeySetOptions, jwks_route,
     };
+    use std::sync::Arc;
 
     // Service A: a new key each day, the next one published a day ahead.
     let schedule = KeySchedule::ed25519_from_env("JWS_MASTER_KEY", time::Duration::days(1))?;
@@ -140,11 +140,16 @@ fn readme_two_services_snippet() -> Result<(), sealed_session::Error> {
     let service_a: Router = Router::new().route("/.well-known/jwks.json", jwks_route(issuer));
 
     // Service B: A's set fetched, cached and refreshed; 401 with `WWW-Authenticate` for a bad token.
-    let keys = RemoteKeySet::new("https://auth.example/.well-known/jwks.json", RemoteKeySetOptions::default())?;
+    let keys = RemoteKeySet::new(
+        "https://auth.example/.well-known/jwks.json",
+        RemoteKeySetOptions::default(),
+    )?;
     let verifier = Arc::new(JwsVerifier::remote(keys, "https://auth.example", "orders"));
     async fn orders(Bearer(token): Bearer<serde_json::Value>) -> String {
         format!("orders of {}", token.subject())
     }
-    let service_b: Router = Router::new().route("/orders", get(orders)).with_state(verifier);
+    let service_b: Router = Router::new()
+        .route("/orders", get(orders))
+        .with_state(verifier);
     Ok(())
 }

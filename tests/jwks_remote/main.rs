@@ -42,6 +42,18 @@ fn with_kid(token: &str, kid: &str) -> String {
     format!("{header}.{rest}")
 }
 
+/// A server of `issuer`'s set, and a verifier that has fetched it.
+async fn fetched(issuer: &JwsIssuer) -> (TestServer, RemoteKeySet, JwsVerifier) {
+    let server = TestServer::start(Behaviour::Serve(issuer.public_jwk_set())).await;
+    let keys = RemoteKeySet::new(&server.url(), options()).expect("a loopback URL");
+    let verifier = JwsVerifier::remote(keys.clone(), "auth", "api");
+    verifier
+        .verify_async::<Value>(&token(issuer))
+        .await
+        .expect("fetched");
+    (server, keys, verifier)
+}
+
 /// The first verification fetches the set; tokens of its key verify without another fetch
 /// while it is fresh; once stale it is revalidated (`304`) on a task of its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,13 +127,7 @@ async fn forged_kids_fetch_at_most_once_per_cooldown() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stale_if_error_until_the_bound() {
     let issuer = issuer();
-    let server = TestServer::start(Behaviour::Serve(issuer.public_jwk_set())).await;
-    let keys = RemoteKeySet::new(&server.url(), options()).expect("a loopback URL");
-    let verifier = JwsVerifier::remote(keys.clone(), "auth", "api");
-    verifier
-        .verify_async::<Value>(&token(&issuer))
-        .await
-        .expect("fetched");
+    let (server, keys, verifier) = fetched(&issuer).await;
     server.stop().await;
     // Fresh for 1 s, then usable for 2 s more while every refresh fails.
     for _ in 0..8 {
