@@ -220,6 +220,47 @@ async fn misbehaving_endpoints_are_refused_without_stalling_known_keys() {
     }
 }
 
+/// One fetch at a time: fifty verifications that all need the set (a cold start, then a new
+/// `kid`) wait for one fetch each time, and every one gets its result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_verifications_share_one_fetch() {
+    let first = issuer();
+    let second =
+        JwsIssuer::new(JwsSigningKey::ed25519_from_seed(&[0x32; 32]), "auth").with_kid("a-2");
+    let server = TestServer::start(Behaviour::Serve(first.public_jwk_set())).await;
+    let options = options().with_cache_bounds(Duration::hours(1), Duration::hours(1));
+    let keys = RemoteKeySet::new(&server.url(), options).expect("a loopback URL");
+    let verifier = std::sync::Arc::new(JwsVerifier::remote(keys.clone(), "auth", "api"));
+    let all_at_once = |issuer: &JwsIssuer| {
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let verifier = std::sync::Arc::clone(&verifier);
+                let token = token(issuer);
+                tokio::spawn(async move { verifier.verify_async::<Value>(&token).await })
+            })
+            .collect();
+        async move {
+            for task in tasks {
+                task.await.expect("a task").expect("verifies");
+            }
+        }
+    };
+    all_at_once(&first).await;
+    assert_eq!(server.requests(), 1, "a cold start: one fetch for fifty");
+
+    // The issuer adds a key (after the 1 s cooldown): fifty tokens under it share one refetch.
+    tokio::time::sleep(StdDuration::from_millis(1100)).await;
+    let both = format!(
+        "{},{}",
+        first.public_jwk_set().trim_end_matches("]}"),
+        second.public_jwk_set().trim_start_matches(r#"{"keys":["#)
+    );
+    server.behave(Behaviour::Serve(both));
+    all_at_once(&second).await;
+    assert_eq!(server.requests(), 2, "a new kid: one refetch for fifty");
+    assert_eq!(keys.status().unknown_kid_fetches, 1);
+}
+
 /// A redirect within the origin is followed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redirect_within_the_origin_is_followed() {

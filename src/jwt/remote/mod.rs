@@ -237,6 +237,14 @@ impl RemoteKeySet {
     pub(crate) async fn refetch_for(&self, kid: &str) -> bool {
         let fetch = {
             let mut state = self.shared.lock();
+            // A fetch that ended since this token was tried may have brought its key.
+            if state
+                .keys
+                .as_ref()
+                .is_some_and(|keys| keys.find(Some(kid)).is_ok())
+            {
+                return true;
+            }
             let now = Instant::now();
             state.unknown_kids.retain(|_, until| *until > now);
             let alive = state
