@@ -74,7 +74,12 @@ async fn fetches_once_then_revalidates_with_the_entity_tag() {
         .verify_async::<Value>(&token(&issuer))
         .await
         .expect("verified with the stale set, at once");
-    tokio::time::sleep(StdDuration::from_millis(200)).await;
+    // The revalidation runs on its own task: wait for it (a loaded machine may be slow).
+    let waited = std::time::Instant::now();
+    while server.requests() < 2 && waited.elapsed() < StdDuration::from_secs(5) {
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+    tokio::time::sleep(StdDuration::from_millis(100)).await;
     assert_eq!(server.requests(), 2);
     assert_eq!(server.revalidations(), 1, "If-None-Match sent");
     let status = keys.status();
@@ -127,15 +132,26 @@ async fn forged_kids_fetch_at_most_once_per_cooldown() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stale_if_error_until_the_bound() {
     let issuer = issuer();
-    let (server, keys, verifier) = fetched(&issuer).await;
+    let server = TestServer::start(Behaviour::Serve(issuer.public_jwk_set())).await;
+    let keys = RemoteKeySet::new(
+        &server.url(),
+        options().with_stale_bound(Duration::seconds(4)),
+    )
+    .expect("a loopback URL");
+    let verifier = JwsVerifier::remote(keys.clone(), "auth", "api");
+    verifier
+        .verify_async::<Value>(&token(&issuer))
+        .await
+        .expect("fetched");
+    let fetched = std::time::Instant::now();
     server.stop().await;
-    // Fresh for 1 s, then usable for 2 s more while every refresh fails.
-    for _ in 0..8 {
-        tokio::time::sleep(StdDuration::from_millis(250)).await;
+    // Fresh for 1 s, then usable for 4 s more while every refresh fails.
+    while fetched.elapsed() < StdDuration::from_millis(3000) {
         verifier
             .verify_async::<Value>(&token(&issuer))
             .await
             .expect("the last good set");
+        tokio::time::sleep(StdDuration::from_millis(250)).await;
     }
     assert!(keys.status().failures >= 1, "{:?}", keys.status());
     let unknown = with_kid(&token(&issuer), "unknown");
@@ -143,7 +159,7 @@ async fn stale_if_error_until_the_bound() {
         verifier.verify_async::<Value>(&unknown).await.err(),
         Some(Error::UnknownKey)
     ));
-    tokio::time::sleep(StdDuration::from_millis(1200)).await;
+    tokio::time::sleep(StdDuration::from_millis(5500).saturating_sub(fetched.elapsed())).await;
     assert_eq!(
         verifier.verify_async::<Value>(&token(&issuer)).await.err(),
         Some(Error::KeysUnavailable)
