@@ -201,13 +201,7 @@ async fn misbehaving_endpoints_are_refused_without_stalling_known_keys() {
         );
 
         // A verifier with a good set: the issuer turns bad; known keys verify at once.
-        let server = TestServer::start(Behaviour::Serve(issuer.public_jwk_set())).await;
-        let keys = RemoteKeySet::new(&server.url(), options()).expect("a loopback URL");
-        let verifier = JwsVerifier::remote(keys.clone(), "auth", "api");
-        verifier
-            .verify_async::<Value>(&token(&issuer))
-            .await
-            .expect("fetched");
+        let (server, keys, verifier) = fetched(&issuer).await;
         server.behave(behaviour.clone());
         tokio::time::sleep(StdDuration::from_millis(1100)).await;
         let quick = tokio::time::timeout(
