@@ -81,6 +81,16 @@ fn refuse_shared(_path: &Path, _metadata: &std::fs::Metadata) -> Result<(), Fail
 
 /// Writes a secret to a new file only its owner can read (never over an existing one).
 pub fn write_private_file(path: &Path, contents: &str) -> Result<(), Failure> {
+    let mut file = new_private_file(path)
+        .map_err(|error| Failure::config(format!("cannot create {}: {error}", path.display())))?;
+    std::io::Write::write_all(&mut file, contents.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|error| Failure::config(format!("cannot write {}: {error}", path.display())))
+}
+
+/// A file that did not exist (not even as a symlink), readable and writable by its owner only:
+/// where a secret may be written without anyone else reading it at any moment.
+pub fn new_private_file(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -88,10 +98,5 @@ pub fn write_private_file(path: &Path, contents: &str) -> Result<(), Failure> {
         use std::os::unix::fs::OpenOptionsExt as _;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(path)
-        .map_err(|error| Failure::config(format!("cannot create {}: {error}", path.display())))?;
-    std::io::Write::write_all(&mut file, contents.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|error| Failure::config(format!("cannot write {}: {error}", path.display())))
+    options.open(path)
 }
