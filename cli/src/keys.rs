@@ -3,7 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use clap::Args;
+use sealed_session::jwt::JwsSigningKey;
 use sealed_session::{Error, Key, Keyring};
 
 use crate::Failure;
@@ -44,6 +47,81 @@ impl KeySource {
             "{error} (a key: base64 from `sealed-session keygen`; or pass --key-file)"
         ))
     }
+}
+
+/// The key options of the commands that sign or check JWTs: an Ed25519 seed (as `keygen
+/// --ed25519` writes it), or with `--hs256` a secret shared with the verifiers.
+#[derive(Args, Debug, Clone)]
+pub struct JwsKeySource {
+    /// Read the key (base64) from this environment variable: an Ed25519 seed, as
+    /// `keygen --ed25519 --out` writes it, or with --hs256 a secret of 32 bytes or more.
+    #[arg(long, value_name = "NAME", default_value = "JWS_SIGNING_KEY")]
+    pub key_env: String,
+    /// Read the key (base64) from this file instead; it must not be readable by group or others.
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+    /// The key is an HS256 secret shared with the verifiers, not an Ed25519 seed.
+    #[arg(long)]
+    pub hs256: bool,
+}
+
+impl JwsKeySource {
+    /// The key, from the file if one is named, else from the environment variable.
+    pub fn load(&self) -> Result<JwsSigningKey, Failure> {
+        match &self.key_file {
+            Some(path) => jws_key_of_file(path, self.hs256),
+            None => jws_key_of_env(&self.key_env, self.hs256),
+        }
+    }
+}
+
+/// The JWS key in the environment variable `name`, checked by the library as the session keys
+/// are (set, base64, not a key from the docs, random); the message names the variable only.
+pub fn jws_key_of_env(name: &str, hs256: bool) -> Result<JwsSigningKey, Failure> {
+    let (key, hint) = if hs256 {
+        (
+            JwsSigningKey::hs256_from_env(name),
+            "an HS256 secret: 32 random bytes or more in base64, as `sealed-session keygen` prints",
+        )
+    } else {
+        (
+            JwsSigningKey::ed25519_from_env(name),
+            "an Ed25519 seed: `sealed-session keygen --ed25519 --out FILE` writes one",
+        )
+    };
+    key.map_err(|error| Failure::config(format!("{error} ({hint}; or pass --key-file)")))
+}
+
+/// The JWS key in the private file `path`, with the checks [`jws_key_of_env`] makes: base64 in
+/// either alphabet, padded or not; not a key from the docs; random; of the right length.
+pub fn jws_key_of_file(path: &Path, hs256: bool) -> Result<JwsSigningKey, Failure> {
+    let text = read_private_file(path)?;
+    let secret = [URL_SAFE_NO_PAD, URL_SAFE, STANDARD_NO_PAD, STANDARD]
+        .iter()
+        .find_map(|engine| engine.decode(text.trim()).ok())
+        .ok_or_else(|| Failure::config(format!("the key in {} is not base64", path.display())))?;
+    if let Some(why) = Key::public_secret_problem(&secret) {
+        return Err(Failure::config(format!(
+            "the key in {} {why}",
+            path.display()
+        )));
+    }
+    if hs256 {
+        return JwsSigningKey::hs256(&secret).map_err(|_| {
+            Failure::config(format!(
+                "the secret in {} is shorter than 32 bytes: an HS256 secret needs at least the \
+                 hash's size",
+                path.display()
+            ))
+        });
+    }
+    let seed: &[u8; 32] = secret[..].try_into().map_err(|_| {
+        Failure::config(format!(
+            "the key in {} is not a 32-byte Ed25519 seed (for an HS256 secret, pass --hs256)",
+            path.display()
+        ))
+    })?;
+    Ok(JwsSigningKey::ed25519_from_seed(seed))
 }
 
 fn key_of_file(path: &Path) -> Result<Key, Failure> {

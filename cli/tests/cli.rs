@@ -1,6 +1,7 @@
 //! The real `sealed-session` binary: keygen → seal → open, inspect without plaintext, every exit
 //! code, keys from the environment and from files, a world-readable key file refused,
-//! revocations, an interrupted snapshot write, and the README's transcript.
+//! revocations, an interrupted snapshot write, the README's transcript, and the JOSE commands:
+//! `jws sign` → `jws verify`.
 
 use std::path::{Path, PathBuf};
 
@@ -17,7 +18,9 @@ fn folder(name: &str) -> PathBuf {
 
 fn cli() -> Command {
     let mut command = Command::cargo_bin("sealed-session").expect("the binary");
-    command.env_remove("SESSION_KEY");
+    command
+        .env_remove("SESSION_KEY")
+        .env_remove("JWS_SIGNING_KEY");
     command
 }
 
@@ -1161,4 +1164,303 @@ fn help_examples_pass_the_token_on_the_command_line() {
         inspect.contains("  sealed-session inspect < token-from-bug-report"),
         "{inspect}"
     );
+}
+
+/// `path` as a command-line argument.
+fn arg(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 path")
+}
+
+/// An Ed25519 key from `keygen --ed25519`: the seed's file (mode 600) and the file of the public
+/// JWK Set it printed.
+fn ed25519_key(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let seed = dir.join(format!("{name}.key"));
+    let output = cli()
+        .args(["keygen", "--ed25519", "--out", arg(&seed)])
+        .output()
+        .expect("runs");
+    let set = dir.join(format!("{name}.jwks"));
+    std::fs::write(&set, succeeded(&output)).expect("written");
+    (seed, set)
+}
+
+/// A token from `jws sign` (issuer `auth`, subject `user-42`, audience `orders`), with the key
+/// options and the extra options given.
+fn jws_sign(key: &[&str], claims: &str, extra: &[&str]) -> String {
+    let output = cli()
+        .args(["jws", "sign", "--issuer", "auth", "--subject", "user-42"])
+        .args(["--audience", "orders"])
+        .args(key)
+        .args(extra)
+        .write_stdin(claims)
+        .output()
+        .expect("runs");
+    succeeded(&output).trim().to_owned()
+}
+
+/// `jws verify` of `token` (on stdin) for issuer `auth` and audience `orders`, with the key
+/// options and the extra options given.
+fn jws_verify(key: &[&str], token: &str, extra: &[&str]) -> std::process::Output {
+    cli()
+        .args(["jws", "verify", "--issuer", "auth", "--audience", "orders"])
+        .args(key)
+        .args(extra)
+        .write_stdin(token)
+        .output()
+        .expect("runs")
+}
+
+/// RFC 3339 of now moved by `offset`, for `--at`.
+fn at(offset: time::Duration) -> String {
+    (time::OffsetDateTime::now_utc() + offset)
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("formats")
+}
+
+/// Ed25519 (the seed in a file or in the environment, the public set from `keygen`) and HS256
+/// (the secret in the environment or a file, under its thumbprint or a kid given to both):
+/// what `jws sign` signs, `jws verify` verifies and shows.
+#[test]
+fn jws_sign_then_verify_with_ed25519_and_hs256() {
+    let dir = folder("jws-round-trip");
+    let (seed, set) = ed25519_key(&dir, "signing");
+    let jwks = ["--jwks", arg(&set)];
+    let claims = r#"{"scope":"read","roles":["admin"]}"#;
+    let by_file = jws_sign(&["--key-file", arg(&seed)], claims, &["--ttl", "1m"]);
+    let shown = succeeded(&jws_verify(&jwks, &by_file, &[]));
+    let view: serde_json::Value = serde_json::from_str(&shown).expect("JSON");
+    assert_eq!(view["subject"], "user-42");
+    assert_eq!(view["claims"]["scope"], "read");
+    assert_eq!(view["claims"]["roles"][0], "admin");
+    assert_eq!(view["claims"]["iss"], "auth");
+    assert_eq!(view["claims"]["aud"], "orders");
+    assert_eq!(view["token_id"].as_str().map(str::len), Some(22));
+    let time = |field: &str| {
+        time::OffsetDateTime::parse(
+            view[field].as_str().expect("a time"),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("RFC 3339")
+    };
+    assert_eq!(
+        time("expires_at") - time("issued_at"),
+        time::Duration::minutes(1)
+    );
+    // The token as an argument, as `open` takes it.
+    let by_argument = cli()
+        .args(["jws", "verify", "--issuer", "auth", "--audience", "orders"])
+        .args(jwks)
+        .arg(&by_file)
+        .output()
+        .expect("runs");
+    succeeded(&by_argument);
+
+    let seed_text = std::fs::read_to_string(&seed).expect("read");
+    let by_env = cli()
+        .env("JWS_SIGNING_KEY", seed_text.trim())
+        .args(["jws", "sign", "--issuer", "auth", "--subject", "user-42"])
+        .args(["--audience", "orders"])
+        .write_stdin("{}")
+        .output()
+        .expect("runs");
+    succeeded(&jws_verify(&jwks, succeeded(&by_env).trim(), &[]));
+
+    let secret = keygen();
+    let secret_file = dir.join("shared.secret");
+    std::fs::write(&secret_file, format!("{secret}\n")).expect("written");
+    set_mode(&secret_file, 0o600);
+    let from_file = ["--hs256", "--key-file", arg(&secret_file)];
+    for kid in [&[][..], &["--kid", "s1"]] {
+        let signed = cli()
+            .env("JWS_SIGNING_KEY", &secret)
+            .args(["jws", "sign", "--hs256", "--issuer", "auth"])
+            .args(["--subject", "user-42", "--audience", "orders"])
+            .args(kid)
+            .write_stdin(claims)
+            .output()
+            .expect("runs");
+        let token = succeeded(&signed);
+        let verified = succeeded(&jws_verify(&from_file, &token, kid));
+        let view: serde_json::Value = serde_json::from_str(&verified).expect("JSON");
+        assert_eq!(view["claims"]["scope"], "read", "{kid:?}");
+        let other_kid = jws_verify(&from_file, &token, &["--kid", "s2"]);
+        assert_eq!(other_kid.status.code(), Some(4), "{kid:?}");
+        let public_set = jws_verify(&jwks, &token, &[]);
+        assert_eq!(public_set.status.code(), Some(4), "{kid:?}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Every refusal of `jws verify` exits with `open`'s code for it; the claims may not take a
+/// registered name; `--help` lists the codes.
+#[test]
+fn jws_verify_refusals_have_open_s_exit_codes() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    let dir = folder("jws-exit-codes");
+    let (seed, set) = ed25519_key(&dir, "signing");
+    let (other_seed, _) = ed25519_key(&dir, "other");
+    let jwks = ["--jwks", arg(&set)];
+    let with_k1 = dir.join("k1.jwks");
+    let k1_seed = dir.join("k1.key");
+    let output = cli()
+        .args(["keygen", "--ed25519", "--kid", "k1", "--out", arg(&k1_seed)])
+        .output()
+        .expect("runs");
+    std::fs::write(&with_k1, succeeded(&output)).expect("written");
+    let token = jws_sign(&["--key-file", arg(&k1_seed)], "{}", &["--kid", "k1"]);
+    let k1 = ["--jwks", arg(&with_k1)];
+    let code =
+        |key: &[&str], token: &str, extra: &[&str]| jws_verify(key, token, extra).status.code();
+    assert_eq!(code(&k1, &token, &[]), Some(0));
+
+    let audience = cli()
+        .args(["jws", "verify", "--issuer", "auth", "--audience", "billing"])
+        .args(k1)
+        .write_stdin(token.as_str())
+        .output()
+        .expect("runs");
+    assert_eq!(audience.status.code(), Some(4), "wrong audience");
+    assert!(String::from_utf8_lossy(&audience.stderr).contains("audience"));
+    let issuer = cli()
+        .args([
+            "jws",
+            "verify",
+            "--issuer",
+            "elsewhere",
+            "--audience",
+            "orders",
+        ])
+        .args(k1)
+        .write_stdin(token.as_str())
+        .output()
+        .expect("runs");
+    assert_eq!(issuer.status.code(), Some(4), "wrong issuer");
+
+    let later = at(time::Duration::minutes(10));
+    assert_eq!(code(&k1, &token, &["--at", &later]), Some(5), "expired");
+    let just_after = at(time::Duration::seconds(5 * 60 + 30));
+    assert_eq!(
+        code(&k1, &token, &["--at", &just_after]),
+        Some(0),
+        "within the leeway"
+    );
+    assert_eq!(
+        code(&k1, &token, &["--at", &just_after, "--leeway", "0s"]),
+        Some(5),
+        "no leeway"
+    );
+    let earlier = at(-time::Duration::hours(1));
+    assert_eq!(
+        code(&k1, &token, &["--at", &earlier]),
+        Some(8),
+        "not yet valid"
+    );
+
+    let mut changed = token.clone().into_bytes();
+    let payload = token.find('.').expect("a header") + 10;
+    changed[payload] = if changed[payload] == b'A' { b'B' } else { b'A' };
+    let changed = String::from_utf8(changed).expect("ASCII");
+    assert_eq!(code(&k1, &changed, &[]), Some(4), "tampered");
+
+    let forged = jws_sign(&["--key-file", arg(&other_seed)], "{}", &["--kid", "k1"]);
+    assert_eq!(
+        code(&k1, &forged, &[]),
+        Some(4),
+        "another key under the kid"
+    );
+    let unknown = jws_sign(&["--key-file", arg(&other_seed)], "{}", &[]);
+    assert_eq!(
+        code(&jwks, &unknown, &[]),
+        Some(4),
+        "another key, its own kid"
+    );
+
+    let secret = keygen();
+    let hs256 = cli()
+        .env("JWS_SIGNING_KEY", &secret)
+        .args(["jws", "sign", "--hs256", "--kid", "k1", "--issuer", "auth"])
+        .args(["--subject", "user-42", "--audience", "orders"])
+        .write_stdin("{}")
+        .output()
+        .expect("runs");
+    let hs256 = succeeded(&hs256);
+    let mismatch = jws_verify(&k1, hs256.trim(), &[]);
+    assert_eq!(
+        mismatch.status.code(),
+        Some(4),
+        "HS256 under an Ed25519 key"
+    );
+    assert!(String::from_utf8_lossy(&mismatch.stderr).contains("algorithm"));
+
+    let rs256 = format!(
+        "{}.{}.{}",
+        B64.encode(r#"{"alg":"RS256","kid":"rsa-1"}"#),
+        B64.encode("{}"),
+        B64.encode([7u8; 256])
+    );
+    let unsupported = jws_verify(&k1, &rs256, &[]);
+    assert_eq!(unsupported.status.code(), Some(4), "RS256");
+    assert!(
+        String::from_utf8_lossy(&unsupported.stderr).contains("signed with RS256"),
+        "{}",
+        String::from_utf8_lossy(&unsupported.stderr)
+    );
+    assert_eq!(code(&k1, "not.a-token", &[]), Some(3), "malformed");
+    assert_eq!(
+        code(&k1, &token, &["--max-token-len", "100"]),
+        Some(7),
+        "too large"
+    );
+    assert_eq!(
+        code(&k1, &token, &["--leeway", "2h"]),
+        Some(2),
+        "leeway over an hour"
+    );
+
+    let registered = cli()
+        .args(["jws", "sign", "--key-file", arg(&seed), "--issuer", "auth"])
+        .args(["--subject", "user-42", "--audience", "orders"])
+        .write_stdin(r#"{"sub":"admin"}"#)
+        .output()
+        .expect("runs");
+    assert_eq!(registered.status.code(), Some(1));
+    assert!(registered.stdout.is_empty(), "no token");
+    assert!(String::from_utf8_lossy(&registered.stderr).contains("registered claim name"));
+    let help = stdout(
+        &cli()
+            .args(["jws", "verify", "--help"])
+            .output()
+            .expect("runs"),
+    );
+    for line in [
+        "3  malformed",
+        "4  invalid token",
+        "another issuer or audience",
+        "5  expired",
+    ] {
+        assert!(help.contains(line), "--help lists {line}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A world-readable seed is refused by `jws sign`, naming the file, never the key.
+#[cfg(unix)]
+#[test]
+fn jws_keys_readable_by_others_are_refused() {
+    let dir = folder("jws-shared-key");
+    let (seed, _) = ed25519_key(&dir, "signing");
+    set_mode(&seed, 0o644);
+    let seed_text = std::fs::read_to_string(&seed).expect("read");
+    let sign = cli()
+        .args(["jws", "sign", "--key-file", arg(&seed), "--issuer", "auth"])
+        .args(["--subject", "user-42", "--audience", "orders"])
+        .write_stdin("{}")
+        .output()
+        .expect("runs");
+    assert_eq!(sign.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&sign.stderr);
+    assert!(message.contains("readable by others"), "{message}");
+    assert!(!message.contains(seed_text.trim()), "never echoes the key");
+    let _ = std::fs::remove_dir_all(dir);
 }
