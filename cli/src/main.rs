@@ -5,6 +5,7 @@
 
 mod duration;
 mod inspect;
+mod jwks;
 mod jws_sign;
 mod jws_verify;
 mod keys;
@@ -189,6 +190,11 @@ enum Command {
         #[command(subcommand)]
         action: JwsAction,
     },
+    /// Publish the public keys of Ed25519 signing keys as a JWK Set.
+    Jwks {
+        #[command(subcommand)]
+        action: JwksAction,
+    },
 }
 
 /// The `jws` commands.
@@ -206,6 +212,16 @@ enum JwsAction {
 
 ", exit_codes!()))]
     Verify(jws_verify::VerifyArgs),
+}
+
+/// The `jwks` commands.
+#[derive(Subcommand, Debug)]
+enum JwksAction {
+    /// Print the public JWK Set of one or more Ed25519 keys: publish the old and the new key
+    /// together while tokens signed with the old one live. Nothing secret is printed.
+    #[command(after_help = "Example:
+  sealed-session jwks print --key-file old.key --kid 2026-06 --key-file new.key --kid 2026-12 > jwks.json")]
+    Print(jwks::PrintArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -458,6 +474,9 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Jws {
             action: JwsAction::Verify(args),
         } => jws_verify::run(args, &mut std::io::stdout().lock())?,
+        Command::Jwks {
+            action: JwksAction::Print(args),
+        } => jwks::run(args, &mut std::io::stdout().lock())?,
         Command::Revocations { .. } => {
             return Err(Failure::config(
                 "name --snapshot PATH or --redis URL".into(),

@@ -1,7 +1,7 @@
 //! The real `sealed-session` binary: keygen → seal → open, inspect without plaintext, every exit
 //! code, keys from the environment and from files, a world-readable key file refused,
 //! revocations, an interrupted snapshot write, the README's transcript, and the JOSE commands:
-//! `jws sign` → `jws verify`.
+//! `jws sign` → `jws verify`, `jwks print`.
 
 use std::path::{Path, PathBuf};
 
@@ -1444,7 +1444,8 @@ fn jws_verify_refusals_have_open_s_exit_codes() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// A world-readable seed is refused by `jws sign`, naming the file, never the key.
+/// A world-readable seed is refused by `jws sign` and `jwks print` alike, naming the file,
+/// never the key.
 #[cfg(unix)]
 #[test]
 fn jws_keys_readable_by_others_are_refused() {
@@ -1458,9 +1459,80 @@ fn jws_keys_readable_by_others_are_refused() {
         .write_stdin("{}")
         .output()
         .expect("runs");
-    assert_eq!(sign.status.code(), Some(1));
-    let message = String::from_utf8_lossy(&sign.stderr);
-    assert!(message.contains("readable by others"), "{message}");
-    assert!(!message.contains(seed_text.trim()), "never echoes the key");
+    let print = cli()
+        .args(["jwks", "print", "--key-file", arg(&seed)])
+        .output()
+        .expect("runs");
+    for output in [sign, print] {
+        assert_eq!(output.status.code(), Some(1));
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(message.contains("readable by others"), "{message}");
+        assert!(!message.contains(seed_text.trim()), "never echoes the key");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `jwks print` of an old and a new key: one set that verifies the tokens of both, each under
+/// the kid given after it (or its thumbprint, as `keygen` names it); never a private part;
+/// two keys under one kid refused.
+#[test]
+fn jwks_print_publishes_old_and_new_keys_together() {
+    let dir = folder("jwks-print");
+    let (old, _) = ed25519_key(&dir, "old");
+    let (new, new_alone) = ed25519_key(&dir, "new");
+    let by_old = jws_sign(&["--key-file", arg(&old)], "{}", &["--kid", "2026-06"]);
+    let by_new = jws_sign(&["--key-file", arg(&new)], "{}", &[]);
+    let new_seed = std::fs::read_to_string(&new).expect("read");
+    let output = cli()
+        .env("NEW_JWS_KEY", new_seed.trim())
+        .args(["jwks", "print", "--key-file", arg(&old), "--kid", "2026-06"])
+        .args(["--key-env", "NEW_JWS_KEY"])
+        .output()
+        .expect("runs");
+    let printed = succeeded(&output);
+    let union: serde_json::Value = serde_json::from_str(&printed).expect("JSON");
+    let keys = union["keys"].as_array().expect("keys");
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0]["kid"], "2026-06");
+    let keygen_set: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&new_alone).expect("read")).expect("JSON");
+    assert_eq!(
+        keys[1], keygen_set["keys"][0],
+        "the set keygen printed for it"
+    );
+    assert!(keys.iter().all(|key| key.get("d").is_none()), "{printed}");
+    assert!(!printed.contains(new_seed.trim()));
+    let union_file = dir.join("union.jwks");
+    std::fs::write(&union_file, &printed).expect("written");
+    for token in [&by_old, &by_new] {
+        succeeded(&jws_verify(&["--jwks", arg(&union_file)], token, &[]));
+    }
+
+    let twice = cli()
+        .args([
+            "jwks",
+            "print",
+            "--key-file",
+            arg(&new),
+            "--key-file",
+            arg(&new),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(twice.status.code(), Some(1), "one key twice");
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("two keys have the kid"));
+    let one_kid = cli()
+        .args(["jwks", "print", "--key-file", arg(&old), "--kid", "k"])
+        .args(["--key-file", arg(&new), "--kid", "k"])
+        .output()
+        .expect("runs");
+    assert_eq!(one_kid.status.code(), Some(1), "one kid for two keys");
+    let kid_first = cli()
+        .args(["jwks", "print", "--kid", "k", "--key-file", arg(&old)])
+        .output()
+        .expect("runs");
+    assert_eq!(kid_first.status.code(), Some(2), "a kid before any key");
+    let no_key = cli().args(["jwks", "print"]).output().expect("runs");
+    assert_eq!(no_key.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(dir);
 }
