@@ -14,8 +14,8 @@ use crate::Failure;
 /// The key options shared by the commands that need a key.
 #[derive(Args, Debug, Clone)]
 pub struct KeySource {
-    /// Read the key (base64) from this environment variable: for `seal` and `open` a list
-    /// (commas or spaces), the first sealing, the others only opening.
+    /// Read the key (base64) from this environment variable: for `seal`, `open` and
+    /// `jwe export-key` a list (commas or spaces), the first sealing, the others only opening.
     #[arg(long, value_name = "NAME", default_value = "SESSION_KEY")]
     pub key_env: String,
     /// Read the key (base64) from this file instead; it must not be readable by group or others.

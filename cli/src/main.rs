@@ -5,6 +5,7 @@
 
 mod duration;
 mod inspect;
+mod jwe_export;
 mod jwks;
 mod jws_sign;
 mod jws_verify;
@@ -195,6 +196,11 @@ enum Command {
         #[command(subcommand)]
         action: JwksAction,
     },
+    /// Share the key of JWE tokens (`seal --format jwe`) with a service in another language.
+    Jwe {
+        #[command(subcommand)]
+        action: JweAction,
+    },
 }
 
 /// The `jws` commands.
@@ -222,6 +228,16 @@ enum JwksAction {
     #[command(after_help = "Example:
   sealed-session jwks print --key-file old.key --kid 2026-06 --key-file new.key --kid 2026-12 > jwks.json")]
     Print(jwks::PrintArgs),
+}
+
+/// The `jwe` commands.
+#[derive(Subcommand, Debug)]
+enum JweAction {
+    /// Write the JWE keys of a purpose, a secret JWK Set, to a new file of mode 600, for a
+    /// service that decrypts (and can make) these sessions. Never printed.
+    #[command(after_help = "Example:
+  sealed-session jwe export-key --key-file session.key --purpose session --out session.jwks")]
+    ExportKey(jwe_export::ExportKeyArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -477,6 +493,9 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Jwks {
             action: JwksAction::Print(args),
         } => jwks::run(args, &mut std::io::stdout().lock())?,
+        Command::Jwe {
+            action: JweAction::ExportKey(args),
+        } => jwe_export::run(args, &mut std::io::stdout().lock())?,
         Command::Revocations { .. } => {
             return Err(Failure::config(
                 "name --snapshot PATH or --redis URL".into(),

@@ -1,7 +1,7 @@
 //! The real `sealed-session` binary: keygen → seal → open, inspect without plaintext, every exit
 //! code, keys from the environment and from files, a world-readable key file refused,
 //! revocations, an interrupted snapshot write, the README's transcript, and the JOSE commands:
-//! `jws sign` → `jws verify`, `jwks print`.
+//! `jws sign` → `jws verify`, `jwks print`, `jwe export-key`.
 
 use std::path::{Path, PathBuf};
 
@@ -1534,5 +1534,117 @@ fn jwks_print_publishes_old_and_new_keys_together() {
     assert_eq!(kid_first.status.code(), Some(2), "a kid before any key");
     let no_key = cli().args(["jwks", "print"]).output().expect("runs");
     assert_eq!(no_key.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `jwe export-key` writes the purpose's JWE keys to a new file of mode 600 (under umask 000
+/// too): the set `Sealer::export_jwe_secret_keys` gives, under the kid of what `seal --format
+/// jwe` sealed; stdout names the file and kids, never a key; an existing file (or a link) is
+/// left alone unless `--force`, and no temporary file stays behind.
+#[cfg(unix)]
+#[test]
+fn jwe_export_key_writes_a_private_set_once() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    use sealed_session::{Format, Key, Sealer};
+    let dir = folder("jwe-export");
+    let key = keygen();
+    let key_file = dir.join("session.key");
+    std::fs::write(&key_file, format!("{key}\n")).expect("written");
+    set_mode(&key_file, 0o600);
+    let token = seal(&key, r#"{"roles":["admin"]}"#, &["--format", "jwe"]);
+    let export = [
+        "jwe",
+        "export-key",
+        "--key-file",
+        "session.key",
+        "--purpose",
+        "session",
+    ];
+    let output = after_shell(
+        "umask 000",
+        &dir,
+        &[&export[..], &["--out", "session.jwks"]].concat(),
+    );
+    let said = succeeded(&output);
+    let out = dir.join("session.jwks");
+    assert_eq!(mode(&out), 0o600);
+    let written = std::fs::read_to_string(&out).expect("read");
+    let sealer = Sealer::builder(Key::from_base64(&key).expect("a key"), "session")
+        .with_format(Format::Jwe)
+        .build()
+        .expect("a sealer");
+    assert_eq!(written.trim(), sealer.export_jwe_secret_keys());
+    let set: serde_json::Value = serde_json::from_str(&written).expect("JSON");
+    let jwk = &set["keys"][0];
+    assert_eq!(jwk["kty"], "oct");
+    assert_eq!(jwk["alg"], "dir");
+    let k = jwk["k"].as_str().expect("k");
+    let kid = jwk["kid"].as_str().expect("kid");
+    assert!(
+        said.contains("session.jwks") && said.contains(kid),
+        "{said}"
+    );
+    assert!(!said.contains(k) && !said.contains(&key), "{said}");
+    let header = token.split('.').next().expect("a header");
+    let header: serde_json::Value =
+        serde_json::from_slice(&B64.decode(header).expect("base64url")).expect("JSON");
+    assert_eq!(header["kid"], kid, "the key the token names");
+
+    let again = after_shell(
+        "true",
+        &dir,
+        &[&export[..], &["--out", "session.jwks"]].concat(),
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("read"),
+        written,
+        "untouched"
+    );
+    std::os::unix::fs::symlink("elsewhere", dir.join("link.jwks")).expect("a symlink");
+    let through_link = after_shell(
+        "true",
+        &dir,
+        &[&export[..], &["--out", "link.jwks"]].concat(),
+    );
+    assert_eq!(through_link.status.code(), Some(1), "a planted link");
+    assert!(
+        !dir.join("elsewhere").exists(),
+        "nothing written through it"
+    );
+
+    set_mode(&out, 0o644);
+    let other = [
+        "jwe",
+        "export-key",
+        "--key-file",
+        "session.key",
+        "--purpose",
+        "admin",
+    ];
+    let forced = after_shell(
+        "umask 000",
+        &dir,
+        &[&other[..], &["--out", "session.jwks", "--force"]].concat(),
+    );
+    succeeded(&forced);
+    assert_eq!(
+        mode(&out),
+        0o600,
+        "a secret stays private, whatever it replaced"
+    );
+    let replaced = std::fs::read_to_string(&out).expect("read");
+    assert_ne!(replaced, written, "the admin purpose's key");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("listing")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|name| name.contains(".tmp-")),
+        "{names:?}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
