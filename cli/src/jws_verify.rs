@@ -26,7 +26,9 @@ pub struct VerifyArgs {
     jwks: Option<PathBuf>,
     /// With --hs256 (the shared secret from --key-env or --key-file): the kid the secret is
     /// trusted under (default: its RFC 7638 thumbprint, as `jws sign --hs256` names it).
-    #[arg(long, requires = "hs256")]
+    // `requires` alone lets `--jwks --kid` through: clap waives the requirement of an
+    // argument (`--hs256`) that conflicts with one present (`--jwks`).
+    #[arg(long, requires = "hs256", conflicts_with = "jwks")]
     kid: Option<String>,
     #[command(flatten)]
     key: JwsKeySource,

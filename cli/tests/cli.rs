@@ -1417,6 +1417,11 @@ fn jws_verify_refusals_have_open_s_exit_codes() {
         Some(2),
         "leeway over an hour"
     );
+    assert_eq!(
+        code(&k1, &token, &["--kid", "k1"]),
+        Some(2),
+        "--kid names an HS256 secret, not a key of the set"
+    );
 
     let registered = cli()
         .args(["jws", "sign", "--key-file", arg(&seed), "--issuer", "auth"])
