@@ -3,7 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use clap::Args;
+use sealed_session::jwt::JwsSigningKey;
 use sealed_session::{Error, Key, Keyring};
 
 use crate::Failure;
@@ -11,8 +14,8 @@ use crate::Failure;
 /// The key options shared by the commands that need a key.
 #[derive(Args, Debug, Clone)]
 pub struct KeySource {
-    /// Read the key (base64) from this environment variable: for `seal` and `open` a list
-    /// (commas or spaces), the first sealing, the others only opening.
+    /// Read the key (base64) from this environment variable: for `seal`, `open` and
+    /// `jwe export-key` a list (commas or spaces), the first sealing, the others only opening.
     #[arg(long, value_name = "NAME", default_value = "SESSION_KEY")]
     pub key_env: String,
     /// Read the key (base64) from this file instead; it must not be readable by group or others.
@@ -44,6 +47,81 @@ impl KeySource {
             "{error} (a key: base64 from `sealed-session keygen`; or pass --key-file)"
         ))
     }
+}
+
+/// The key options of the commands that sign or check JWTs: an Ed25519 seed (as `keygen
+/// --ed25519` writes it), or with `--hs256` a secret shared with the verifiers.
+#[derive(Args, Debug, Clone)]
+pub struct JwsKeySource {
+    /// Read the key (base64) from this environment variable: an Ed25519 seed, as
+    /// `keygen --ed25519 --out` writes it, or with --hs256 a secret of 32 bytes or more.
+    #[arg(long, value_name = "NAME", default_value = "JWS_SIGNING_KEY")]
+    pub key_env: String,
+    /// Read the key (base64) from this file instead; it must not be readable by group or others.
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+    /// The key is an HS256 secret shared with the verifiers, not an Ed25519 seed.
+    #[arg(long)]
+    pub hs256: bool,
+}
+
+impl JwsKeySource {
+    /// The key, from the file if one is named, else from the environment variable.
+    pub fn load(&self) -> Result<JwsSigningKey, Failure> {
+        match &self.key_file {
+            Some(path) => jws_key_of_file(path, self.hs256),
+            None => jws_key_of_env(&self.key_env, self.hs256),
+        }
+    }
+}
+
+/// The JWS key in the environment variable `name`, checked by the library as the session keys
+/// are (set, base64, not a key from the docs, random); the message names the variable only.
+pub fn jws_key_of_env(name: &str, hs256: bool) -> Result<JwsSigningKey, Failure> {
+    let (key, hint) = if hs256 {
+        (
+            JwsSigningKey::hs256_from_env(name),
+            "an HS256 secret: 32 random bytes or more in base64, as `sealed-session keygen` prints",
+        )
+    } else {
+        (
+            JwsSigningKey::ed25519_from_env(name),
+            "an Ed25519 seed: `sealed-session keygen --ed25519 --out FILE` writes one",
+        )
+    };
+    key.map_err(|error| Failure::config(format!("{error} ({hint}; or pass --key-file)")))
+}
+
+/// The JWS key in the private file `path`, with the checks [`jws_key_of_env`] makes: base64 in
+/// either alphabet, padded or not; not a key from the docs; random; of the right length.
+pub fn jws_key_of_file(path: &Path, hs256: bool) -> Result<JwsSigningKey, Failure> {
+    let text = read_private_file(path)?;
+    let secret = [URL_SAFE_NO_PAD, URL_SAFE, STANDARD_NO_PAD, STANDARD]
+        .iter()
+        .find_map(|engine| engine.decode(text.trim()).ok())
+        .ok_or_else(|| Failure::config(format!("the key in {} is not base64", path.display())))?;
+    if let Some(why) = Key::public_secret_problem(&secret) {
+        return Err(Failure::config(format!(
+            "the key in {} {why}",
+            path.display()
+        )));
+    }
+    if hs256 {
+        return JwsSigningKey::hs256(&secret).map_err(|_| {
+            Failure::config(format!(
+                "the secret in {} is shorter than 32 bytes: an HS256 secret needs at least the \
+                 hash's size",
+                path.display()
+            ))
+        });
+    }
+    let seed: &[u8; 32] = secret[..].try_into().map_err(|_| {
+        Failure::config(format!(
+            "the key in {} is not a 32-byte Ed25519 seed (for an HS256 secret, pass --hs256)",
+            path.display()
+        ))
+    })?;
+    Ok(JwsSigningKey::ed25519_from_seed(seed))
 }
 
 fn key_of_file(path: &Path) -> Result<Key, Failure> {
@@ -81,6 +159,16 @@ fn refuse_shared(_path: &Path, _metadata: &std::fs::Metadata) -> Result<(), Fail
 
 /// Writes a secret to a new file only its owner can read (never over an existing one).
 pub fn write_private_file(path: &Path, contents: &str) -> Result<(), Failure> {
+    let mut file = new_private_file(path)
+        .map_err(|error| Failure::config(format!("cannot create {}: {error}", path.display())))?;
+    std::io::Write::write_all(&mut file, contents.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|error| Failure::config(format!("cannot write {}: {error}", path.display())))
+}
+
+/// A file that did not exist (not even as a symlink), readable and writable by its owner only:
+/// where a secret may be written without anyone else reading it at any moment.
+pub fn new_private_file(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -88,10 +176,5 @@ pub fn write_private_file(path: &Path, contents: &str) -> Result<(), Failure> {
         use std::os::unix::fs::OpenOptionsExt as _;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(path)
-        .map_err(|error| Failure::config(format!("cannot create {}: {error}", path.display())))?;
-    std::io::Write::write_all(&mut file, contents.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|error| Failure::config(format!("cannot write {}: {error}", path.display())))
+    options.open(path)
 }

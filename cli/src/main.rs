@@ -5,12 +5,16 @@
 
 mod duration;
 mod inspect;
+mod jwe_export;
+mod jwks;
+mod jws_sign;
+mod jws_verify;
 mod keys;
 mod print;
 mod revocations;
 mod snapshot;
 
-use std::io::Read as _;
+use std::io::{Read as _, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -32,6 +36,7 @@ macro_rules! exit_codes {
   2  bad usage
   3  malformed token
   4  invalid token (changed, or another key or purpose), unknown key id or unknown dictionary
+     (jws verify: also another issuer or audience, or an algorithm that is not the key's)
   5  expired, or past the session's maximum lifetime
   6  revoked
   7  too large
@@ -181,6 +186,58 @@ enum Command {
         #[command(subcommand)]
         action: RevocationAction,
     },
+    /// Sign and verify JWTs (JWS) between services: EdDSA (Ed25519) or HS256.
+    Jws {
+        #[command(subcommand)]
+        action: JwsAction,
+    },
+    /// Publish the public keys of Ed25519 signing keys as a JWK Set.
+    Jwks {
+        #[command(subcommand)]
+        action: JwksAction,
+    },
+    /// Share the key of JWE tokens (`seal --format jwe`) with a service in another language.
+    Jwe {
+        #[command(subcommand)]
+        action: JweAction,
+    },
+}
+
+/// The `jws` commands.
+#[derive(Subcommand, Debug)]
+enum JwsAction {
+    /// Sign a JWT: claims JSON (an object) from a file or stdin; prints the token.
+    #[command(after_help = "Examples:
+  echo '{\"scope\":\"read\"}' | sealed-session jws sign --key-file signing.key --issuer https://auth.example --subject user-42 --audience orders
+  echo '{}' | JWS_SIGNING_KEY=$(cat shared.secret) sealed-session jws sign --hs256 --kid s1 --issuer auth --subject user-42 --audience orders --ttl 1m")]
+    Sign(jws_sign::SignArgs),
+    /// Verify a JWT: prints its subject, times, token id and claims as JSON.
+    #[command(after_help = concat!("Examples:
+  sealed-session jws verify --jwks jwks.json --issuer https://auth.example --audience orders < token
+  sealed-session jws verify --hs256 --kid s1 --key-file shared.secret --issuer auth --audience orders --at 2030-01-01T00:00:00Z < token
+
+", exit_codes!()))]
+    Verify(jws_verify::VerifyArgs),
+}
+
+/// The `jwks` commands.
+#[derive(Subcommand, Debug)]
+enum JwksAction {
+    /// Print the public JWK Set of one or more Ed25519 keys: publish the old and the new key
+    /// together while tokens signed with the old one live. Nothing secret is printed.
+    #[command(after_help = "Example:
+  sealed-session jwks print --key-file old.key --kid 2026-06 --key-file new.key --kid 2026-12 > jwks.json")]
+    Print(jwks::PrintArgs),
+}
+
+/// The `jwe` commands.
+#[derive(Subcommand, Debug)]
+enum JweAction {
+    /// Write the JWE keys of a purpose, a secret JWK Set, to a new file of mode 600, for a
+    /// service that decrypts (and can make) these sessions. Never printed.
+    #[command(after_help = "Example:
+  sealed-session jwe export-key --key-file session.key --purpose session --out session.jwks")]
+    ExportKey(jwe_export::ExportKeyArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -253,7 +310,12 @@ impl Failure {
     fn of(error: Error) -> Failure {
         let code = match error {
             Error::Malformed | Error::StateMismatch => 3,
-            Error::Invalid | Error::UnknownKey | Error::UnknownDictionary => 4,
+            Error::Invalid
+            | Error::UnknownKey
+            | Error::UnknownDictionary
+            | Error::AlgorithmMismatch
+            | Error::WrongIssuer
+            | Error::WrongAudience => 4,
             Error::Expired | Error::LifetimeExceeded => 5,
             Error::Revoked => 6,
             Error::TooLarge => 7,
@@ -263,6 +325,19 @@ impl Failure {
         Failure {
             message: error.to_string(),
             code,
+        }
+    }
+
+    /// A signed token refused (`jws verify`): as [`Failure::of`], except that the verifier's
+    /// `Error::Config` names an algorithm it does not support (RS256, ES256…), the token's
+    /// fault and not the setup's: exit code 4, with the verifier's words.
+    fn of_jws(error: Error) -> Failure {
+        match error {
+            Error::Config(why) => Failure {
+                message: why.to_owned(),
+                code: 4,
+            },
+            other => Failure::of(other),
         }
     }
 }
@@ -409,6 +484,18 @@ fn run(command: Command) -> Result<(), Failure> {
             };
             revocations::on_redis(&target, action)?;
         }
+        Command::Jws {
+            action: JwsAction::Sign(args),
+        } => jws_sign::run(args, &mut std::io::stdout().lock())?,
+        Command::Jws {
+            action: JwsAction::Verify(args),
+        } => jws_verify::run(args, &mut std::io::stdout().lock())?,
+        Command::Jwks {
+            action: JwksAction::Print(args),
+        } => jwks::run(args, &mut std::io::stdout().lock())?,
+        Command::Jwe {
+            action: JweAction::ExportKey(args),
+        } => jwe_export::run(args, &mut std::io::stdout().lock())?,
         Command::Revocations { .. } => {
             return Err(Failure::config(
                 "name --snapshot PATH or --redis URL".into(),
@@ -450,6 +537,14 @@ fn read_input(path: Option<&std::path::Path>) -> Result<String, Failure> {
             Ok(text)
         }
     }
+}
+
+/// Writes `text` and a newline to `out`: a stdout that cannot be written (a pipe whose reader
+/// left) is a failure with a message, where `println!` would panic.
+fn write_line(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
+    writeln!(out, "{text}")
+        .and_then(|()| out.flush())
+        .map_err(|error| Failure::config(format!("cannot write the output: {error}")))
 }
 
 fn parse_time(text: &str) -> Result<OffsetDateTime, String> {

@@ -8,6 +8,7 @@ use std::path::Path;
 use sealed_session::RevocationList;
 
 use crate::Failure;
+use crate::keys::new_private_file;
 
 /// The list in `path`.
 pub fn read(path: &Path) -> Result<RevocationList, Failure> {
@@ -76,18 +77,6 @@ fn write_bytes_via(path: &Path, bytes: &[u8], suffix: &str) -> Result<(), Failur
         let _ = std::fs::remove_file(&temporary);
     }
     result.map_err(failed)
-}
-
-/// A file that did not exist (not even as a symlink), readable and writable by its owner only.
-fn new_private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    options.open(path)
 }
 
 /// Gives `file` the permission bits of the snapshot at `path` it is about to replace; none when

@@ -1,6 +1,7 @@
 //! The real `sealed-session` binary: keygen → seal → open, inspect without plaintext, every exit
 //! code, keys from the environment and from files, a world-readable key file refused,
-//! revocations, an interrupted snapshot write, and the README's transcript.
+//! revocations, an interrupted snapshot write, the README's transcript, and the JOSE commands:
+//! `jws sign` → `jws verify`, `jwks print`, `jwe export-key`.
 
 use std::path::{Path, PathBuf};
 
@@ -17,7 +18,9 @@ fn folder(name: &str) -> PathBuf {
 
 fn cli() -> Command {
     let mut command = Command::cargo_bin("sealed-session").expect("the binary");
-    command.env_remove("SESSION_KEY");
+    command
+        .env_remove("SESSION_KEY")
+        .env_remove("JWS_SIGNING_KEY");
     command
 }
 
@@ -1161,4 +1164,492 @@ fn help_examples_pass_the_token_on_the_command_line() {
         inspect.contains("  sealed-session inspect < token-from-bug-report"),
         "{inspect}"
     );
+}
+
+/// `path` as a command-line argument.
+fn arg(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 path")
+}
+
+/// An Ed25519 key from `keygen --ed25519`: the seed's file (mode 600) and the file of the public
+/// JWK Set it printed.
+fn ed25519_key(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let seed = dir.join(format!("{name}.key"));
+    let output = cli()
+        .args(["keygen", "--ed25519", "--out", arg(&seed)])
+        .output()
+        .expect("runs");
+    let set = dir.join(format!("{name}.jwks"));
+    std::fs::write(&set, succeeded(&output)).expect("written");
+    (seed, set)
+}
+
+/// A token from `jws sign` (issuer `auth`, subject `user-42`, audience `orders`), with the key
+/// options and the extra options given.
+fn jws_sign(key: &[&str], claims: &str, extra: &[&str]) -> String {
+    let output = cli()
+        .args(["jws", "sign", "--issuer", "auth", "--subject", "user-42"])
+        .args(["--audience", "orders"])
+        .args(key)
+        .args(extra)
+        .write_stdin(claims)
+        .output()
+        .expect("runs");
+    succeeded(&output).trim().to_owned()
+}
+
+/// `jws verify` of `token` (on stdin) for issuer `auth` and audience `orders`, with the key
+/// options and the extra options given.
+fn jws_verify(key: &[&str], token: &str, extra: &[&str]) -> std::process::Output {
+    cli()
+        .args(["jws", "verify", "--issuer", "auth", "--audience", "orders"])
+        .args(key)
+        .args(extra)
+        .write_stdin(token)
+        .output()
+        .expect("runs")
+}
+
+/// RFC 3339 of now moved by `offset`, for `--at`.
+fn at(offset: time::Duration) -> String {
+    (time::OffsetDateTime::now_utc() + offset)
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("formats")
+}
+
+/// Ed25519 (the seed in a file or in the environment, the public set from `keygen`) and HS256
+/// (the secret in the environment or a file, under its thumbprint or a kid given to both):
+/// what `jws sign` signs, `jws verify` verifies and shows.
+#[test]
+fn jws_sign_then_verify_with_ed25519_and_hs256() {
+    let dir = folder("jws-round-trip");
+    let (seed, set) = ed25519_key(&dir, "signing");
+    let jwks = ["--jwks", arg(&set)];
+    let claims = r#"{"scope":"read","roles":["admin"]}"#;
+    let by_file = jws_sign(&["--key-file", arg(&seed)], claims, &["--ttl", "1m"]);
+    let shown = succeeded(&jws_verify(&jwks, &by_file, &[]));
+    let view: serde_json::Value = serde_json::from_str(&shown).expect("JSON");
+    assert_eq!(view["subject"], "user-42");
+    assert_eq!(view["claims"]["scope"], "read");
+    assert_eq!(view["claims"]["roles"][0], "admin");
+    assert_eq!(view["claims"]["iss"], "auth");
+    assert_eq!(view["claims"]["aud"], "orders");
+    assert_eq!(view["token_id"].as_str().map(str::len), Some(22));
+    let time = |field: &str| {
+        time::OffsetDateTime::parse(
+            view[field].as_str().expect("a time"),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("RFC 3339")
+    };
+    assert_eq!(
+        time("expires_at") - time("issued_at"),
+        time::Duration::minutes(1)
+    );
+    // The token as an argument, as `open` takes it.
+    let by_argument = cli()
+        .args(["jws", "verify", "--issuer", "auth", "--audience", "orders"])
+        .args(jwks)
+        .arg(&by_file)
+        .output()
+        .expect("runs");
+    succeeded(&by_argument);
+
+    let seed_text = std::fs::read_to_string(&seed).expect("read");
+    let by_env = cli()
+        .env("JWS_SIGNING_KEY", seed_text.trim())
+        .args(["jws", "sign", "--issuer", "auth", "--subject", "user-42"])
+        .args(["--audience", "orders"])
+        .write_stdin("{}")
+        .output()
+        .expect("runs");
+    succeeded(&jws_verify(&jwks, succeeded(&by_env).trim(), &[]));
+
+    let secret = keygen();
+    let secret_file = dir.join("shared.secret");
+    std::fs::write(&secret_file, format!("{secret}\n")).expect("written");
+    set_mode(&secret_file, 0o600);
+    let from_file = ["--hs256", "--key-file", arg(&secret_file)];
+    for kid in [&[][..], &["--kid", "s1"]] {
+        let signed = cli()
+            .env("JWS_SIGNING_KEY", &secret)
+            .args(["jws", "sign", "--hs256", "--issuer", "auth"])
+            .args(["--subject", "user-42", "--audience", "orders"])
+            .args(kid)
+            .write_stdin(claims)
+            .output()
+            .expect("runs");
+        let token = succeeded(&signed);
+        let verified = succeeded(&jws_verify(&from_file, &token, kid));
+        let view: serde_json::Value = serde_json::from_str(&verified).expect("JSON");
+        assert_eq!(view["claims"]["scope"], "read", "{kid:?}");
+        let other_kid = jws_verify(&from_file, &token, &["--kid", "s2"]);
+        assert_eq!(other_kid.status.code(), Some(4), "{kid:?}");
+        let public_set = jws_verify(&jwks, &token, &[]);
+        assert_eq!(public_set.status.code(), Some(4), "{kid:?}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Every refusal of `jws verify` exits with `open`'s code for it; the claims may not take a
+/// registered name; `--help` lists the codes.
+#[test]
+fn jws_verify_refusals_have_open_s_exit_codes() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    let dir = folder("jws-exit-codes");
+    let (seed, set) = ed25519_key(&dir, "signing");
+    let (other_seed, _) = ed25519_key(&dir, "other");
+    let jwks = ["--jwks", arg(&set)];
+    let with_k1 = dir.join("k1.jwks");
+    let k1_seed = dir.join("k1.key");
+    let output = cli()
+        .args(["keygen", "--ed25519", "--kid", "k1", "--out", arg(&k1_seed)])
+        .output()
+        .expect("runs");
+    std::fs::write(&with_k1, succeeded(&output)).expect("written");
+    let token = jws_sign(&["--key-file", arg(&k1_seed)], "{}", &["--kid", "k1"]);
+    let k1 = ["--jwks", arg(&with_k1)];
+    let code =
+        |key: &[&str], token: &str, extra: &[&str]| jws_verify(key, token, extra).status.code();
+    assert_eq!(code(&k1, &token, &[]), Some(0));
+
+    let audience = cli()
+        .args(["jws", "verify", "--issuer", "auth", "--audience", "billing"])
+        .args(k1)
+        .write_stdin(token.as_str())
+        .output()
+        .expect("runs");
+    assert_eq!(audience.status.code(), Some(4), "wrong audience");
+    assert!(String::from_utf8_lossy(&audience.stderr).contains("audience"));
+    let issuer = cli()
+        .args([
+            "jws",
+            "verify",
+            "--issuer",
+            "elsewhere",
+            "--audience",
+            "orders",
+        ])
+        .args(k1)
+        .write_stdin(token.as_str())
+        .output()
+        .expect("runs");
+    assert_eq!(issuer.status.code(), Some(4), "wrong issuer");
+
+    let later = at(time::Duration::minutes(10));
+    assert_eq!(code(&k1, &token, &["--at", &later]), Some(5), "expired");
+    let just_after = at(time::Duration::seconds(5 * 60 + 30));
+    assert_eq!(
+        code(&k1, &token, &["--at", &just_after]),
+        Some(0),
+        "within the leeway"
+    );
+    assert_eq!(
+        code(&k1, &token, &["--at", &just_after, "--leeway", "0s"]),
+        Some(5),
+        "no leeway"
+    );
+    let earlier = at(-time::Duration::hours(1));
+    assert_eq!(
+        code(&k1, &token, &["--at", &earlier]),
+        Some(8),
+        "not yet valid"
+    );
+
+    let mut changed = token.clone().into_bytes();
+    let payload = token.find('.').expect("a header") + 10;
+    changed[payload] = if changed[payload] == b'A' { b'B' } else { b'A' };
+    let changed = String::from_utf8(changed).expect("ASCII");
+    assert_eq!(code(&k1, &changed, &[]), Some(4), "tampered");
+
+    let forged = jws_sign(&["--key-file", arg(&other_seed)], "{}", &["--kid", "k1"]);
+    assert_eq!(
+        code(&k1, &forged, &[]),
+        Some(4),
+        "another key under the kid"
+    );
+    let unknown = jws_sign(&["--key-file", arg(&other_seed)], "{}", &[]);
+    assert_eq!(
+        code(&jwks, &unknown, &[]),
+        Some(4),
+        "another key, its own kid"
+    );
+
+    let secret = keygen();
+    let hs256 = cli()
+        .env("JWS_SIGNING_KEY", &secret)
+        .args(["jws", "sign", "--hs256", "--kid", "k1", "--issuer", "auth"])
+        .args(["--subject", "user-42", "--audience", "orders"])
+        .write_stdin("{}")
+        .output()
+        .expect("runs");
+    let hs256 = succeeded(&hs256);
+    let mismatch = jws_verify(&k1, hs256.trim(), &[]);
+    assert_eq!(
+        mismatch.status.code(),
+        Some(4),
+        "HS256 under an Ed25519 key"
+    );
+    assert!(String::from_utf8_lossy(&mismatch.stderr).contains("algorithm"));
+
+    let rs256 = format!(
+        "{}.{}.{}",
+        B64.encode(r#"{"alg":"RS256","kid":"rsa-1"}"#),
+        B64.encode("{}"),
+        B64.encode([7u8; 256])
+    );
+    let unsupported = jws_verify(&k1, &rs256, &[]);
+    assert_eq!(unsupported.status.code(), Some(4), "RS256");
+    assert!(
+        String::from_utf8_lossy(&unsupported.stderr).contains("signed with RS256"),
+        "{}",
+        String::from_utf8_lossy(&unsupported.stderr)
+    );
+    assert_eq!(code(&k1, "not.a-token", &[]), Some(3), "malformed");
+    assert_eq!(
+        code(&k1, &token, &["--max-token-len", "100"]),
+        Some(7),
+        "too large"
+    );
+    assert_eq!(
+        code(&k1, &token, &["--leeway", "2h"]),
+        Some(2),
+        "leeway over an hour"
+    );
+    assert_eq!(
+        code(&k1, &token, &["--kid", "k1"]),
+        Some(2),
+        "--kid names an HS256 secret, not a key of the set"
+    );
+
+    let registered = cli()
+        .args(["jws", "sign", "--key-file", arg(&seed), "--issuer", "auth"])
+        .args(["--subject", "user-42", "--audience", "orders"])
+        .write_stdin(r#"{"sub":"admin"}"#)
+        .output()
+        .expect("runs");
+    assert_eq!(registered.status.code(), Some(1));
+    assert!(registered.stdout.is_empty(), "no token");
+    assert!(String::from_utf8_lossy(&registered.stderr).contains("registered claim name"));
+    let help = stdout(
+        &cli()
+            .args(["jws", "verify", "--help"])
+            .output()
+            .expect("runs"),
+    );
+    for line in [
+        "3  malformed",
+        "4  invalid token",
+        "another issuer or audience",
+        "5  expired",
+    ] {
+        assert!(help.contains(line), "--help lists {line}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A world-readable seed is refused by `jws sign` and `jwks print` alike, naming the file,
+/// never the key.
+#[cfg(unix)]
+#[test]
+fn jws_keys_readable_by_others_are_refused() {
+    let dir = folder("jws-shared-key");
+    let (seed, _) = ed25519_key(&dir, "signing");
+    set_mode(&seed, 0o644);
+    let seed_text = std::fs::read_to_string(&seed).expect("read");
+    let sign = cli()
+        .args(["jws", "sign", "--key-file", arg(&seed), "--issuer", "auth"])
+        .args(["--subject", "user-42", "--audience", "orders"])
+        .write_stdin("{}")
+        .output()
+        .expect("runs");
+    let print = cli()
+        .args(["jwks", "print", "--key-file", arg(&seed)])
+        .output()
+        .expect("runs");
+    for output in [sign, print] {
+        assert_eq!(output.status.code(), Some(1));
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(message.contains("readable by others"), "{message}");
+        assert!(!message.contains(seed_text.trim()), "never echoes the key");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `jwks print` of an old and a new key: one set that verifies the tokens of both, each under
+/// the kid given after it (or its thumbprint, as `keygen` names it); never a private part;
+/// two keys under one kid refused.
+#[test]
+fn jwks_print_publishes_old_and_new_keys_together() {
+    let dir = folder("jwks-print");
+    let (old, _) = ed25519_key(&dir, "old");
+    let (new, new_alone) = ed25519_key(&dir, "new");
+    let by_old = jws_sign(&["--key-file", arg(&old)], "{}", &["--kid", "2026-06"]);
+    let by_new = jws_sign(&["--key-file", arg(&new)], "{}", &[]);
+    let new_seed = std::fs::read_to_string(&new).expect("read");
+    let output = cli()
+        .env("NEW_JWS_KEY", new_seed.trim())
+        .args(["jwks", "print", "--key-file", arg(&old), "--kid", "2026-06"])
+        .args(["--key-env", "NEW_JWS_KEY"])
+        .output()
+        .expect("runs");
+    let printed = succeeded(&output);
+    let union: serde_json::Value = serde_json::from_str(&printed).expect("JSON");
+    let keys = union["keys"].as_array().expect("keys");
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0]["kid"], "2026-06");
+    let keygen_set: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&new_alone).expect("read")).expect("JSON");
+    assert_eq!(
+        keys[1], keygen_set["keys"][0],
+        "the set keygen printed for it"
+    );
+    assert!(keys.iter().all(|key| key.get("d").is_none()), "{printed}");
+    assert!(!printed.contains(new_seed.trim()));
+    let union_file = dir.join("union.jwks");
+    std::fs::write(&union_file, &printed).expect("written");
+    for token in [&by_old, &by_new] {
+        succeeded(&jws_verify(&["--jwks", arg(&union_file)], token, &[]));
+    }
+
+    let twice = cli()
+        .args([
+            "jwks",
+            "print",
+            "--key-file",
+            arg(&new),
+            "--key-file",
+            arg(&new),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(twice.status.code(), Some(1), "one key twice");
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("two keys have the kid"));
+    let one_kid = cli()
+        .args(["jwks", "print", "--key-file", arg(&old), "--kid", "k"])
+        .args(["--key-file", arg(&new), "--kid", "k"])
+        .output()
+        .expect("runs");
+    assert_eq!(one_kid.status.code(), Some(1), "one kid for two keys");
+    let kid_first = cli()
+        .args(["jwks", "print", "--kid", "k", "--key-file", arg(&old)])
+        .output()
+        .expect("runs");
+    assert_eq!(kid_first.status.code(), Some(2), "a kid before any key");
+    let no_key = cli().args(["jwks", "print"]).output().expect("runs");
+    assert_eq!(no_key.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `jwe export-key` writes the purpose's JWE keys to a new file of mode 600 (under umask 000
+/// too): the set `Sealer::export_jwe_secret_keys` gives, under the kid of what `seal --format
+/// jwe` sealed; stdout names the file and kids, never a key; an existing file (or a link) is
+/// left alone unless `--force`, and no temporary file stays behind.
+#[cfg(unix)]
+#[test]
+fn jwe_export_key_writes_a_private_set_once() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    use sealed_session::{Format, Key, Sealer};
+    let dir = folder("jwe-export");
+    let key = keygen();
+    let key_file = dir.join("session.key");
+    std::fs::write(&key_file, format!("{key}\n")).expect("written");
+    set_mode(&key_file, 0o600);
+    let token = seal(&key, r#"{"roles":["admin"]}"#, &["--format", "jwe"]);
+    let export = [
+        "jwe",
+        "export-key",
+        "--key-file",
+        "session.key",
+        "--purpose",
+        "session",
+    ];
+    let output = after_shell(
+        "umask 000",
+        &dir,
+        &[&export[..], &["--out", "session.jwks"]].concat(),
+    );
+    let said = succeeded(&output);
+    let out = dir.join("session.jwks");
+    assert_eq!(mode(&out), 0o600);
+    let written = std::fs::read_to_string(&out).expect("read");
+    let sealer = Sealer::builder(Key::from_base64(&key).expect("a key"), "session")
+        .with_format(Format::Jwe)
+        .build()
+        .expect("a sealer");
+    assert_eq!(written.trim(), sealer.export_jwe_secret_keys());
+    let set: serde_json::Value = serde_json::from_str(&written).expect("JSON");
+    let jwk = &set["keys"][0];
+    assert_eq!(jwk["kty"], "oct");
+    assert_eq!(jwk["alg"], "dir");
+    let k = jwk["k"].as_str().expect("k");
+    let kid = jwk["kid"].as_str().expect("kid");
+    assert!(
+        said.contains("session.jwks") && said.contains(kid),
+        "{said}"
+    );
+    assert!(!said.contains(k) && !said.contains(&key), "{said}");
+    let header = token.split('.').next().expect("a header");
+    let header: serde_json::Value =
+        serde_json::from_slice(&B64.decode(header).expect("base64url")).expect("JSON");
+    assert_eq!(header["kid"], kid, "the key the token names");
+
+    let again = after_shell(
+        "true",
+        &dir,
+        &[&export[..], &["--out", "session.jwks"]].concat(),
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("read"),
+        written,
+        "untouched"
+    );
+    std::os::unix::fs::symlink("elsewhere", dir.join("link.jwks")).expect("a symlink");
+    let through_link = after_shell(
+        "true",
+        &dir,
+        &[&export[..], &["--out", "link.jwks"]].concat(),
+    );
+    assert_eq!(through_link.status.code(), Some(1), "a planted link");
+    assert!(
+        !dir.join("elsewhere").exists(),
+        "nothing written through it"
+    );
+
+    set_mode(&out, 0o644);
+    let other = [
+        "jwe",
+        "export-key",
+        "--key-file",
+        "session.key",
+        "--purpose",
+        "admin",
+    ];
+    let forced = after_shell(
+        "umask 000",
+        &dir,
+        &[&other[..], &["--out", "session.jwks", "--force"]].concat(),
+    );
+    succeeded(&forced);
+    assert_eq!(
+        mode(&out),
+        0o600,
+        "a secret stays private, whatever it replaced"
+    );
+    let replaced = std::fs::read_to_string(&out).expect("read");
+    assert_ne!(replaced, written, "the admin purpose's key");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("listing")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|name| name.contains(".tmp-")),
+        "{names:?}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
 }
