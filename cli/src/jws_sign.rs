@@ -9,6 +9,7 @@ use sealed_session::Error;
 use sealed_session::jwt::JwsIssuer;
 use time::Duration;
 
+use crate::jwks_serve::ScheduleArgs;
 use crate::keys::JwsKeySource;
 use crate::{Failure, duration};
 
@@ -17,6 +18,13 @@ use crate::{Failure, duration};
 pub struct SignArgs {
     #[command(flatten)]
     key: JwsKeySource,
+    /// Sign with the current key of a key schedule whose master secret is in this environment
+    /// variable (as `jwks serve` publishes it), instead of --key-env or --key-file.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["key_file", "hs256", "kid"])]
+    master_env: Option<String>,
+    /// With --master-env: the schedule's period.
+    #[arg(long, default_value = "1d", value_parser = duration::parse, requires = "master_env")]
+    period: Duration,
     /// The issuer (`iss`): the name the verifiers expect.
     #[arg(long)]
     issuer: String,
@@ -49,7 +57,15 @@ pub fn run(args: SignArgs, out: &mut dyn Write) -> Result<(), Failure> {
             "the claims must be a JSON object, such as {\"scope\":\"read\"}".into(),
         ));
     }
-    let mut issuer = JwsIssuer::new(args.key.load()?, &args.issuer).with_ttl(args.ttl);
+    let mut issuer = match &args.master_env {
+        Some(name) => ScheduleArgs {
+            master_env: name.clone(),
+            period: args.period,
+            ttl: args.ttl,
+        }
+        .issuer(&args.issuer)?,
+        None => JwsIssuer::new(args.key.load()?, &args.issuer).with_ttl(args.ttl),
+    };
     if let Some(kid) = &args.kid {
         issuer = issuer.with_kid(kid);
     }

@@ -7,6 +7,7 @@ mod duration;
 mod inspect;
 mod jwe_export;
 mod jwks;
+mod jwks_serve;
 mod jws_sign;
 mod jws_verify;
 mod keys;
@@ -191,7 +192,8 @@ enum Command {
         #[command(subcommand)]
         action: JwsAction,
     },
-    /// Publish the public keys of Ed25519 signing keys as a JWK Set.
+    /// Publish the public keys of Ed25519 signing keys as a JWK Set, or serve a key
+    /// schedule's set.
     Jwks {
         #[command(subcommand)]
         action: JwksAction,
@@ -228,6 +230,12 @@ enum JwksAction {
     #[command(after_help = "Example:
   sealed-session jwks print --key-file old.key --kid 2026-06 --key-file new.key --kid 2026-12 > jwks.json")]
     Print(jwks::PrintArgs),
+    /// Serve the JWK Set of a key schedule over HTTP, as a service would, for local testing:
+    /// a new key each period, the next published a period ahead (`jws sign --master-env` signs
+    /// with the current one). Prints the URL first.
+    #[command(after_help = "Example:
+  JWS_MASTER_KEY=$(sealed-session keygen) sealed-session jwks serve --period 1h --listen 127.0.0.1:8080")]
+    Serve(jwks_serve::ServeArgs),
 }
 
 /// The `jwe` commands.
@@ -329,7 +337,7 @@ impl Failure {
     }
 
     /// A signed token refused (`jws verify`): as [`Failure::of`], except that the verifier's
-    /// `Error::Config` names an algorithm it does not support (RS256, ES256…), the token's
+    /// `Error::Config` names an algorithm it does not support (PS256, RS384…), the token's
     /// fault and not the setup's: exit code 4, with the verifier's words.
     fn of_jws(error: Error) -> Failure {
         match error {
@@ -493,6 +501,9 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Jwks {
             action: JwksAction::Print(args),
         } => jwks::run(args, &mut std::io::stdout().lock())?,
+        Command::Jwks {
+            action: JwksAction::Serve(args),
+        } => jwks_serve::run(args, &mut std::io::stdout().lock())?,
         Command::Jwe {
             action: JweAction::ExportKey(args),
         } => jwe_export::run(args, &mut std::io::stdout().lock())?,

@@ -1,7 +1,7 @@
 //! The real `sealed-session` binary: keygen → seal → open, inspect without plaintext, every exit
 //! code, keys from the environment and from files, a world-readable key file refused,
 //! revocations, an interrupted snapshot write, the README's transcript, and the JOSE commands:
-//! `jws sign` → `jws verify`, `jwks print`, `jwe export-key`.
+//! `jws sign` → `jws verify`, `jwks print`, `jwks serve`, `jwe export-key`.
 
 use std::path::{Path, PathBuf};
 
@@ -1393,16 +1393,16 @@ fn jws_verify_refusals_have_open_s_exit_codes() {
     );
     assert!(String::from_utf8_lossy(&mismatch.stderr).contains("algorithm"));
 
-    let rs256 = format!(
+    let ps256 = format!(
         "{}.{}.{}",
-        B64.encode(r#"{"alg":"RS256","kid":"rsa-1"}"#),
+        B64.encode(r#"{"alg":"PS256","kid":"rsa-1"}"#),
         B64.encode("{}"),
         B64.encode([7u8; 256])
     );
-    let unsupported = jws_verify(&k1, &rs256, &[]);
-    assert_eq!(unsupported.status.code(), Some(4), "RS256");
+    let unsupported = jws_verify(&k1, &ps256, &[]);
+    assert_eq!(unsupported.status.code(), Some(4), "PS256");
     assert!(
-        String::from_utf8_lossy(&unsupported.stderr).contains("signed with RS256"),
+        String::from_utf8_lossy(&unsupported.stderr).contains("signed with PS256"),
         "{}",
         String::from_utf8_lossy(&unsupported.stderr)
     );
@@ -1652,4 +1652,100 @@ fn jwe_export_key_writes_a_private_set_once() {
         "{names:?}"
     );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// One GET of `path` on `address`, with these extra header lines; the status line, headers
+/// and body of the answer.
+fn http_get(address: &str, path: &str, headers: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(address).expect("connects");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nhost: {address}\r\n{headers}\r\n"
+    )
+    .expect("sent");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("an answer");
+    answer
+}
+
+/// `jwks serve` plays service A: the schedule's set with its caching headers (`304` to its
+/// `ETag`, `404` elsewhere), and `jws sign --master-env` signs tokens that verify with it.
+#[test]
+fn jwks_serve_publishes_the_schedule_that_jws_sign_signs_with() {
+    use std::io::BufRead as _;
+    let dir = folder("jwks-serve");
+    let master = keygen();
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("sealed-session"))
+        .args(["jwks", "serve", "--period", "1h", "--listen", "127.0.0.1:0"])
+        .args(["--requests", "3"])
+        .env("JWS_MASTER_KEY", &master)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("serves");
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("says where");
+    let url = line.trim().strip_prefix("serving http://").expect("a URL");
+    let (address, path) = url.split_once('/').expect("a path");
+    let path = format!("/{path}");
+
+    let first = http_get(address, &path, "");
+    assert!(first.starts_with("HTTP/1.1 200 OK"), "{first}");
+    assert!(
+        first.contains("cache-control: public, max-age=900"),
+        "{first}"
+    );
+    let etag = first
+        .lines()
+        .find_map(|line| line.strip_prefix("etag: "))
+        .expect("an ETag")
+        .to_owned();
+    let set = first.split_once("\r\n\r\n").expect("a body").1.to_owned();
+    let again = http_get(address, &path, &format!("if-none-match: {etag}\r\n"));
+    assert!(again.starts_with("HTTP/1.1 304 Not Modified"), "{again}");
+    assert!(http_get(address, "/elsewhere", "").starts_with("HTTP/1.1 404"));
+    assert!(
+        server.wait().expect("ends").success(),
+        "ends after 3 requests"
+    );
+
+    let jwks = dir.join("served.jwks");
+    std::fs::write(&jwks, set).expect("written");
+    let output = cli()
+        .args(["jws", "sign", "--issuer", "auth", "--subject", "user-42"])
+        .args([
+            "--audience",
+            "orders",
+            "--master-env",
+            "JWS_MASTER_KEY",
+            "--period",
+            "1h",
+        ])
+        .env("JWS_MASTER_KEY", &master)
+        .write_stdin("{}")
+        .output()
+        .expect("runs");
+    let token = succeeded(&output);
+    let verified = jws_verify(&["--jwks", arg(&jwks)], token.trim(), &[]);
+    assert!(stdout(&verified).contains("user-42"), "{verified:?}");
+    // Another period: the served set does not hold its key.
+    let output = cli()
+        .args(["jws", "sign", "--issuer", "auth", "--subject", "user-42"])
+        .args([
+            "--audience",
+            "orders",
+            "--master-env",
+            "JWS_MASTER_KEY",
+            "--period",
+            "2h",
+        ])
+        .env("JWS_MASTER_KEY", &master)
+        .write_stdin("{}")
+        .output()
+        .expect("runs");
+    let other = succeeded(&output);
+    let refused = jws_verify(&["--jwks", arg(&jwks)], other.trim(), &[]);
+    assert_eq!(refused.status.code(), Some(4));
 }
