@@ -190,6 +190,8 @@ async fn a_rotates_while_b_verifies_forged_kids_and_an_outage() {
 
     // 2. Ten thousand tokens with forged `kid`s: refused, at most one fetch per cooldown.
     let (_, good) = get(&client, &token_url, None).await;
+    // A refresh the last verification started is over before the count.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let before = count(
         &stats(&client, &a).await,
         &["key_set_full", "key_set_not_modified"],
