@@ -87,21 +87,10 @@ fn write_secret(path: &Path, bytes: &[u8], replace: bool) -> Result<(), Failure>
     if !replace && path.symlink_metadata().is_ok() {
         return Err(exists());
     }
-    let folder = path
-        .parent()
-        .filter(|folder| !folder.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| Failure::config(format!("{} is not a file name", path.display())))?;
     // A random name, created new: no one can plant anything at it in advance.
     let mut suffix = [0u8; 16];
     rand::Rng::fill_bytes(&mut rand::rng(), &mut suffix);
-    let temporary = folder.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        print::hex(&suffix)
-    ));
+    let (folder, temporary) = crate::keys::temporary_beside(path, &print::hex(&suffix))?;
     let mut file = new_private_file(&temporary).map_err(failed)?;
     let result = file
         .write_all(bytes)
@@ -115,7 +104,7 @@ fn write_secret(path: &Path, bytes: &[u8], replace: bool) -> Result<(), Failure>
             }
         })
         // The new name itself reaches the disk with the folder.
-        .and_then(|()| std::fs::File::open(folder).and_then(|folder| folder.sync_all()));
+        .and_then(|()| std::fs::File::open(&folder).and_then(|folder| folder.sync_all()));
     if !replace || result.is_err() {
         // Ours to remove: `create_new` made it (a rename that succeeded took it away).
         let _ = std::fs::remove_file(&temporary);

@@ -166,6 +166,20 @@ pub fn write_private_file(path: &Path, contents: &str) -> Result<(), Failure> {
         .map_err(|error| Failure::config(format!("cannot write {}: {error}", path.display())))
 }
 
+/// The folder of `path` and a temporary name beside it, `.<name>.tmp-<suffix>`, for a file
+/// written whole and then put in `path`'s place.
+pub fn temporary_beside(path: &Path, suffix: &str) -> Result<(PathBuf, PathBuf), Failure> {
+    let folder = path
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| Failure::config(format!("{} is not a file name", path.display())))?;
+    let temporary = folder.join(format!(".{}.tmp-{suffix}", name.to_string_lossy()));
+    Ok((folder.to_path_buf(), temporary))
+}
+
 /// A file that did not exist (not even as a symlink), readable and writable by its owner only:
 /// where a secret may be written without anyone else reading it at any moment.
 pub fn new_private_file(path: &Path) -> std::io::Result<std::fs::File> {

@@ -49,14 +49,7 @@ fn write_bytes_via(path: &Path, bytes: &[u8], suffix: &str) -> Result<(), Failur
             path.display()
         ))
     };
-    let folder = path
-        .parent()
-        .filter(|folder| !folder.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| Failure::config(format!("{} is not a file name", path.display())))?;
-    let temporary = folder.join(format!(".{}.tmp-{suffix}", name.to_string_lossy()));
+    let (folder, temporary) = crate::keys::temporary_beside(path, suffix)?;
     let mut file = new_private_file(&temporary).map_err(failed)?;
     let result = (|| {
         file.write_all(bytes)?;
@@ -70,7 +63,7 @@ fn write_bytes_via(path: &Path, bytes: &[u8], suffix: &str) -> Result<(), Failur
         file.sync_all()?;
         std::fs::rename(&temporary, path)?;
         // The rename itself reaches the disk with the folder.
-        std::fs::File::open(folder).and_then(|folder| folder.sync_all())
+        std::fs::File::open(&folder).and_then(|folder| folder.sync_all())
     })();
     if result.is_err() {
         // Ours to remove: `create_new` made it.

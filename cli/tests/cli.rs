@@ -1669,6 +1669,19 @@ fn http_get(address: &str, path: &str, headers: &str) -> String {
     answer
 }
 
+/// `jws sign --master-env` of `{}`: a token of the key schedule of `master` and `period`.
+fn sign_with_schedule(master: &str, period: &str) -> String {
+    let output = cli()
+        .args(["jws", "sign", "--issuer", "auth", "--subject", "user-42"])
+        .args(["--audience", "orders", "--master-env", "JWS_MASTER_KEY"])
+        .args(["--period", period])
+        .env("JWS_MASTER_KEY", master)
+        .write_stdin("{}")
+        .output()
+        .expect("runs");
+    succeeded(&output)
+}
+
 /// `jwks serve` plays service A: the schedule's set with its caching headers (`304` to its
 /// `ETag`, `404` elsewhere), and `jws sign --master-env` signs tokens that verify with it.
 #[test]
@@ -1713,39 +1726,11 @@ fn jwks_serve_publishes_the_schedule_that_jws_sign_signs_with() {
 
     let jwks = dir.join("served.jwks");
     std::fs::write(&jwks, set).expect("written");
-    let output = cli()
-        .args(["jws", "sign", "--issuer", "auth", "--subject", "user-42"])
-        .args([
-            "--audience",
-            "orders",
-            "--master-env",
-            "JWS_MASTER_KEY",
-            "--period",
-            "1h",
-        ])
-        .env("JWS_MASTER_KEY", &master)
-        .write_stdin("{}")
-        .output()
-        .expect("runs");
-    let token = succeeded(&output);
+    let token = sign_with_schedule(&master, "1h");
     let verified = jws_verify(&["--jwks", arg(&jwks)], token.trim(), &[]);
     assert!(stdout(&verified).contains("user-42"), "{verified:?}");
     // Another period: the served set does not hold its key.
-    let output = cli()
-        .args(["jws", "sign", "--issuer", "auth", "--subject", "user-42"])
-        .args([
-            "--audience",
-            "orders",
-            "--master-env",
-            "JWS_MASTER_KEY",
-            "--period",
-            "2h",
-        ])
-        .env("JWS_MASTER_KEY", &master)
-        .write_stdin("{}")
-        .output()
-        .expect("runs");
-    let other = succeeded(&output);
+    let other = sign_with_schedule(&master, "2h");
     let refused = jws_verify(&["--jwks", arg(&jwks)], other.trim(), &[]);
     assert_eq!(refused.status.code(), Some(4));
 }

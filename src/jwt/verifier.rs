@@ -372,7 +372,18 @@ impl JwsVerifier {
         token: &str,
         now: OffsetDateTime,
     ) -> Result<Verified<T>, Error> {
-        let payload = self.authentic_payload(token)?;
+        self.verify_with(token, now, || self.keys())
+    }
+
+    /// [`JwsVerifier::verify_at`] with the keys `keys` gives, asked for only once the token's
+    /// header has been read (a malformed token is malformed whatever the keys).
+    pub(super) fn verify_with<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        now: OffsetDateTime,
+        keys: impl FnOnce() -> Result<Arc<VerifyingKeys>, Error>,
+    ) -> Result<Verified<T>, Error> {
+        let payload = self.authentic_payload_with(token, keys)?;
         let registered: Registered =
             serde_json::from_slice(&payload).map_err(|_| Error::Malformed)?;
         self.check(&registered, now)?;
@@ -392,7 +403,17 @@ impl JwsVerifier {
 
     /// The signature layer: checks the shape, the header, the key and the signature, and
     /// returns the payload's bytes (not yet read as claims).
+    #[cfg(test)]
     pub(super) fn authentic_payload(&self, token: &str) -> Result<Vec<u8>, Error> {
+        self.authentic_payload_with(token, || self.keys())
+    }
+
+    /// [`JwsVerifier::authentic_payload`] with the keys `keys` gives.
+    fn authentic_payload_with(
+        &self,
+        token: &str,
+        keys: impl FnOnce() -> Result<Arc<VerifyingKeys>, Error>,
+    ) -> Result<Vec<u8>, Error> {
         provider::ensure_installed()?;
         if token.len() > self.max_token_len {
             return Err(Error::TooLarge);
@@ -412,7 +433,7 @@ impl JwsVerifier {
         if header.crit.is_some() || header.b64.is_some() {
             return Err(Error::Malformed);
         }
-        let keys = self.keys()?;
+        let keys = keys()?;
         // A token in an algorithm no key here can have (RS256 from an identity provider, say)
         // is named as such: "unknown key" would send its reader hunting for a missing `kid`.
         let entry = keys

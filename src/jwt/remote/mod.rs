@@ -75,10 +75,8 @@ struct Shared {
 struct State {
     keys: Option<Arc<VerifyingKeys>>,
     etag: Option<String>,
-    /// Until when the set is used without a refresh.
+    /// Until when the set is used without a refresh (and, the stale bound added, at all).
     fresh_until: Option<Instant>,
-    /// Until when the set is used at all (its freshness plus the stale bound).
-    usable_until: Option<Instant>,
     /// When the last fetch started: the cooldown counts from it.
     last_attempt: Option<Instant>,
     /// The fetch under way, if any: every caller that needs one waits on it.
@@ -202,10 +200,12 @@ impl RemoteKeySet {
     pub(crate) fn keys_now(&self) -> Option<Arc<VerifyingKeys>> {
         let now = Instant::now();
         let mut state = self.shared.lock();
-        let keys = state
-            .keys
-            .clone()
-            .filter(|_| state.usable_until.is_some_and(|until| now < until))?;
+        let stale_bound = to_std(self.shared.options.max_stale);
+        let keys = state.keys.clone().filter(|_| {
+            state
+                .fresh_until
+                .is_some_and(|until| now < until + stale_bound)
+        })?;
         let stale = state.fresh_until.is_none_or(|until| now >= until);
         if stale && self.may_fetch(&state, now) && tokio::runtime::Handle::try_current().is_ok() {
             // Not awaited: this token is verified with the set in hand.
@@ -350,9 +350,7 @@ impl Shared {
         };
         let lifetime =
             freshness.bounded(options.default_cache, options.min_cache, options.max_cache);
-        let fresh_until = now + to_std(lifetime);
-        state.fresh_until = Some(fresh_until);
-        state.usable_until = Some(fresh_until + to_std(options.max_stale));
+        state.fresh_until = Some(now + to_std(lifetime));
         state.status.last_error = None;
     }
 

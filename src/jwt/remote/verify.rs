@@ -51,8 +51,10 @@ impl JwsVerifier {
         let KeySource::Remote(remote) = self.key_source() else {
             return self.verify(token);
         };
-        remote.usable_keys().await?;
-        match self.verify(token) {
+        // The set in hand is looked up once: verifying does not ask the cache again.
+        let keys = remote.usable_keys().await?;
+        let now = time::OffsetDateTime::now_utc();
+        match self.verify_with(token, now, || Ok(keys)) {
             Err(Error::UnknownKey) => match token_kid(token) {
                 Some(kid) if remote.refetch_for(&kid).await => self.verify(token),
                 _ => Err(Error::UnknownKey),
