@@ -1,7 +1,8 @@
 //! Two microservices as processes over HTTP on loopback: service A (`examples/jwks_issuer`)
 //! issues tokens with keys that rotate every 5 seconds and serves its JWK Set; service B
 //! (`examples/jwks_verifier`) verifies them with A's set, fetched and cached. The test plays the
-//! client: it takes A's tokens to B, floods B with forged `kid`s, and takes A down.
+//! client: it takes A's tokens to B, floods B with forged `kid`s, and takes A down; then runs A
+//! as a fleet of three, clocks apart, behind one re-pointed URL, restarting one.
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -254,4 +255,125 @@ async fn a_rotates_while_b_verifies_forged_kids_and_an_outage() {
     );
     let b_stats = stats(&client, &b).await;
     assert!(b_stats["failures"].as_u64() >= Some(1), "{b_stats}");
+}
+
+/// A fleet of service A: three instances with one master secret, their clocks 2 s apart (one
+/// ahead, one behind, through libfaketime), behind one URL that a load balancer keeps
+/// re-pointing (a TCP proxy, severing its connections at each turn), one instance restarted
+/// mid-run (a rolling deploy). B verifies the tokens of all three across two rotations: none is
+/// refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_of_issuers_with_clocks_apart_behind_one_url() {
+    use sealed_session_test_support::proxy::Proxy;
+    use sealed_session_test_support::redis_server::LIBFAKETIME;
+    assert!(
+        std::path::Path::new(LIBFAKETIME).exists(),
+        "{LIBFAKETIME} is missing: run scripts/install-redis.sh (scripts/test.sh does)"
+    );
+    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    let master = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let start_a = |clock: &str| {
+        Service::start(
+            "jwks_issuer",
+            &[
+                ("JWS_MASTER_KEY", master.clone()),
+                ("ROTATION_SECONDS", "10".into()),
+                ("TOKEN_TTL_SECONDS", "5".into()),
+                ("ISSUER", "service-a".into()),
+                ("LD_PRELOAD", LIBFAKETIME.into()),
+                ("FAKETIME", clock.into()),
+                ("FAKETIME_DONT_FAKE_MONOTONIC", "1".into()),
+            ],
+        )
+    };
+    let port = |service: &Service| -> u16 {
+        service
+            .url
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.parse().ok())
+            .expect("a port")
+    };
+    let clocks = ["+2s", "+0s", "-2s"];
+    let mut fleet: Vec<Service> = clocks.iter().map(|clock| start_a(clock)).collect();
+    let balancer = Proxy::start(port(&fleet[0]));
+    let b = Service::start(
+        "jwks_verifier",
+        &[
+            (
+                "JWKS_URL",
+                format!("http://127.0.0.1:{}/.well-known/jwks.json", balancer.port),
+            ),
+            ("ISSUER", "service-a".into()),
+            ("AUDIENCE", "orders".into()),
+            ("CACHE_MIN_SECONDS", "1".into()),
+            ("CACHE_MAX_SECONDS", "60".into()),
+            ("COOLDOWN_SECONDS", "2".into()),
+        ],
+    );
+    let whoami = format!("{}/whoami", b.url);
+    // The clocks are apart: the first instance's tokens are issued 4 s after the last one's.
+    let mut issued = Vec::new();
+    for instance in &fleet {
+        let (_, token) = get(
+            &client,
+            &format!("{}/token?sub=alice&aud=orders", instance.url),
+            None,
+        )
+        .await;
+        let payload = token.split('.').nth(1).expect("a payload");
+        let claims: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64"))
+                .expect("JSON");
+        issued.push(claims["iat"].as_i64().expect("iat"));
+    }
+    assert!((3..=5).contains(&(issued[0] - issued[2])), "iat {issued:?}");
+
+    let started = Instant::now();
+    let mut kids = Vec::new();
+    let (mut verified, mut turn, mut restarted) = (0, 0, false);
+    let mut last_turn = Instant::now();
+    while started.elapsed() < Duration::from_secs(25) {
+        if last_turn.elapsed() > Duration::from_millis(300) {
+            turn += 1;
+            balancer.redirect(port(&fleet[turn % fleet.len()]));
+            last_turn = Instant::now();
+        }
+        if !restarted && started.elapsed() > Duration::from_secs(12) {
+            // A rolling deploy: the balancer stops sending to the instance, it restarts.
+            balancer.redirect(port(&fleet[0]));
+            fleet[1].stop();
+            fleet[1] = start_a(clocks[1]);
+            restarted = true;
+        }
+        let issuer = &fleet[verified % fleet.len()];
+        let (status, token) = get(
+            &client,
+            &format!("{}/token?sub=alice&aud=orders", issuer.url),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (status, body) = get(&client, &whoami, Some(&token)).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (200, "alice"),
+            "token {verified} of the instance whose clock is {} refused (kid {}) after {:?}",
+            clocks[verified % clocks.len()],
+            kid_of(&token),
+            started.elapsed()
+        );
+        if !kids.contains(&kid_of(&token)) {
+            kids.push(kid_of(&token));
+        }
+        verified += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(kids.len() >= 3, "two rotations at least: {kids:?}");
+    let b_stats = stats(&client, &b).await;
+    println!(
+        "fleet: {verified} tokens from 3 instances 2 s apart, {} keys, {turn} re-pointings, one \
+         restart, none refused; B: {b_stats}",
+        kids.len()
+    );
 }
