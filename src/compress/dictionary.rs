@@ -7,10 +7,12 @@ use std::sync::Arc;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
+use super::encoder::{PresetDictionary, WINDOW_LEN};
 use crate::Error;
 
 /// The longest dictionary that DEFLATE can use: its window, 32 KiB.
 pub(crate) const MAX_DICTIONARY_LEN: usize = 32 * 1024;
+const _: () = assert!(MAX_DICTIONARY_LEN == WINDOW_LEN);
 
 /// Length of a [`DictionaryId`] in bytes.
 pub(crate) const DICTIONARY_ID_LEN: usize = 2;
@@ -36,8 +38,10 @@ pub(crate) const DICTIONARY_ID_LEN: usize = 2;
 #[derive(Clone)]
 pub struct Dictionary(Arc<DictionaryBytes>);
 
+/// The bytes, with the hash chains the encoder searches them by (built once, here, rather than
+/// for every stream), and their digest.
 struct DictionaryBytes {
-    bytes: Box<[u8]>,
+    preset: PresetDictionary,
     digest: [u8; 32],
 }
 
@@ -98,7 +102,7 @@ impl Dictionary {
         }
         let digest = Sha256::digest(&bytes).into();
         Dictionary(Arc::new(DictionaryBytes {
-            bytes: bytes.into_boxed_slice(),
+            preset: PresetDictionary::new(bytes),
             digest,
         }))
     }
@@ -141,6 +145,12 @@ impl Dictionary {
         &self.0.digest
     }
 
+    /// The bytes with their index, for the encoder (once `deflate_into` takes it up).
+    #[allow(dead_code)]
+    pub(crate) fn preset(&self) -> &PresetDictionary {
+        &self.0.preset
+    }
+
     /// The bytes.
     ///
     /// ```
@@ -148,7 +158,7 @@ impl Dictionary {
     /// ```
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0.bytes
+        self.0.preset.as_bytes()
     }
 
     /// The number of bytes.
@@ -158,7 +168,7 @@ impl Dictionary {
     /// ```
     #[must_use]
     pub fn len(&self) -> usize {
-        self.0.bytes.len()
+        self.as_bytes().len()
     }
 
     /// Whether the dictionary is empty (it then helps nothing).
@@ -168,7 +178,7 @@ impl Dictionary {
     /// ```
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.0.bytes.is_empty()
+        self.as_bytes().is_empty()
     }
 }
 

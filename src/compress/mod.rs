@@ -21,6 +21,9 @@
 
 mod deflate;
 mod dictionary;
+// Used by the dictionaries (their index) and by the tests until `deflate_into` takes it up.
+#[cfg_attr(not(any(test, fuzzing)), allow(dead_code))]
+mod encoder;
 #[cfg(test)]
 mod tests;
 
