@@ -58,6 +58,10 @@
 mod aead;
 mod aliases;
 mod compress;
+// The DEFLATE encoder, for the `deflate_encoder` fuzz target only.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub use compress::fuzzing as deflate_fuzzing;
 mod error;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]

@@ -100,3 +100,10 @@ write("redis_read", "scan", b"\x00" + f"*2\r\n$1\r\n0\r\n*2\r\n$33\r\n{member}\r
 write("redis_read", "stream", b"\x01" + (
     "*1\r\n*2\r\n$3\r\n1-0\r\n*4\r\n$1\r\nm\r\n$33\r\n" + member + "\r\n$1\r\nt\r\n$13\r\n1893456000000\r\n").encode())
 write("redis_read", "info", b"\x02" + b"*4\r\n$17\r\nlast-generated-id\r\n$3\r\n5-0\r\n$13\r\nentries-added\r\n:5\r\n")
+
+# deflate_encoder: a level byte, a 2-byte big-endian dictionary length, the dictionary, the input.
+def encoder_case(level, dictionary, data):
+    return bytes([level]) + len(dictionary).to_bytes(2, "big") + dictionary + data
+write("deflate_encoder", "plain", encoder_case(1, b"", state * 3))
+write("deflate_encoder", "dictionary", encoder_case(0, DICT, env))
+write("deflate_encoder", "runs", encoder_case(8, b"ab" * 20, b"ab" * 300 + bytes(range(256))))

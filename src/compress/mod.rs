@@ -28,6 +28,13 @@ mod encoder;
 mod tests;
 
 pub(crate) use deflate::{deflate_into, inflate_into};
+
+/// The encoder, for the `deflate_encoder` fuzz target (built only under `cfg(fuzzing)`, which
+/// `cargo fuzz` sets).
+#[cfg(fuzzing)]
+pub mod fuzzing {
+    pub use super::encoder::{Encoder, Level, PresetDictionary};
+}
 pub(crate) use dictionary::DICTIONARY_ID_LEN;
 pub use dictionary::{Dictionary, DictionaryId};
 
