@@ -28,19 +28,17 @@ const STORED: u32 = 0b00;
 const FIXED: u32 = 0b01;
 const DYNAMIC: u32 = 0b10;
 
-/// A dynamic block's codes and its header, run-length coded.
+/// A dynamic block's code lengths and its header, run-length coded: all that its size
+/// needs. The bit patterns are made only for a block that is written.
 struct Dynamic {
     litlen_lengths: [u8; LITLEN_SYMBOLS],
-    litlen_codes: [u16; LITLEN_SYMBOLS],
     dist_lengths: [u8; DIST_SYMBOLS],
-    dist_codes: [u16; DIST_SYMBOLS],
     /// Literal/length and distance lengths sent (HLIT + 257, HDIST + 1).
     litlen_sent: usize,
     dist_sent: usize,
     /// Code-length code lengths sent, in [`CODE_LENGTH_ORDER`] (HCLEN + 4).
     code_length_sent: usize,
     code_length_lengths: [u8; CODE_LENGTH_SYMBOLS],
-    code_length_codes: [u16; CODE_LENGTH_SYMBOLS],
     /// The lengths as code-length symbols: (symbol, its extra bits' value).
     runs: [(u8, u8); LITLEN_SYMBOLS + DIST_SYMBOLS],
     run_count: usize,
@@ -52,14 +50,11 @@ impl Dynamic {
     fn new(symbols: &Symbols) -> Dynamic {
         let mut block = Dynamic {
             litlen_lengths: [0; LITLEN_SYMBOLS],
-            litlen_codes: [0; LITLEN_SYMBOLS],
             dist_lengths: [0; DIST_SYMBOLS],
-            dist_codes: [0; DIST_SYMBOLS],
             litlen_sent: 0,
             dist_sent: 0,
             code_length_sent: 0,
             code_length_lengths: [0; CODE_LENGTH_SYMBOLS],
-            code_length_codes: [0; CODE_LENGTH_SYMBOLS],
             runs: [(0, 0); LITLEN_SYMBOLS + DIST_SYMBOLS],
             run_count: 0,
             bits: 0,
@@ -70,8 +65,6 @@ impl Dynamic {
             &mut block.litlen_lengths,
         );
         code_lengths(&symbols.dist_freq, MAX_CODE_LEN, &mut block.dist_lengths);
-        canonical_codes(&block.litlen_lengths, &mut block.litlen_codes);
-        canonical_codes(&block.dist_lengths, &mut block.dist_codes);
         block.litlen_sent = sent(&block.litlen_lengths, 257);
         block.dist_sent = sent(&block.dist_lengths, 1);
 
@@ -92,7 +85,6 @@ impl Dynamic {
             MAX_CODE_LENGTH_CODE_LEN,
             &mut block.code_length_lengths,
         );
-        canonical_codes(&block.code_length_lengths, &mut block.code_length_codes);
         block.code_length_sent = 4.max(
             CODE_LENGTH_ORDER
                 .iter()
@@ -119,6 +111,14 @@ impl Dynamic {
     }
 
     fn write(&self, writer: &mut BitWriter<'_>, symbols: &Symbols) {
+        let mut litlen_codes = [0; LITLEN_SYMBOLS];
+        let mut dist_codes = [0; DIST_SYMBOLS];
+        let mut code_length_codes = [0; CODE_LENGTH_SYMBOLS];
+        let litlen_lengths = &self.litlen_lengths[..self.litlen_sent];
+        let dist_lengths = &self.dist_lengths[..self.dist_sent];
+        canonical_codes(litlen_lengths, &mut litlen_codes[..self.litlen_sent]);
+        canonical_codes(dist_lengths, &mut dist_codes[..self.dist_sent]);
+        canonical_codes(&self.code_length_lengths, &mut code_length_codes);
         writer.put((self.litlen_sent - 257) as u32, 5);
         writer.put((self.dist_sent - 1) as u32, 5);
         writer.put((self.code_length_sent - 4) as u32, 4);
@@ -128,7 +128,7 @@ impl Dynamic {
         for &(symbol, extra) in &self.runs[..self.run_count] {
             let symbol = usize::from(symbol);
             writer.put(
-                u32::from(self.code_length_codes[symbol]),
+                u32::from(code_length_codes[symbol]),
                 u32::from(self.code_length_lengths[symbol]),
             );
             match symbol {
@@ -141,8 +141,8 @@ impl Dynamic {
         write_symbols(
             writer,
             symbols,
-            (&self.litlen_codes, &self.litlen_lengths),
-            (&self.dist_codes, &self.dist_lengths),
+            (&litlen_codes, &self.litlen_lengths),
+            (&dist_codes, &self.dist_lengths),
         );
     }
 }

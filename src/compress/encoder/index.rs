@@ -6,12 +6,25 @@
 
 use super::{MIN_MATCH, WINDOW_LEN};
 
-/// The hash of the three bytes starting at `at` (which must have two more after it), in
-/// `bits` bits: a multiplicative hash, whose high bits mix all three bytes.
+/// The three bytes starting at `at` (which must have two more after it), mixed: a
+/// multiplicative hash, whose high bits depend on all three bytes. [`hash_bits`] takes as
+/// many of them as a table needs, so that one mix serves both indexes.
+#[inline]
+pub(super) fn mix3(bytes: &[u8], at: usize) -> u32 {
+    let [a, b, c] = [bytes[at], bytes[at + 1], bytes[at + 2]];
+    (u32::from(a) | u32::from(b) << 8 | u32::from(c) << 16).wrapping_mul(0x9e37_79b1)
+}
+
+/// The top `bits` bits of a [`mix3`].
+#[inline]
+pub(super) fn hash_bits(mixed: u32, bits: u32) -> u32 {
+    mixed >> (32 - bits)
+}
+
+/// The hash of the three bytes starting at `at`, in `bits` bits.
 #[inline]
 pub(super) fn hash3(bytes: &[u8], at: usize, bits: u32) -> u32 {
-    let key = u32::from(bytes[at]) | u32::from(bytes[at + 1]) << 8 | u32::from(bytes[at + 2]) << 16;
-    key.wrapping_mul(0x9e37_79b1) >> (32 - bits)
+    hash_bits(mix3(bytes, at), bits)
 }
 
 /// The table size in bits for `len` positions: about one slot per position, from 2^8 to 2^15.

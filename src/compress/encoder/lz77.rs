@@ -8,7 +8,7 @@
 //! the bytes it produces, as RFC 1951 allows.
 
 use super::codes::{DIST_SYMBOLS, END_OF_BLOCK, LITLEN_SYMBOLS, dist_code, length_code};
-use super::index::{DictionaryIndex, InputIndex, hash3};
+use super::index::{DictionaryIndex, InputIndex, hash_bits, hash3, mix3};
 use super::{MAX_MATCH, MIN_MATCH, WINDOW_LEN};
 
 /// A 3-byte copy farther back than this costs more bits than three literals: it is not taken.
@@ -228,9 +228,10 @@ impl<'a> Matcher<'a> {
         if at + MIN_MATCH > self.input.len() {
             return None;
         }
-        let hash = hash3(self.input, at, self.index.bits());
+        let mixed = mix3(self.input, at);
+        let hash = hash_bits(mixed, self.index.bits());
         let found = if max_len >= MIN_MATCH && held_len < max_len {
-            self.longest(at, max_len, held_len, hash)
+            self.longest(at, max_len, held_len, mixed)
         } else {
             None
         };
@@ -239,13 +240,14 @@ impl<'a> Matcher<'a> {
     }
 
     /// The longest copy for `input[at..at + max_len]` longer than `held_len`: first among
-    /// earlier input positions, nearest first, then in the dictionary.
+    /// earlier input positions, nearest first, then in the dictionary. `mixed` is the
+    /// [`mix3`] of its first three bytes.
     fn longest(
         &self,
         at: usize,
         max_len: usize,
         held_len: usize,
-        hash: u32,
+        mixed: u32,
     ) -> Option<(usize, usize)> {
         let input = self.input;
         let current = &input[at..at + max_len];
@@ -259,7 +261,7 @@ impl<'a> Matcher<'a> {
         let worth = |len: usize, dist: usize| len > MIN_MATCH || dist <= TOO_FAR;
 
         let lowest = at.saturating_sub(WINDOW_LEN);
-        let mut candidate = self.index.first(hash);
+        let mut candidate = self.index.first(hash_bits(mixed, self.index.bits()));
         while candidate != 0 && chain > 0 {
             let from = candidate as usize - 1;
             if from < lowest {
@@ -295,7 +297,7 @@ impl<'a> Matcher<'a> {
                     input[pos - dict_len]
                 }
             };
-            let mut candidate = index.first(hash3(input, at, index.bits()));
+            let mut candidate = index.first(hash_bits(mixed, index.bits()));
             while let Some(from) = candidate
                 && chain > 0
                 && from >= lowest

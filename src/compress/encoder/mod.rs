@@ -82,11 +82,13 @@ impl PresetDictionary {
 
 /// How hard the encoder looks for copies, from 1 (fastest) to 9 (smallest output).
 ///
-/// Level 1 takes the first good copy at each position (greedy), looking at 4 earlier
-/// positions with the same three bytes. From level 2 on, a copy waits one position in case a
-/// longer one starts there (lazy matching, as zlib's levels 4 to 9), and each level looks at
-/// twice as many candidates as the one before (8 at level 2, 2048 at level 9). Every level
-/// chooses the shortest block kind.
+/// Level 1 takes the longest copy found at each position (greedy), looking at 4 earlier
+/// positions with the same three bytes, and does not index the inside of copies longer than
+/// 16 bytes. From level 2 on, a copy is held back one position in case a longer one starts
+/// there (lazy matching, as zlib's levels 4 to 9), and more candidates are looked at: 8 at
+/// level 2, then 16, 32, 64, 128, 256, 1024 and 2048 at level 9. A 3-byte copy more than
+/// 4096 bytes back is never taken (it costs more than its literals). Every level writes the
+/// shortest of the stored, fixed and dynamic block.
 ///
 /// ```ignore
 /// assert_eq!(Level::new(0), Level::new(1));
