@@ -157,27 +157,6 @@ fn sent(lengths: &[u8], minimum: usize) -> usize {
 }
 
 /// Bits the symbols take with the code of `lengths`.
-/// A size no dynamic block of `symbols` can go under, in bits: its smallest header (the block
-/// header, HLIT, HDIST, HCLEN and four code-length code lengths: 29 bits) and the symbols'
-/// entropy, which no prefix code beats (Shannon), with the copies' extra bits.
-fn dynamic_lower_bound(symbols: &Symbols) -> u64 {
-    let entropy = |freqs: &[u32]| {
-        let total: u32 = freqs.iter().sum();
-        if total == 0 {
-            return 0.0;
-        }
-        let total = f64::from(total);
-        freqs
-            .iter()
-            .filter(|&&freq| freq > 0)
-            .map(|&freq| f64::from(freq) * (total / f64::from(freq)).log2())
-            .sum::<f64>()
-    };
-    let bits = entropy(&symbols.litlen_freq) + entropy(&symbols.dist_freq);
-    // Rounded down, less one for the floating point's last bit: a bound, never above.
-    29 + symbols.extra_bits + (bits.floor() as u64).saturating_sub(1)
-}
-
 fn cost(freqs: &[u32], lengths: &[u8]) -> u64 {
     freqs
         .iter()
@@ -283,12 +262,8 @@ pub(super) fn write_block(
         + symbols.extra_bits;
     // Three header bits, padding to the byte, LEN and NLEN, the bytes.
     let stored = (at + 3).div_ceil(8) * 8 - at + 32 + 8 * raw.len() as u64;
-    // Building a dynamic code costs more than the rest of a small block: build it only when
-    // it might beat the others. When it cannot, the block is the one it would have been.
-    let dynamic = (fixed.min(stored) > dynamic_lower_bound(symbols)).then(|| Dynamic::new(symbols));
-    let bits = fixed
-        .min(stored)
-        .min(dynamic.as_ref().map_or(u64::MAX, |dynamic| dynamic.bits));
+    let dynamic = Dynamic::new(symbols);
+    let bits = fixed.min(stored).min(dynamic.bits);
     if (at + bits).div_ceil(8) > max_len as u64 {
         return false;
     }
@@ -308,7 +283,7 @@ pub(super) fn write_block(
             (&FIXED_LITLEN_CODES, &FIXED_LITLEN_LENGTHS),
             (&FIXED_DIST_CODES, &[FIXED_DIST_LENGTH; DIST_SYMBOLS]),
         );
-    } else if let Some(dynamic) = dynamic {
+    } else {
         writer.put(DYNAMIC, 2);
         dynamic.write(writer, symbols);
     }
@@ -334,35 +309,6 @@ mod tests {
             }
         }
         lengths
-    }
-
-    /// The bound is under every dynamic block's size, for random and skewed symbol counts.
-    #[test]
-    fn the_dynamic_lower_bound_is_a_bound() {
-        let mut seed = 0x9e37_79b9_u32;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed
-        };
-        for round in 0..200 {
-            let mut symbols = Symbols::default();
-            let used = 1 + next() as usize % LITLEN_SYMBOLS;
-            for _ in 0..used {
-                let symbol = next() as usize % LITLEN_SYMBOLS;
-                symbols.litlen_freq[symbol] += 1 + next() % (1 + round * 7);
-            }
-            symbols.litlen_freq[END_OF_BLOCK] = 1;
-            for _ in 0..next() % 8 {
-                symbols.dist_freq[next() as usize % DIST_SYMBOLS] += 1 + next() % 50;
-            }
-            let dynamic = Dynamic::new(&symbols);
-            assert!(
-                dynamic_lower_bound(&symbols) <= dynamic.bits,
-                "round {round}"
-            );
-        }
     }
 
     #[test]
