@@ -20,15 +20,7 @@ pub(super) fn code_lengths(freqs: &[u32], limit: u8, lengths: &mut [u8]) {
     debug_assert!(freqs.len() <= MAX_SYMBOLS && freqs.len() >= 2);
     debug_assert_eq!(freqs.len(), lengths.len());
     lengths.fill(0);
-    // Frequency above, symbol below: one sort orders by frequency, ties by symbol.
-    let mut sorted = [0u64; MAX_SYMBOLS];
-    let mut used = 0;
-    for (symbol, &freq) in freqs.iter().enumerate() {
-        if freq > 0 {
-            sorted[used] = (u64::from(freq) << 16) | symbol as u64;
-            used += 1;
-        }
-    }
+    let used = freqs.iter().filter(|&&freq| freq > 0).count();
     if used < 2 {
         // One symbol (or none) takes one bit, and so does a partner that never occurs.
         let first = (0..freqs.len()).find(|&s| freqs[s] > 0).unwrap_or(0);
@@ -37,13 +29,14 @@ pub(super) fn code_lengths(freqs: &[u32], limit: u8, lengths: &mut [u8]) {
         lengths[partner] = 1;
         return;
     }
+    let mut sorted = [0u32; MAX_SYMBOLS];
     let sorted = &mut sorted[..used];
-    sorted.sort_unstable();
+    sort_by_frequency(freqs, sorted);
 
     let mut depth = [0u32; MAX_SYMBOLS];
     let depth = &mut depth[..used];
-    for (slot, key) in depth.iter_mut().zip(sorted.iter()) {
-        *slot = (key >> 16) as u32;
+    for (slot, &key) in depth.iter_mut().zip(sorted.iter()) {
+        *slot = freqs[key as usize];
     }
     minimum_redundancy_lengths(depth);
 
@@ -56,7 +49,7 @@ pub(super) fn code_lengths(freqs: &[u32], limit: u8, lengths: &mut [u8]) {
     limit_lengths(&mut count, limit);
 
     // Longest codes to the least frequent symbols: `sorted` runs from least to most frequent.
-    let mut symbols = sorted.iter().map(|key| (key & 0xffff) as usize);
+    let mut symbols = sorted.iter().map(|&symbol| symbol as usize);
     for len in (1..=limit).rev() {
         for _ in 0..count[len] {
             if let Some(symbol) = symbols.next() {
@@ -64,6 +57,35 @@ pub(super) fn code_lengths(freqs: &[u32], limit: u8, lengths: &mut [u8]) {
             }
         }
     }
+}
+
+/// Writes the used symbols of `freqs` (as many as `sorted` holds) into `sorted`, least
+/// frequent first, ties by symbol.
+///
+/// A counting sort, as libdeflate's: a frequency below the number of symbols used has a bucket
+/// of its own, filled in symbol order; the few frequencies above share the last bucket, which
+/// alone is compared. Most symbols of a session-sized block occur a handful of times.
+fn sort_by_frequency(freqs: &[u32], sorted: &mut [u32]) {
+    let used = sorted.len();
+    let last = used - 1;
+    let mut starts = [0u16; MAX_SYMBOLS + 1];
+    for &freq in freqs.iter().filter(|&&freq| freq > 0) {
+        starts[(freq as usize).min(last) + 1] += 1;
+    }
+    for bucket in 1..=used {
+        starts[bucket] += starts[bucket - 1];
+    }
+    let last_start = usize::from(starts[last]);
+    for (symbol, &freq) in freqs.iter().enumerate() {
+        if freq > 0 {
+            let bucket = (freq as usize).min(last);
+            sorted[usize::from(starts[bucket])] = symbol as u32;
+            starts[bucket] += 1;
+        }
+    }
+    // The last bucket (frequencies of `last` and more) ends the list; order it by frequency,
+    // then symbol.
+    sorted[last_start..].sort_unstable_by_key(|&symbol| (freqs[symbol as usize], symbol));
 }
 
 /// Replaces the ascending frequencies in `a` (at least two) with the depths of their leaves

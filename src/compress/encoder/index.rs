@@ -1,30 +1,62 @@
-//! Hash chains: where earlier occurrences of the next three bytes start.
+//! Hash chains: where earlier occurrences of the next three (or four) bytes start.
 //!
 //! Two indexes are searched for every position: the input's own, built as the stream goes
 //! (sized to the input, so a short stream clears a short table), and the preset dictionary's,
 //! built once when the dictionary is made and only read afterwards.
+//!
+//! The fast levels hash four bytes, the others three: with four, a position whose next four
+//! bytes occurred nowhere before finds an empty chain at once, where three-byte sequences such
+//! as JSON's `":"` or `","` would have it compare against every earlier one; a 3-byte copy is
+//! seldom shorter than its literals anyway.
 
-use super::{MIN_MATCH, WINDOW_LEN};
+use super::WINDOW_LEN;
 
-/// The three bytes starting at `at` (which must have two more after it), mixed: a
-/// multiplicative hash, whose high bits depend on all three bytes. [`hash_bits`] takes as
-/// many of them as a table needs, so that one mix serves both indexes.
-#[inline]
-pub(super) fn mix3(bytes: &[u8], at: usize) -> u32 {
-    let [a, b, c] = [bytes[at], bytes[at + 1], bytes[at + 2]];
-    (u32::from(a) | u32::from(b) << 8 | u32::from(c) << 16).wrapping_mul(0x9e37_79b1)
+/// How many bytes a hash covers: 3 or 4.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum HashLen {
+    Three,
+    Four,
 }
 
-/// The top `bits` bits of a [`mix3`].
+impl HashLen {
+    /// The bytes a position needs after it to be hashed.
+    #[inline]
+    pub(super) fn bytes(self) -> usize {
+        match self {
+            HashLen::Three => 3,
+            HashLen::Four => 4,
+        }
+    }
+
+    /// The bytes starting at `at` (which must have [`Self::bytes`] of them) as one word, the
+    /// first in the low byte: what two positions must share to be worth comparing further.
+    #[inline]
+    pub(super) fn word(self, bytes: &[u8], at: usize) -> u32 {
+        match self {
+            HashLen::Three => {
+                let [a, b, c] = [bytes[at], bytes[at + 1], bytes[at + 2]];
+                u32::from(a) | u32::from(b) << 8 | u32::from(c) << 16
+            }
+            // (Never `None`: the callers check the length; no panic path either way.)
+            HashLen::Four => bytes[at..]
+                .first_chunk::<4>()
+                .map_or(0, |w| u32::from_le_bytes(*w)),
+        }
+    }
+
+    /// A [`Self::word`] mixed: a multiplicative hash, whose high bits depend on every byte.
+    /// [`hash_bits`] takes as many of them as a table needs, so that one mix serves both
+    /// indexes.
+    #[inline]
+    pub(super) fn mix(word: u32) -> u32 {
+        word.wrapping_mul(0x9e37_79b1)
+    }
+}
+
+/// The top `bits` bits of a [`HashLen::mix`].
 #[inline]
 pub(super) fn hash_bits(mixed: u32, bits: u32) -> u32 {
     mixed >> (32 - bits)
-}
-
-/// The hash of the three bytes starting at `at`, in `bits` bits.
-#[inline]
-pub(super) fn hash3(bytes: &[u8], at: usize, bits: u32) -> u32 {
-    hash_bits(mix3(bytes, at), bits)
 }
 
 /// The table size in bits for `len` positions: about one slot per position, from 2^8 to 2^15.
@@ -32,9 +64,9 @@ fn table_bits(len: usize) -> u32 {
     len.max(1).next_power_of_two().trailing_zeros().clamp(8, 15)
 }
 
-/// The index of a preset dictionary: for each hash, the last position with it, and for each
-/// position, the one before it with the same hash. Positions fit 16 bits (a dictionary is at
-/// most the 32 KiB window); `NONE` ends a chain.
+/// The index of a preset dictionary for one [`HashLen`]: for each hash, the last position with
+/// it, and for each position, the one before it with the same hash. Positions fit 16 bits (a
+/// dictionary is at most the 32 KiB window); `NONE` ends a chain.
 pub(super) struct DictionaryIndex {
     bits: u32,
     head: Box<[u16]>,
@@ -44,15 +76,22 @@ pub(super) struct DictionaryIndex {
 const NONE: u16 = u16::MAX;
 
 impl DictionaryIndex {
-    /// The index of `dictionary` (at most [`WINDOW_LEN`] bytes): every position with three
-    /// bytes after it in the dictionary itself.
-    pub(super) fn new(dictionary: &[u8]) -> DictionaryIndex {
+    /// The index of `dictionary` (at most [`WINDOW_LEN`] bytes): every position with
+    /// `hash_len` bytes after it in the dictionary itself.
+    pub(super) fn new(dictionary: &[u8], hash_len: HashLen) -> DictionaryIndex {
         debug_assert!(dictionary.len() <= WINDOW_LEN);
-        let bits = table_bits(dictionary.len());
+        // Four slots per position: built once, the table may be sparse, so that a position
+        // of the input whose bytes are nowhere in the dictionary mostly finds an empty slot
+        // instead of another sequence's chain.
+        let bits = (4 * dictionary.len())
+            .max(1)
+            .next_power_of_two()
+            .trailing_zeros()
+            .clamp(8, 17);
         let mut head = vec![NONE; 1 << bits].into_boxed_slice();
         let mut prev = vec![NONE; dictionary.len()].into_boxed_slice();
-        for at in 0..(dictionary.len() + 1).saturating_sub(MIN_MATCH) {
-            let hash = hash3(dictionary, at, bits) as usize;
+        for at in 0..(dictionary.len() + 1).saturating_sub(hash_len.bytes()) {
+            let hash = hash_bits(HashLen::mix(hash_len.word(dictionary, at)), bits) as usize;
             prev[at] = head[hash];
             head[hash] = at as u16;
         }
@@ -64,7 +103,7 @@ impl DictionaryIndex {
         self.bits
     }
 
-    /// The latest dictionary position whose three bytes hash to `hash` (in [`Self::bits`]).
+    /// The latest dictionary position whose first bytes hash to `hash` (in [`Self::bits`]).
     #[inline]
     pub(super) fn first(&self, hash: u32) -> Option<usize> {
         let at = self.head[hash as usize];
@@ -119,12 +158,6 @@ impl InputIndex {
         self.prev[at & self.ring_mask] = before;
         *slot = at as u32 + 1;
         before
-    }
-
-    /// The latest position recorded with `hash` (plus one, 0 for none).
-    #[inline]
-    pub(super) fn first(&self, hash: u32) -> u32 {
-        self.head[hash as usize]
     }
 
     /// The position recorded before `at` with the same hash (plus one, 0 for none).

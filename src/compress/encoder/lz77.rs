@@ -8,7 +8,7 @@
 //! the bytes it produces, as RFC 1951 allows.
 
 use super::codes::{DIST_SYMBOLS, END_OF_BLOCK, LITLEN_SYMBOLS, dist_code, length_code};
-use super::index::{DictionaryIndex, InputIndex, hash_bits, hash3, mix3};
+use super::index::{DictionaryIndex, HashLen, InputIndex, hash_bits};
 use super::{MAX_MATCH, MIN_MATCH, WINDOW_LEN};
 
 /// A 3-byte copy farther back than this costs more bits than three literals: it is not taken.
@@ -29,6 +29,8 @@ pub(super) struct Search {
     /// Greedy only: the positions inside a copy longer than this are not indexed (a long run
     /// would fill the chains with itself).
     pub(super) max_insert: u16,
+    /// How many bytes the hash chains cover.
+    pub(super) hash_len: HashLen,
 }
 
 /// What the matcher found in one block's part of the input.
@@ -84,6 +86,11 @@ impl Symbols {
         self.litlen_freq[END_OF_BLOCK + 1 + code] += 1;
         self.dist_freq[dist_code] += 1;
         self.extra_bits += u64::from(len_extra + dist_extra);
+    }
+
+    /// How many literals and copies there are.
+    pub(super) fn len(&self) -> usize {
+        self.items.len()
     }
 
     /// The literals and copies, in order.
@@ -210,9 +217,10 @@ impl<'a> Matcher<'a> {
     }
 
     fn insert(&mut self, at: usize) {
-        if at + MIN_MATCH <= self.input.len() {
-            let hash = hash3(self.input, at, self.index.bits());
-            self.index.insert(at, hash);
+        let hash_len = self.search.hash_len;
+        if at + hash_len.bytes() <= self.input.len() {
+            let mixed = HashLen::mix(hash_len.word(self.input, at));
+            self.index.insert(at, hash_bits(mixed, self.index.bits()));
         }
     }
 
@@ -225,29 +233,37 @@ impl<'a> Matcher<'a> {
         held_len: usize,
     ) -> Option<(usize, usize)> {
         let max_len = (end - at).min(MAX_MATCH);
-        if at + MIN_MATCH > self.input.len() {
+        let hash_len = self.search.hash_len;
+        if at + hash_len.bytes() > self.input.len() {
             return None;
         }
-        let mixed = mix3(self.input, at);
-        let hash = hash_bits(mixed, self.index.bits());
-        let found = if max_len >= MIN_MATCH && held_len < max_len {
-            self.longest(at, max_len, held_len, mixed)
-        } else {
-            None
+        let mixed = HashLen::mix(hash_len.word(self.input, at));
+        // Indexing `at` first hands back the input's latest position with its hash: the
+        // search starts there, and `at` itself is never a candidate (it is no earlier).
+        let input_first = self.index.insert(at, hash_bits(mixed, self.index.bits()));
+        let dictionary_first = match self.dictionary {
+            Some((_, index)) if at < WINDOW_LEN => index.first(hash_bits(mixed, index.bits())),
+            _ => None,
         };
-        self.index.insert(at, hash);
-        found
+        if (input_first == 0 && dictionary_first.is_none())
+            || max_len < MIN_MATCH
+            || held_len >= max_len
+        {
+            return None;
+        }
+        self.longest(at, max_len, held_len, input_first, dictionary_first)
     }
 
     /// The longest copy for `input[at..at + max_len]` longer than `held_len`: first among
-    /// earlier input positions, nearest first, then in the dictionary. `mixed` is the
-    /// [`mix3`] of its first three bytes.
+    /// earlier input positions, nearest first, from `input_first` (a position plus one, 0 for
+    /// none), then in the dictionary, from `dictionary_first`.
     fn longest(
         &self,
         at: usize,
         max_len: usize,
         held_len: usize,
-        mixed: u32,
+        input_first: u32,
+        dictionary_first: Option<usize>,
     ) -> Option<(usize, usize)> {
         let input = self.input;
         let current = &input[at..at + max_len];
@@ -261,7 +277,7 @@ impl<'a> Matcher<'a> {
         let worth = |len: usize, dist: usize| len > MIN_MATCH || dist <= TOO_FAR;
 
         let lowest = at.saturating_sub(WINDOW_LEN);
-        let mut candidate = self.index.first(hash_bits(mixed, self.index.bits()));
+        let mut candidate = input_first;
         while candidate != 0 && chain > 0 {
             let from = candidate as usize - 1;
             if from < lowest {
@@ -284,9 +300,7 @@ impl<'a> Matcher<'a> {
             candidate = next;
         }
 
-        if let Some((dictionary, index)) = self.dictionary
-            && at < WINDOW_LEN
-        {
+        if let Some((dictionary, index)) = self.dictionary {
             let dict_len = dictionary.len();
             // dist = at + dict_len - from, at most the window.
             let lowest = (at + dict_len).saturating_sub(WINDOW_LEN);
@@ -297,7 +311,7 @@ impl<'a> Matcher<'a> {
                     input[pos - dict_len]
                 }
             };
-            let mut candidate = index.first(hash_bits(mixed, index.bits()));
+            let mut candidate = dictionary_first;
             while let Some(from) = candidate
                 && chain > 0
                 && from >= lowest

@@ -9,7 +9,8 @@
 //!
 //! The output is a standard raw DEFLATE stream that any inflater reads, given the dictionary
 //! as its preset history. Each block (one for an input up to 65,535 bytes) is stored, fixed
-//! Huffman or dynamic Huffman, whichever is shortest, so a stream is never longer than its
+//! Huffman or dynamic Huffman, whichever is shortest (a block of fewer than 128 symbols is never
+//! dynamic: its header would cost more than it saves), so a stream is never longer than its
 //! input plus 5 bytes per 65,535 (and 2 bytes for an empty input).
 //!
 //! Only `std`, and nothing else of this crate: it could be a crate of its own. The parts:
@@ -38,7 +39,7 @@ mod tests;
 
 use self::bits::BitWriter;
 use self::block::{MAX_STORED_LEN, write_block};
-use self::index::{DictionaryIndex, InputIndex};
+use self::index::{DictionaryIndex, HashLen, InputIndex};
 use self::lz77::{Matcher, Search, Symbols};
 
 /// DEFLATE's window: how far back a copy may reach, and so the longest useful dictionary.
@@ -48,8 +49,8 @@ const MIN_MATCH: usize = 3;
 /// The longest copy.
 const MAX_MATCH: usize = 258;
 
-/// A preset dictionary with its hash chains, built once and shared by every stream that
-/// starts from it.
+/// A preset dictionary with its hash chains (of three bytes and of four, for the levels that
+/// hash each), built once and shared by every stream that starts from it.
 ///
 /// ```ignore
 /// let dictionary = PresetDictionary::new(b"{\"roles\":[]}".to_vec());
@@ -57,7 +58,8 @@ const MAX_MATCH: usize = 258;
 /// ```
 pub struct PresetDictionary {
     bytes: Box<[u8]>,
-    index: DictionaryIndex,
+    index3: DictionaryIndex,
+    index4: DictionaryIndex,
 }
 
 impl PresetDictionary {
@@ -67,10 +69,12 @@ impl PresetDictionary {
         if bytes.len() > WINDOW_LEN {
             bytes.drain(..bytes.len() - WINDOW_LEN);
         }
-        let index = DictionaryIndex::new(&bytes);
+        let index3 = DictionaryIndex::new(&bytes, HashLen::Three);
+        let index4 = DictionaryIndex::new(&bytes, HashLen::Four);
         PresetDictionary {
             bytes: bytes.into_boxed_slice(),
-            index,
+            index3,
+            index4,
         }
     }
 
@@ -106,6 +110,11 @@ impl Level {
     /// The search this level makes.
     fn search(self) -> Search {
         // (max_chain, nice_len, max_lazy, good_len, max_insert)
+        let hash_len = if self.0 <= 2 {
+            HashLen::Four
+        } else {
+            HashLen::Three
+        };
         let (max_chain, nice_len, max_lazy, good_len, max_insert) = match self.0 {
             1 => (4, 32, 0, 0, 16),
             2 => (8, 64, 16, 8, 0),
@@ -123,6 +132,7 @@ impl Level {
             max_lazy,
             good_len,
             max_insert,
+            hash_len,
         }
     }
 }
@@ -159,8 +169,15 @@ impl Encoder {
         let start = out.len();
         out.reserve(input.len().min(max_len) / 2 + 16);
         self.index.reset(input.len());
-        let dictionary = dictionary.map(|d| (&d.bytes[..], &d.index));
-        let mut matcher = Matcher::new(input, dictionary, &mut self.index, level.search());
+        let search = level.search();
+        let dictionary = dictionary.map(|d| {
+            let index = match search.hash_len {
+                HashLen::Three => &d.index3,
+                HashLen::Four => &d.index4,
+            };
+            (&d.bytes[..], index)
+        });
+        let mut matcher = Matcher::new(input, dictionary, &mut self.index, search);
         let mut writer = BitWriter::new(out);
         let mut block_start = 0;
         let fits = loop {
