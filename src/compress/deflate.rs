@@ -1,12 +1,22 @@
 //! The per-thread DEFLATE streams: deflating within a budget, inflating within a cap.
+//!
+//! Deflating: plaintexts up to [`OWN_ENCODER_MAX_LEN`] (the default state cap, 64 KiB) go
+//! through our encoder (`encoder/`), whose cost follows the input's length and whose
+//! dictionaries are indexed once; longer ones, which only a sealer with a raised state cap
+//! writes, go through flate2's, whose fixed setup no longer matters there and whose matcher
+//! and block splitting are tuned for long streams. Inflating is always flate2's.
 
 use std::cell::RefCell;
 
 use flate2::{Compress, Decompress, FlushCompress, FlushDecompress, Status};
 
 use super::Dictionary;
+use super::encoder::{Encoder, Level};
 use crate::Error;
 use crate::per_thread::with_reused;
+
+/// The longest plaintext our encoder compresses; flate2's takes longer ones.
+pub(super) const OWN_ENCODER_MAX_LEN: usize = 64 * 1024;
 
 /// This thread's compressor, with the level it was last set to.
 pub(super) struct Compressor {
@@ -15,6 +25,7 @@ pub(super) struct Compressor {
 }
 
 thread_local! {
+    pub(super) static ENCODER: RefCell<Option<Encoder>> = const { RefCell::new(None) };
     pub(super) static COMPRESSOR: RefCell<Option<Compressor>> = const { RefCell::new(None) };
     pub(super) static DECOMPRESSOR: RefCell<Option<Decompress>> = const { RefCell::new(None) };
 }
@@ -37,6 +48,13 @@ pub(crate) fn deflate_into(
     level: u32,
     dictionary: Option<&Dictionary>,
 ) -> bool {
+    if input.len() <= OWN_ENCODER_MAX_LEN {
+        // The encoder reads nothing of the last stream: see `Encoder`.
+        return with_reused(&ENCODER, Encoder::default, |encoder| {
+            let dictionary = dictionary.map(Dictionary::preset);
+            encoder.compress(input, dictionary, Level::new(level), out, budget)
+        });
+    }
     with_reused(
         &COMPRESSOR,
         || new_compressor(level),

@@ -145,8 +145,7 @@ impl Dictionary {
         &self.0.digest
     }
 
-    /// The bytes with their index, for the encoder (once `deflate_into` takes it up).
-    #[allow(dead_code)]
+    /// The bytes with their index, for the encoder.
     pub(crate) fn preset(&self) -> &PresetDictionary {
         &self.0.preset
     }

@@ -1,10 +1,13 @@
 //! Raw DEFLATE (RFC 1951) with preset dictionaries and a hard cap on what inflating may produce.
 //!
-//! Both directions run through `flate2` on its zlib-rs backend (pure Rust, and one of the flate2
-//! backends that support preset dictionaries). Each thread keeps one compressor and one
-//! decompressor and resets them for every stream, so nothing large is built per call and no
-//! session's bytes carry over into another's stream: a reset forgets all history, and a
-//! dictionary, when there is one, is the only history a stream starts with.
+//! Deflating runs through our own encoder (`encoder/`) for plaintexts up to 64 KiB: its tables
+//! are sized to the input, and a dictionary's hash chains are built once, with the
+//! dictionary; longer plaintexts (a sealer whose state cap was raised) go through `flate2`'s.
+//! Inflating always runs through `flate2` on its zlib-rs backend (pure Rust, and one of the
+//! flate2 backends that support preset dictionaries). Each thread keeps one encoder, one
+//! flate2 compressor and one decompressor, so nothing large is built per call, and no
+//! session's bytes carry over into another's stream: each starts from nothing but its
+//! dictionary, and reads none of the last stream's tables.
 //!
 //! Inflating writes into a reused, capped output buffer, grown by doubling up to one byte past
 //! `max_state_len`, so a small token that would inflate to gigabytes costs no more than that. It
@@ -12,17 +15,17 @@
 //! can choose its input. A stream that is truncated, corrupt, refers back before its start (or
 //! its dictionary), or has bytes after its end is [`Error::Malformed`].
 //!
-//! The per-thread compressor and decompressor keep the last stream's window (its plaintext)
-//! until the next stream on that thread overwrites it: zlib has no call that wipes it short of
-//! freeing the state, which would cost a fresh 300 KB of tables per seal.
+//! The per-thread decompressor (and the flate2 compressor, for long plaintexts) keep the last
+//! stream's window (its plaintext) until the next stream on that thread overwrites it: zlib
+//! has no call that wipes it short of freeing the state, which would cost a fresh 300 KB of
+//! tables per seal. Our encoder likewise keeps the last stream's literals in its symbol
+//! buffer until the next stream overwrites them (it never reads them again).
 //!
 //! The parts: `dictionary.rs` (preset dictionaries and their ids), `deflate.rs` (the per-thread
-//! streams, deflating within a budget, inflating within a cap).
+//! streams, deflating within a budget, inflating within a cap), `encoder/` (the encoder).
 
 mod deflate;
 mod dictionary;
-// Used by the dictionaries (their index) and by the tests until `deflate_into` takes it up.
-#[cfg_attr(not(any(test, fuzzing)), allow(dead_code))]
 mod encoder;
 #[cfg(test)]
 mod tests;

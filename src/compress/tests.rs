@@ -5,8 +5,9 @@ use std::cell::RefCell;
 use flate2::{Compress, Decompress, FlushCompress};
 use sha2::{Digest as _, Sha256};
 
-use super::deflate::{COMPRESSOR, Compressor, DECOMPRESSOR};
+use super::deflate::{COMPRESSOR, Compressor, DECOMPRESSOR, OWN_ENCODER_MAX_LEN};
 use super::dictionary::MAX_DICTIONARY_LEN;
+use super::encoder::{Encoder, Level};
 use crate::Error;
 
 #[test]
@@ -403,39 +404,52 @@ fn dictionaries_are_capped_at_the_window_and_named_by_digest() {
     assert!(!format!("{dict:?}").contains("251"));
 }
 
+/// Each stream is what a fresh encoder writes, whatever level the thread's reused one ran at
+/// before: our encoder for session-sized plaintexts, flate2's past [`OWN_ENCODER_MAX_LEN`].
 #[test]
 fn level_changes_between_streams_keep_each_stream_right() {
-    let json = session_json(40);
     let dict = sample_dictionary();
-    for level in [1, 9, 2, 2, 6, 1] {
-        for d in [None, Some(&dict)] {
-            let mut out = Vec::new();
-            assert!(super::deflate_into(
-                &json,
-                &mut out,
-                json.len() + 64,
-                level,
-                d
-            ));
-            assert_eq!(
-                inflate_into(&out, json.len(), &mut Vec::new(), d),
-                Ok(&json[..])
-            );
-            let fresh = {
-                let mut stream = Compress::new(flate2::Compression::new(level), false);
-                if let Some(d) = d {
-                    stream.set_dictionary(d.as_bytes()).expect("dictionary");
-                }
+    let session = session_json(40);
+    let long = session_json(2000);
+    assert!(session.len() <= OWN_ENCODER_MAX_LEN && long.len() > OWN_ENCODER_MAX_LEN);
+    for json in [session, long] {
+        for level in [1, 9, 2, 2, 6, 1] {
+            for d in [None, Some(&dict)] {
+                let mut out = Vec::new();
+                assert!(super::deflate_into(
+                    &json,
+                    &mut out,
+                    json.len() + 64,
+                    level,
+                    d
+                ));
+                assert_eq!(
+                    inflate_into(&out, json.len(), &mut Vec::new(), d),
+                    Ok(&json[..])
+                );
                 let mut fresh = Vec::with_capacity(json.len() + 64);
-                stream
-                    .compress_vec(&json, &mut fresh, FlushCompress::Finish)
-                    .expect("compresses");
-                fresh
-            };
-            assert_eq!(
-                out, fresh,
-                "a reused compressor writes what a fresh one does"
-            );
+                if json.len() <= OWN_ENCODER_MAX_LEN {
+                    assert!(Encoder::default().compress(
+                        &json,
+                        d.map(Dictionary::preset),
+                        Level::new(level),
+                        &mut fresh,
+                        usize::MAX
+                    ));
+                } else {
+                    let mut stream = Compress::new(flate2::Compression::new(level), false);
+                    if let Some(d) = d {
+                        stream.set_dictionary(d.as_bytes()).expect("dictionary");
+                    }
+                    stream
+                        .compress_vec(&json, &mut fresh, FlushCompress::Finish)
+                        .expect("compresses");
+                }
+                assert_eq!(
+                    out, fresh,
+                    "a reused compressor writes what a fresh one does"
+                );
+            }
         }
     }
 }
