@@ -232,16 +232,20 @@ fn write_symbols(
                 );
             }
             Symbol::Copy { len, dist } => {
+                // Each code with its extra bits in one write: at most 15 + 5 and 15 + 13 bits.
                 let (code, extra_len, extra) = length_code(len);
                 let code = END_OF_BLOCK + 1 + code;
+                let code_len = u32::from(litlen_lengths[code]);
                 writer.put(
-                    u32::from(litlen_codes[code]),
-                    u32::from(litlen_lengths[code]),
+                    u32::from(litlen_codes[code]) | extra << code_len,
+                    code_len + extra_len,
                 );
-                writer.put(extra, extra_len);
                 let (code, extra_len, extra) = dist_code(dist);
-                writer.put(u32::from(dist_codes[code]), u32::from(dist_lengths[code]));
-                writer.put(extra, extra_len);
+                let code_len = u32::from(dist_lengths[code]);
+                writer.put(
+                    u32::from(dist_codes[code]) | extra << code_len,
+                    code_len + extra_len,
+                );
             }
         }
     }

@@ -226,6 +226,10 @@ impl<'a> Matcher<'a> {
 
     /// Looks for a copy at `at` longer than `held_len` (and at least 3 bytes), ending by
     /// `end`, then indexes `at`. Returns its length and distance.
+    ///
+    /// Most positions find both chains empty: that path is kept short and inlined into the
+    /// parse loops, and the search proper ([`Self::longest`]) is a call of its own.
+    #[inline(always)]
     fn search_and_insert(
         &mut self,
         at: usize,
@@ -257,6 +261,7 @@ impl<'a> Matcher<'a> {
     /// The longest copy for `input[at..at + max_len]` longer than `held_len`: first among
     /// earlier input positions, nearest first, from `input_first` (a position plus one, 0 for
     /// none), then in the dictionary, from `dictionary_first`.
+    #[inline(never)]
     fn longest(
         &self,
         at: usize,
