@@ -1,13 +1,13 @@
-//! The DEFLATE encoders side by side: ours (`src/compress/encoder/`) against flate2's (zlib-rs),
-//! at levels 1 and 2, on the states of `benches/peers.rs` (small, medium, large), with and
-//! without that benchmark's dictionary.
+//! The DEFLATE encoders side by side: ours (`src/compress/encoder/`) at levels 1, 2, 4, 6 and 9
+//! against flate2's (zlib-rs) at levels 1 and 2, on the states of `benches/peers.rs` (small,
+//! medium, large), with and without that benchmark's dictionary.
 //!
 //! The input is the state's JSON alone (a sealed plaintext adds an envelope of a few dozen
 //! bytes before it). flate2 runs as the crate ran it before the encoder of its own: one reused
 //! `Compress`, reset for every stream, the dictionary set again each time.
 //!
-//! Before criterion runs, a table of compressed sizes, and the lengths of default tokens
-//! (`Sealer` at its default level, with and without the dictionary), is printed.
+//! Before criterion runs, a table of compressed sizes, and the lengths of tokens (`Sealer` at
+//! levels 1 and 2, with and without the dictionary), is printed.
 //!
 //! Run in `benches/`: `cargo bench --bench compress`.
 
@@ -30,6 +30,11 @@ mod peers;
 mod encoder;
 
 use encoder::{Encoder, Level, PresetDictionary};
+
+/// Our encoder's levels measured: each search of `Level` that differs from its neighbours'.
+const OURS_LEVELS: [u32; 5] = [1, 2, 4, 6, 9];
+/// flate2's levels measured: its two fastest, which the crate used.
+const FLATE2_LEVELS: [u32; 2] = [1, 2];
 
 /// flate2's encoder as `src/compress/deflate.rs` drove it before: reset, dictionary, one call.
 fn flate2_into(
@@ -68,50 +73,62 @@ fn ours_into(
 fn print_sizes(dictionary: &[u8], preset: &PresetDictionary) {
     let mut encoder = Encoder::default();
     let mut out = Vec::new();
-    println!(
-        "{:<8} {:<6} {:>6} {:>8} {:>8} {:>9} {:>9}",
-        "state", "dict", "json", "ours-L1", "ours-L2", "flate2-L1", "flate2-L2"
-    );
+    let columns: Vec<String> = OURS_LEVELS
+        .iter()
+        .map(|level| format!("ours-L{level}"))
+        .chain(FLATE2_LEVELS.iter().map(|level| format!("flate2-L{level}")))
+        .collect();
+    print!("{:<8} {:<6} {:>6}", "state", "dict", "json");
+    for column in &columns {
+        print!(" {column:>9}");
+    }
+    println!();
     for size in peers::SIZES {
         let json = serde_json::to_vec(&peers::state(size)).expect("serializes");
         for with in [false, true] {
             let mut sizes = Vec::new();
-            for level in [1, 2] {
+            for level in OURS_LEVELS {
                 let dictionary = with.then_some(preset);
                 sizes.push(ours_into(&mut encoder, &json, dictionary, level, &mut out));
             }
-            for level in [1, 2] {
+            for level in FLATE2_LEVELS {
                 let mut stream = Compress::new(flate2::Compression::new(level), false);
                 let dictionary = with.then_some(dictionary);
                 sizes.push(flate2_into(&mut stream, &json, dictionary, &mut out));
             }
-            println!(
-                "{:<8} {:<6} {:>6} {:>8} {:>8} {:>9} {:>9}",
+            print!(
+                "{:<8} {:<6} {:>6}",
                 size,
                 if with { "yes" } else { "no" },
-                json.len(),
-                sizes[0],
-                sizes[1],
-                sizes[2],
-                sizes[3]
+                json.len()
             );
+            for size in sizes {
+                print!(" {size:>9}");
+            }
+            println!();
         }
     }
     let key = Key::try_from(&[7u8; 32][..]).expect("32 bytes");
-    let plain = Sealer::new(key.clone(), "session");
-    let with_dictionary = Sealer::builder(key, "session")
-        .with_dictionary(Dictionary::new(dictionary.to_vec()))
-        .build()
-        .expect("valid settings");
-    println!("\ntoken characters (default sealer, Compression::Auto, level 2):");
-    for size in peers::SIZES {
-        let state = peers::state(size);
-        let token = |sealer: &Sealer| sealer.seal(peers::SUBJECT, &state).expect("seals").len();
-        println!(
-            "{size:<8} without dictionary {:>5}   with {:>5}",
-            token(&plain),
-            token(&with_dictionary)
-        );
+    for level in [1, 2] {
+        let plain = Sealer::builder(key.clone(), "session")
+            .with_compression_level(level)
+            .build()
+            .expect("valid settings");
+        let with_dictionary = Sealer::builder(key.clone(), "session")
+            .with_compression_level(level)
+            .with_dictionary(Dictionary::new(dictionary.to_vec()))
+            .build()
+            .expect("valid settings");
+        println!("\ntoken characters (Compression::Auto, level {level}):");
+        for size in peers::SIZES {
+            let state = peers::state(size);
+            let token = |sealer: &Sealer| sealer.seal(peers::SUBJECT, &state).expect("seals").len();
+            println!(
+                "{size:<8} without dictionary {:>5}   with {:>5}",
+                token(&plain),
+                token(&with_dictionary)
+            );
+        }
     }
     println!();
 }
@@ -119,7 +136,7 @@ fn print_sizes(dictionary: &[u8], preset: &PresetDictionary) {
 fn bench_encoders(c: &mut Criterion, dictionary: &[u8], preset: &PresetDictionary) {
     let mut encoder = Encoder::default();
     let mut flate2_streams =
-        [1, 2].map(|level| Compress::new(flate2::Compression::new(level), false));
+        FLATE2_LEVELS.map(|level| Compress::new(flate2::Compression::new(level), false));
     let mut out = Vec::new();
     for size in peers::SIZES {
         let json = serde_json::to_vec(&peers::state(size)).expect("serializes");
@@ -134,7 +151,7 @@ fn bench_encoders(c: &mut Criterion, dictionary: &[u8], preset: &PresetDictionar
                 .measurement_time(Duration::from_secs(2))
                 .warm_up_time(Duration::from_millis(500))
                 .sampling_mode(SamplingMode::Auto);
-            for level in [1, 2] {
+            for level in OURS_LEVELS {
                 group.bench_function(format!("ours-L{level}"), |b| {
                     b.iter(|| {
                         ours_into(
@@ -147,7 +164,7 @@ fn bench_encoders(c: &mut Criterion, dictionary: &[u8], preset: &PresetDictionar
                     });
                 });
             }
-            for (stream, level) in flate2_streams.iter_mut().zip([1, 2]) {
+            for (stream, level) in flate2_streams.iter_mut().zip(FLATE2_LEVELS) {
                 group.bench_function(format!("flate2-L{level}"), |b| {
                     b.iter(|| {
                         flate2_into(

@@ -90,6 +90,10 @@ impl Dictionary {
     /// A dictionary of `bytes`. Only the last [`Dictionary::MAX_LEN`] (32 KiB) can be used by
     /// DEFLATE; anything before them is dropped (and not part of the digest).
     ///
+    /// Its hash chains are built here, once, for every sealer and thread that uses it: 12 to
+    /// 36 bytes of memory per byte of dictionary (20 to 40 KiB for a sample of 1 to 2 KB, at
+    /// most 384 KiB for a 32 KiB one).
+    ///
     /// ```
     /// let dictionary = sealed_session::Dictionary::new(br#"{"roles":[],"csrf":""}"#.to_vec());
     /// assert_eq!(dictionary.len(), 22);

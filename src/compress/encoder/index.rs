@@ -80,14 +80,14 @@ impl DictionaryIndex {
     /// `hash_len` bytes after it in the dictionary itself.
     pub(super) fn new(dictionary: &[u8], hash_len: HashLen) -> DictionaryIndex {
         debug_assert!(dictionary.len() <= WINDOW_LEN);
-        // Four slots per position: built once, the table may be sparse, so that a position
-        // of the input whose bytes are nowhere in the dictionary mostly finds an empty slot
-        // instead of another sequence's chain.
+        // Up to four slots per position: built once, the table may be sparse, so that a
+        // position of the input whose bytes are nowhere in the dictionary mostly finds an
+        // empty slot instead of another sequence's chain. At most 2^16 slots (128 KiB).
         let bits = (4 * dictionary.len())
             .max(1)
             .next_power_of_two()
             .trailing_zeros()
-            .clamp(8, 17);
+            .clamp(8, 16);
         let mut head = vec![NONE; 1 << bits].into_boxed_slice();
         let mut prev = vec![NONE; dictionary.len()].into_boxed_slice();
         for at in 0..(dictionary.len() + 1).saturating_sub(hash_len.bytes()) {
