@@ -98,15 +98,30 @@ impl DictionaryIndex {
         DictionaryIndex { bits, head, prev }
     }
 
-    /// Its table size in bits.
-    pub(super) fn bits(&self) -> u32 {
-        self.bits
+    /// Its chains, for a [`DictionaryChains`] to read.
+    pub(super) fn chains(&self) -> DictionaryChains<'_> {
+        DictionaryChains {
+            shift: 32 - self.bits,
+            head: &self.head,
+            prev: &self.prev,
+        }
     }
+}
 
-    /// The latest dictionary position whose first bytes hash to `hash` (in [`Self::bits`]).
+/// A dictionary's chains as the matcher reads them: plain slices and the hash's shift, so
+/// that its loop keeps them in registers.
+#[derive(Clone, Copy)]
+pub(super) struct DictionaryChains<'d> {
+    shift: u32,
+    head: &'d [u16],
+    prev: &'d [u16],
+}
+
+impl DictionaryChains<'_> {
+    /// The latest dictionary position whose first bytes mix to `mixed`.
     #[inline]
-    pub(super) fn first(&self, hash: u32) -> Option<usize> {
-        let at = self.head[hash as usize];
+    pub(super) fn first(&self, mixed: u32) -> Option<usize> {
+        let at = self.head[(mixed >> self.shift) as usize];
         (at != NONE).then_some(usize::from(at))
     }
 
@@ -144,16 +159,32 @@ impl InputIndex {
         self.ring_mask = ring - 1;
     }
 
-    /// Its table size in bits.
-    pub(super) fn bits(&self) -> u32 {
-        self.bits
+    /// Its chains, for a [`InputChains`] to read and write for one stream.
+    pub(super) fn chains(&mut self) -> InputChains<'_> {
+        InputChains {
+            shift: 32 - self.bits,
+            ring_mask: self.ring_mask,
+            head: &mut self.head,
+            prev: &mut self.prev,
+        }
     }
+}
 
-    /// Records position `at`, whose three bytes hash to `hash`; returns the latest position
+/// The input's chains as the matcher uses them: plain slices, the hash's shift and the ring's
+/// mask, so that its loop keeps them in registers.
+pub(super) struct InputChains<'i> {
+    shift: u32,
+    ring_mask: usize,
+    head: &'i mut [u32],
+    prev: &'i mut [u32],
+}
+
+impl InputChains<'_> {
+    /// Records position `at`, whose first bytes mix to `mixed`; returns the latest position
     /// before it with that hash (stored plus one, 0 for none).
     #[inline]
-    pub(super) fn insert(&mut self, at: usize, hash: u32) -> u32 {
-        let slot = &mut self.head[hash as usize];
+    pub(super) fn insert(&mut self, at: usize, mixed: u32) -> u32 {
+        let slot = &mut self.head[(mixed >> self.shift) as usize];
         let before = *slot;
         self.prev[at & self.ring_mask] = before;
         *slot = at as u32 + 1;

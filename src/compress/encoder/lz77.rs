@@ -8,7 +8,7 @@
 //! the bytes it produces, as RFC 1951 allows.
 
 use super::codes::{DIST_SYMBOLS, END_OF_BLOCK, LITLEN_SYMBOLS, dist_code, length_code};
-use super::index::{DictionaryIndex, HashLen, InputIndex, hash_bits};
+use super::index::{DictionaryChains, DictionaryIndex, HashLen, InputChains, InputIndex};
 use super::{MAX_MATCH, MIN_MATCH, WINDOW_LEN};
 
 /// A 3-byte copy farther back than this costs more bits than three literals: it is not taken.
@@ -111,8 +111,8 @@ impl Symbols {
 /// The matcher over one stream.
 pub(super) struct Matcher<'a> {
     input: &'a [u8],
-    dictionary: Option<(&'a [u8], &'a DictionaryIndex)>,
-    index: &'a mut InputIndex,
+    dictionary: Option<(&'a [u8], DictionaryChains<'a>)>,
+    chains: InputChains<'a>,
     search: Search,
 }
 
@@ -127,8 +127,10 @@ impl<'a> Matcher<'a> {
     ) -> Matcher<'a> {
         Matcher {
             input,
-            dictionary: dictionary.filter(|(bytes, _)| bytes.len() >= MIN_MATCH),
-            index,
+            dictionary: dictionary
+                .filter(|(bytes, _)| bytes.len() >= MIN_MATCH)
+                .map(|(bytes, index)| (bytes, index.chains())),
+            chains: index.chains(),
             search,
         }
     }
@@ -220,7 +222,7 @@ impl<'a> Matcher<'a> {
         let hash_len = self.search.hash_len;
         if at + hash_len.bytes() <= self.input.len() {
             let mixed = HashLen::mix(hash_len.word(self.input, at));
-            self.index.insert(at, hash_bits(mixed, self.index.bits()));
+            self.chains.insert(at, mixed);
         }
     }
 
@@ -244,9 +246,9 @@ impl<'a> Matcher<'a> {
         let mixed = HashLen::mix(hash_len.word(self.input, at));
         // Indexing `at` first hands back the input's latest position with its hash: the
         // search starts there, and `at` itself is never a candidate (it is no earlier).
-        let input_first = self.index.insert(at, hash_bits(mixed, self.index.bits()));
-        let dictionary_first = match self.dictionary {
-            Some((_, index)) if at < WINDOW_LEN => index.first(hash_bits(mixed, index.bits())),
+        let input_first = self.chains.insert(at, mixed);
+        let dictionary_first = match &self.dictionary {
+            Some((_, chains)) if at < WINDOW_LEN => chains.first(mixed),
             _ => None,
         };
         if (input_first == 0 && dictionary_first.is_none())
@@ -298,14 +300,14 @@ impl<'a> Matcher<'a> {
                     }
                 }
             }
-            let next = self.index.next(from);
+            let next = self.chains.next(from);
             if next >= candidate {
                 break;
             }
             candidate = next;
         }
 
-        if let Some((dictionary, index)) = self.dictionary {
+        if let Some((dictionary, chains)) = &self.dictionary {
             let dict_len = dictionary.len();
             // dist = at + dict_len - from, at most the window.
             let lowest = (at + dict_len).saturating_sub(WINDOW_LEN);
@@ -332,7 +334,7 @@ impl<'a> Matcher<'a> {
                         }
                     }
                 }
-                candidate = index.next(from);
+                candidate = chains.next(from);
             }
         }
         (best_dist > 0).then_some((best_len, best_dist))
