@@ -211,7 +211,7 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    /// Indexes the positions from `from` to `to` (those with three bytes after them).
+    /// Indexes the positions from `from` to `to` (those with the bytes of a hash after them).
     fn insert_range(&mut self, from: usize, to: usize) {
         for at in from..to {
             self.insert(at);
