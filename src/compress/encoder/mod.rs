@@ -18,8 +18,10 @@
 //! `codes.rs` (DEFLATE's fixed alphabets), `block.rs` (choosing and writing a block),
 //! `bits.rs` (the bit writer).
 //!
-//! ```ignore
-//! // (A private module: the same code runs as the test `the_module_example_runs`.)
+//! The examples here are not doctests (the module is private, so rustdoc cannot reach it):
+//! the test `the_module_example_runs` runs each of them.
+//!
+//! ```text
 //! let dictionary = PresetDictionary::new(br#"{"user":"","roles":["admin"]}"#.to_vec());
 //! let mut encoder = Encoder::default();
 //! let mut out = Vec::new();
@@ -52,7 +54,7 @@ const MAX_MATCH: usize = 258;
 /// A preset dictionary with its hash chains (of three bytes and of four, for the levels that
 /// hash each), built once and shared by every stream that starts from it.
 ///
-/// ```ignore
+/// ```text
 /// let dictionary = PresetDictionary::new(b"{\"roles\":[]}".to_vec());
 /// assert_eq!(dictionary.as_bytes(), b"{\"roles\":[]}");
 /// ```
@@ -97,7 +99,7 @@ impl PresetDictionary {
 /// more than its literals). Every level writes the shortest of the stored, fixed and dynamic
 /// block (dynamic from 128 symbols on).
 ///
-/// ```ignore
+/// ```text
 /// assert_eq!(Level::new(0), Level::new(1));
 /// assert_eq!(Level::new(12), Level::new(9));
 /// ```
@@ -145,7 +147,7 @@ impl Level {
 /// is cleared (as far as the next input needs it), and everything else is written before it
 /// is read.
 ///
-/// ```ignore
+/// ```text
 /// let mut encoder = Encoder::default();
 /// let mut out = Vec::new();
 /// assert!(encoder.compress(b"abcabcabc", None, Level::new(1), &mut out, 100));

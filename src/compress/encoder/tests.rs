@@ -154,6 +154,8 @@ fn the_module_example_runs() {
     assert!(!encoder.compress(b"abcabcabc", None, Level::new(1), &mut Vec::new(), 2));
     assert_eq!(Level::new(0), Level::new(1));
     assert_eq!(Level::new(12), Level::new(9));
+    let dictionary = PresetDictionary::new(b"{\"roles\":[]}".to_vec());
+    assert_eq!(dictionary.as_bytes(), b"{\"roles\":[]}");
 }
 
 #[test]
