@@ -68,13 +68,36 @@ impl Connection {
     }
 
     async fn exchange(&mut self, request: Request<Full<Bytes>>) -> Result<Reply, Failure> {
-        let sender = match self.sender.take() {
-            Some(sender) if !sender.is_closed() => sender,
-            _ => self.connect().await?,
+        let address = self.address;
+        let (sender, reused) = match self.sender.take() {
+            Some(sender) if !sender.is_closed() => (sender, true),
+            _ => (connect(address).await?, false),
         };
         let sender = self.sender.insert(sender);
-        sender.ready().await.map_err(Failure::Http)?;
-        let response = sender.send_request(request).await.map_err(Failure::Http)?;
+        let sent = match sender.ready().await {
+            Ok(()) => sender.try_send_request(request).await,
+            Err(_) if reused => {
+                // The kept-alive connection closed while idle: a new one, as a browser opens.
+                *sender = connect(address).await?;
+                sender.ready().await.map_err(Failure::Http)?;
+                sender.try_send_request(request).await
+            }
+            Err(error) => return Err(Failure::Http(error)),
+        };
+        let response = match sent {
+            Ok(response) => response,
+            Err(mut error) => match error.take_message() {
+                // The kept-alive connection was closed by its server (a process just replaced)
+                // before the request was written: a browser, or a balancer, sends it again on a
+                // new connection, once. A request that was written is never sent twice.
+                Some(request) if reused => {
+                    *sender = connect(address).await?;
+                    sender.ready().await.map_err(Failure::Http)?;
+                    sender.send_request(request).await.map_err(Failure::Http)?
+                }
+                _ => return Err(Failure::Http(error.into_error())),
+            },
+        };
         let (parts, body) = response.into_parts();
         let body = body.collect().await.map_err(Failure::Http)?.to_bytes();
         let set_cookies = parts
@@ -89,19 +112,20 @@ impl Connection {
             body,
         })
     }
+}
 
-    async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, Failure> {
-        let stream = tokio::net::TcpStream::connect(self.address)
-            .await
-            .map_err(Failure::Connect)?;
-        stream.set_nodelay(true).map_err(Failure::Connect)?;
-        let (sender, connection) = http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(Failure::Http)?;
-        // Drives the connection until it closes; its errors show in the requests on it.
-        tokio::spawn(connection);
-        Ok(sender)
-    }
+/// A new connection to `address`, its driver spawned.
+async fn connect(address: SocketAddr) -> Result<SendRequest<Full<Bytes>>, Failure> {
+    let stream = tokio::net::TcpStream::connect(address)
+        .await
+        .map_err(Failure::Connect)?;
+    stream.set_nodelay(true).map_err(Failure::Connect)?;
+    let (sender, connection) = http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(Failure::Http)?;
+    // Drives the connection until it closes; its errors show in the requests on it.
+    tokio::spawn(connection);
+    Ok(sender)
 }
 
 /// A `GET` of `path` from the instance on `port`, carrying `cookie`.
